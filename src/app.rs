@@ -1,0 +1,283 @@
+//! `App`: owns the store and the graph, and is the ONE write path.
+//!
+//! Every change goes validate → store (flushed before success is reported) → graph. Readers take
+//! the graph's read lock; the store stays the source of truth and the graph is rebuilt from it at
+//! start-up ([`App::open`]) and on `reindex`.
+
+use crate::error::{ChainProblem, Error, Problem, Result};
+use crate::graph::Graph;
+use crate::import::{ImportReport, RejectedRow, Table};
+use crate::model::chain::{check_cross_chain_flows, parse_chain_toml};
+use crate::model::{Chain, Enterprise, EnterprisePatch};
+use crate::store::Store;
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+use std::sync::{RwLock, RwLockReadGuard};
+
+/// Whether a write made a new enterprise or changed a stored one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Inserted,
+    Updated,
+}
+
+pub struct App {
+    store: Store,
+    graph: RwLock<Graph>,
+}
+
+/// Rows written between two flushes during a bulk import; a crash loses at most these, and they
+/// were never reported as stored.
+const FLUSH_EVERY: usize = 20_000;
+
+fn build_graph(store: &Store) -> Result<Graph> {
+    let mut graph = Graph::with_chains(store.chains()?);
+    for e in store.enterprises() {
+        graph.upsert_enterprise(&e?);
+    }
+    Ok(graph)
+}
+
+/// Today's date, the upper bound of dates in input.
+pub fn today() -> chrono::NaiveDate {
+    chrono::Local::now().date_naive()
+}
+
+impl App {
+    /// Opens the data directory and builds the graph from the store.
+    pub fn open(dir: &Path) -> Result<App> {
+        let store = Store::open(dir)?;
+        let graph = build_graph(&store)?;
+        Ok(App { store, graph: RwLock::new(graph) })
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// The graph, for reading. Never hold it across an `.await`.
+    pub fn graph(&self) -> RwLockReadGuard<'_, Graph> {
+        self.graph.read().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn graph_mut(&self) -> std::sync::RwLockWriteGuard<'_, Graph> {
+        self.graph.write().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Rebuilds the graph from the store.
+    pub fn reindex(&self) -> Result<()> {
+        let graph = build_graph(&self.store)?;
+        *self.graph_mut() = graph;
+        Ok(())
+    }
+
+    // ---- chains ----
+
+    /// Parses and stores chain files `(name, text)` as one batch: if any file is bad, none is
+    /// stored and every bad file is reported with its line. Returns the stored chain ids.
+    pub fn import_chain_files(&self, files: &[(String, String)]) -> Result<Vec<String>> {
+        let mut problems = Vec::new();
+        let mut parsed: Vec<(String, Chain)> = Vec::new();
+        for (name, text) in files {
+            match parse_chain_toml(name, text) {
+                Ok(chain) => parsed.push((name.clone(), chain)),
+                Err(Error::InvalidChain(p)) => problems.extend(p),
+                Err(other) => return Err(other),
+            }
+        }
+        let mut seen = HashMap::new();
+        for (name, chain) in &parsed {
+            if let Some(first) = seen.insert(chain.id.clone(), name.clone()) {
+                problems.push(ChainProblem {
+                    file: name.clone(),
+                    line: 1,
+                    code: "invalid_chain",
+                    reason: format!("chain id {:?} is also used by {first}", chain.id),
+                });
+            }
+        }
+        let chains: Vec<(String, Chain)> = parsed;
+        self.check_and_store_chains(chains, problems)
+    }
+
+    /// Stores one chain (create or replace), as the API's PUT does.
+    pub fn put_chain(&self, name: &str, chain: Chain) -> Result<()> {
+        self.check_and_store_chains(vec![(name.to_string(), chain)], vec![]).map(|_| ())
+    }
+
+    fn check_and_store_chains(
+        &self,
+        chains: Vec<(String, Chain)>,
+        mut problems: Vec<ChainProblem>,
+    ) -> Result<Vec<String>> {
+        let mut known: HashMap<String, HashSet<String>> = self
+            .store
+            .chains()?
+            .into_iter()
+            .map(|c| (c.id.clone(), c.links.iter().map(|l| l.id.clone()).collect()))
+            .collect();
+        for (_, c) in &chains {
+            known.insert(c.id.clone(), c.links.iter().map(|l| l.id.clone()).collect());
+        }
+        for (name, chain) in &chains {
+            if let Err(reason) = check_cross_chain_flows(chain, &known) {
+                problems.push(ChainProblem { file: name.clone(), line: 1, code: "invalid_chain", reason });
+            }
+        }
+        if !problems.is_empty() {
+            return Err(Error::InvalidChain(problems));
+        }
+        let chains: Vec<Chain> = chains.into_iter().map(|(_, c)| c).collect();
+        self.store.put_chains(&chains)?;
+        let ids = chains.iter().map(|c| c.id.clone()).collect();
+        self.reindex()?;
+        Ok(ids)
+    }
+
+    // ---- enterprises ----
+
+    /// Finds the stored enterprise a patch speaks of: by credit code, else by name + region.
+    /// A patch that points at two different enterprises is a conflict.
+    fn identify(&self, patch: &EnterprisePatch) -> Result<std::result::Result<Option<Enterprise>, Problem>> {
+        let by_code = match &patch.credit_code {
+            Some(code) => self.store.find_by_credit_code(code)?,
+            None => None,
+        };
+        let by_name = match (&patch.name, patch.effective_region()) {
+            (Some(name), Some(region)) => self.store.find_by_name(name, region)?,
+            _ => None,
+        };
+        let id = match (by_code, by_name) {
+            (Some(a), Some(b)) if a != b => {
+                return Ok(Err(Problem::new(
+                    "credit_code",
+                    "conflicting_identity",
+                    format!("信用代码对应企业 {a}，名称与地区对应另一家企业 {b}，无法确定要更新哪一家"),
+                )));
+            }
+            (Some(a), _) => Some(a),
+            (None, Some(b)) => Some(b),
+            (None, None) => None,
+        };
+        let Some(id) = id else { return Ok(Ok(None)) };
+        let stored = self.store.enterprise(id)?;
+        if let (Some(stored), Some(code), None) = (&stored, &patch.credit_code, by_code)
+            && let Some(existing) = &stored.credit_code
+            && existing != code
+        {
+            return Ok(Err(Problem::new(
+                "credit_code",
+                "conflicting_identity",
+                format!("同名同地区企业 {} 已登记信用代码 {existing}，与本行的 {code} 不一致", stored.id),
+            )));
+        }
+        Ok(Ok(stored))
+    }
+
+    /// Validates and writes one patch without flushing. `Ok(Err(..))` is a rejection.
+    fn write_unflushed(
+        &self,
+        patch: EnterprisePatch,
+    ) -> Result<std::result::Result<(Enterprise, Outcome), Vec<Problem>>> {
+        let stored = match self.identify(&patch)? {
+            Ok(stored) => stored,
+            Err(problem) => return Ok(Err(vec![problem])),
+        };
+        let (new, outcome) = match &stored {
+            Some(old) => (patch.apply_to(old.clone()), Outcome::Updated),
+            None => match patch.into_new(self.store.new_enterprise_id()?) {
+                Ok(e) => (e, Outcome::Inserted),
+                Err(problems) => return Ok(Err(problems)),
+            },
+        };
+        // A changed name or credit code must not collide with another stored enterprise.
+        if let Some(code) = &new.credit_code
+            && let Some(other) = self.store.find_by_credit_code(code)?
+            && other != new.id
+        {
+            return Ok(Err(vec![Problem::new(
+                "credit_code",
+                "duplicate_enterprise",
+                format!("信用代码 {code} 已属于企业 {other}"),
+            )]));
+        }
+        if let Some(other) = self.store.find_by_name(&new.name, new.region)?
+            && other != new.id
+        {
+            return Ok(Err(vec![Problem::new(
+                "name",
+                "duplicate_enterprise",
+                format!("同一地区已有同名企业 {other}（{}）", new.name),
+            )]));
+        }
+        self.store.put_enterprise(stored.as_ref(), &new)?;
+        self.graph_mut().upsert_enterprise(&new);
+        Ok(Ok((new, outcome)))
+    }
+
+    /// Creates or updates one enterprise and makes it durable before returning.
+    pub fn write_enterprise(&self, patch: EnterprisePatch) -> Result<(Enterprise, Outcome)> {
+        let result = self.write_unflushed(patch)?;
+        self.store.flush()?;
+        result.map_err(|problems| match problems.first().map(|p| p.code) {
+            Some("conflicting_identity" | "duplicate_enterprise") => Error::Conflict(problems[0].clone()),
+            _ => Error::Invalid(problems),
+        })
+    }
+
+    /// Imports every readable row of a table; never stops at a bad row. Every row counted as
+    /// inserted or updated is durable when this returns. `default_source` labels new records
+    /// that carry no source of their own. `progress(done, total)` is called as rows go.
+    pub fn import_table(
+        &self,
+        table: Table,
+        default_source: Option<&str>,
+        progress: &mut dyn FnMut(usize, usize),
+    ) -> Result<ImportReport> {
+        let mut report = ImportReport { ignored_columns: table.ignored_columns, ..Default::default() };
+        let total = table.rows.len();
+        let today = today();
+        for (i, row) in table.rows.into_iter().enumerate() {
+            let patch = row
+                .record
+                .map_err(|p| vec![p])
+                .and_then(|record| EnterprisePatch::from_record(&record, today));
+            let result = match patch {
+                Ok(mut patch) => {
+                    if patch.source.is_none() {
+                        patch.source = default_source.map(str::to_string);
+                    }
+                    self.write_unflushed(patch)?
+                }
+                Err(problems) => Err(problems),
+            };
+            match result {
+                Ok((_, Outcome::Inserted)) => report.inserted += 1,
+                Ok((_, Outcome::Updated)) => report.updated += 1,
+                Err(problems) => report.rejected.push(RejectedRow::new(row.number, problems)),
+            }
+            if (i + 1) % FLUSH_EVERY == 0 {
+                self.store.flush()?;
+            }
+            if (i + 1) % 256 == 0 || i + 1 == total {
+                progress(i + 1, total);
+            }
+        }
+        self.store.flush()?;
+        Ok(report)
+    }
+
+    /// Loads the bundled demo chains and enterprises (idempotent: a second load updates).
+    pub fn load_demo(&self, progress: &mut dyn FnMut(usize, usize)) -> Result<(Vec<String>, ImportReport)> {
+        let files: Vec<(String, String)> =
+            crate::demo::CHAIN_FILES.iter().map(|(n, t)| (n.to_string(), t.to_string())).collect();
+        let chains = self.import_chain_files(&files)?;
+        let table = crate::import::read_bytes(
+            crate::demo::ENTERPRISES_JSONL.as_bytes(),
+            crate::import::Format::JsonLines,
+            None,
+        )?;
+        let report = self.import_table(table, None, progress)?;
+        Ok((chains, report))
+    }
+}

@@ -1,0 +1,388 @@
+//! The command line (SPEC §7): clap commands → library calls, progress bars and exit codes.
+//!
+//! Exit codes: 0 success (an import with rejected rows included), 1 runtime failure (store in
+//! use, I/O), 2 unusable input (unknown id, unreadable file, bad flag). With `--json`, results
+//! print in the HTTP API's shapes and failures print the API's error body on stderr.
+
+use crate::api::views;
+use crate::app::App;
+use crate::error::Error;
+use crate::import::ImportReport;
+use clap::{Parser, Subcommand};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+const DEFAULT_DATA: &str = "./index";
+
+#[derive(Parser)]
+#[command(
+    name = "chainscout",
+    version,
+    about = "产业链招商图谱: industry-chain maps, enterprise search and investment leads"
+)]
+struct Cli {
+    /// Data directory holding the sled store and the search index.
+    #[arg(long, global = true, env = "CHAINSCOUT_DATA")]
+    data: Option<PathBuf>,
+    /// Print results (and errors, on stderr) as JSON in the HTTP API's shapes.
+    #[arg(long, global = true)]
+    json: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the HTTP service. The default data dir, when empty, gets the demo.
+    Serve {
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        addr: String,
+        /// Let anonymous callers read.
+        #[arg(long)]
+        public_read: bool,
+        /// Load the demo into an empty data dir other than the default.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Import chains, enterprises or the bundled demo.
+    Import {
+        #[command(subcommand)]
+        what: ImportWhat,
+    },
+    /// Write synthetic enterprises (labelled synthetic) as JSON Lines.
+    #[command(name = "gen")]
+    Generate {
+        #[arg(long)]
+        enterprises: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// List chains with link counts by status.
+    Chains,
+    /// One chain: its links with status and local enterprises.
+    Chain {
+        id: String,
+        /// Local enterprises listed per link.
+        #[arg(long, default_value_t = 5)]
+        per_link: usize,
+    },
+    /// Rebuild the graph (and index) from the store.
+    Reindex,
+}
+
+#[derive(Subcommand)]
+enum ImportWhat {
+    /// The bundled demo chains and enterprises.
+    Demo,
+    /// Chain map files (.toml) or directories of them.
+    Chains {
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+    },
+    /// Enterprises from .csv, .xlsx, .xls or .jsonl.
+    Enterprises {
+        file: PathBuf,
+        /// Sheet name in a workbook (default: the first sheet).
+        #[arg(long)]
+        sheet: Option<String>,
+    },
+}
+
+/// Entry point for `main`.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() { ExitCode::from(2) } else { ExitCode::SUCCESS };
+        }
+    };
+    init_logging();
+    let json = cli.json;
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            let code = e.downcast_ref::<Error>().map(error_code).unwrap_or("internal");
+            if json {
+                let body = serde_json::json!({"error": {"code": code, "message": format!("{e:#}")}});
+                eprintln!("{body}");
+            } else {
+                eprintln!("chainscout: {e:#}");
+            }
+            let input = e.downcast_ref::<Error>().is_some_and(Error::is_input_error)
+                || e.downcast_ref::<UsageError>().is_some();
+            ExitCode::from(if input { 2 } else { 1 })
+        }
+    }
+}
+
+/// A bad argument found after parsing (exit 2).
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+struct UsageError(String);
+
+fn error_code(e: &Error) -> &'static str {
+    match e {
+        Error::StoreInUse { .. } => "store_in_use",
+        Error::Invalid(p) => p.first().map(|p| p.code).unwrap_or("invalid_value"),
+        Error::InvalidChain(_) => "invalid_chain",
+        Error::UnreadableInput(_) => "unreadable_input",
+        Error::NotFound(_) => "not_found",
+        Error::Conflict(p) => p.code,
+        Error::Io { .. } => "io_error",
+        Error::Store(_) | Error::CorruptRecord { .. } => "internal",
+    }
+}
+
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("CHAINSCOUT_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+}
+
+fn progress_bar(message: &'static str) -> impl FnMut(usize, usize) {
+    let bar = indicatif::ProgressBar::new(0);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} ({per_sec}, {eta})")
+            .expect("valid template")
+            .progress_chars("=> "),
+    );
+    bar.set_message(message);
+    move |done, total| {
+        bar.set_length(total as u64);
+        bar.set_position(done as u64);
+        if done == total {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+fn print_json<T: serde::Serialize>(value: &T) -> anyhow::Result<()> {
+    println!("{}", serde_json::to_string_pretty(value)?);
+    Ok(())
+}
+
+fn run(cli: Cli) -> anyhow::Result<()> {
+    let explicit_data = cli.data.is_some();
+    let data = cli.data.unwrap_or_else(|| PathBuf::from(DEFAULT_DATA));
+    match cli.command {
+        Command::Generate { enterprises, seed, out } => {
+            let n = crate::generate::write_file(&out, enterprises, seed, &mut progress_bar("生成"))?;
+            if cli.json {
+                print_json(&serde_json::json!({"written": n, "out": out, "seed": seed}))?;
+            } else {
+                println!("wrote {n} synthetic enterprises (seed {seed}) to {}", out.display());
+            }
+            Ok(())
+        }
+        Command::Serve { addr, public_read: _, demo } => serve(&data, !explicit_data || demo, &addr),
+        Command::Import { what } => {
+            let app = App::open(&data)?;
+            match what {
+                ImportWhat::Demo => {
+                    let (chains, report) = app.load_demo(&mut progress_bar("导入演示数据"))?;
+                    if cli.json {
+                        print_json(&serde_json::json!({"chains": chains, "enterprises": report}))?;
+                    } else {
+                        println!("imported {} demo chains: {}", chains.len(), chains.join(", "));
+                        print_report(&report);
+                    }
+                }
+                ImportWhat::Chains { paths } => {
+                    let files = read_chain_files(&paths)?;
+                    let ids = app.import_chain_files(&files)?;
+                    if cli.json {
+                        print_json(&serde_json::json!({"chains": ids}))?;
+                    } else {
+                        println!("imported {} chains: {}", ids.len(), ids.join(", "));
+                    }
+                }
+                ImportWhat::Enterprises { file, sheet } => {
+                    let table = crate::import::read_file(&file, sheet.as_deref())?;
+                    let source =
+                        format!("import: {}", file.file_name().unwrap_or_default().to_string_lossy());
+                    let report = app.import_table(table, Some(&source), &mut progress_bar("导入企业"))?;
+                    if cli.json {
+                        print_json(&report)?;
+                    } else {
+                        print_report(&report);
+                    }
+                }
+            }
+            Ok(())
+        }
+        Command::Chains => {
+            let app = App::open(&data)?;
+            let list = views::chain_list(&app.graph());
+            if cli.json {
+                return print_json(&list);
+            }
+            if list.chains.is_empty() {
+                println!("no chains yet: run `chainscout import demo` or `chainscout import chains graphs/`");
+            }
+            println!(
+                "{:<22} {:<12} {:<10} {:>4} {:>4} {:>4} {:>4}  链长",
+                "id", "名称", "地区", "环节", "优势", "薄弱", "缺失"
+            );
+            for c in &list.chains {
+                println!(
+                    "{:<22} {:<12} {:<10} {:>4} {:>4} {:>4} {:>4}  {}",
+                    c.id,
+                    c.name,
+                    c.region_name,
+                    c.n_links,
+                    c.counts.strong,
+                    c.counts.weak,
+                    c.counts.missing,
+                    c.owner.as_deref().unwrap_or("")
+                );
+            }
+            Ok(())
+        }
+        Command::Chain { id, per_link } => {
+            let app = App::open(&data)?;
+            let graph = app.graph();
+            let detail = views::chain_detail(&graph, &id, per_link)
+                .ok_or_else(|| Error::NotFound(format!("chain {id:?}")))?;
+            if cli.json {
+                return print_json(&detail);
+            }
+            print_chain(&detail);
+            Ok(())
+        }
+        Command::Reindex => {
+            let app = App::open(&data)?;
+            app.reindex()?;
+            let graph = app.graph();
+            println!(
+                "rebuilt from the store: {} chains, {} enterprises",
+                graph.chains().count(),
+                graph.n_enterprises()
+            );
+            Ok(())
+        }
+    }
+}
+
+fn print_report(report: &ImportReport) {
+    println!("inserted {}, updated {}, rejected {}", report.inserted, report.updated, report.rejected.len());
+    if !report.ignored_columns.is_empty() {
+        println!("ignored columns: {}", report.ignored_columns.join(", "));
+    }
+    for r in &report.rejected {
+        println!("  row {}: {} [{}] {}", r.row, r.field, r.code, r.reason);
+        for extra in r.errors.iter().skip(1) {
+            println!("         {} [{}] {}", extra.field, extra.code, extra.reason);
+        }
+    }
+}
+
+fn print_chain(d: &views::ChainDetail) {
+    println!("{}（{}） {} · {}", d.name, d.id, d.region_name, d.sector);
+    if let Some(owner) = &d.owner {
+        println!("链长：{owner}   牵头部门：{}", d.lead_department.as_deref().unwrap_or("-"));
+    }
+    println!(
+        "优势 {} · 薄弱 {} · 缺失 {}（优势阈值：{} 家本地企业）",
+        d.counts.strong, d.counts.weak, d.counts.missing, d.strong_threshold
+    );
+    if let Some(source) = &d.source {
+        println!("来源：{source}");
+    }
+    for stage in
+        [crate::model::Stage::Upstream, crate::model::Stage::Midstream, crate::model::Stage::Downstream]
+    {
+        println!("\n[{}]", stage.chinese());
+        for link in d.links.iter().filter(|l| l.stage == stage) {
+            let depth = depth_of(d, &link.id);
+            let names: Vec<&str> = link.local_enterprises.iter().map(|e| e.name.as_str()).collect();
+            println!(
+                "{}{}{} {:<4} {:>3} 家  {}",
+                "  ".repeat(depth + 1),
+                link.name,
+                if link.key { "★" } else { "" },
+                status_word(link.status),
+                link.local_count,
+                names.join("、")
+            );
+        }
+    }
+}
+
+fn status_word(s: crate::graph::LinkState) -> &'static str {
+    s.chinese()
+}
+
+fn depth_of(d: &views::ChainDetail, id: &str) -> usize {
+    let mut depth = 0;
+    let mut at = d.links.iter().find(|l| l.id == id).and_then(|l| l.parent.clone());
+    while let Some(p) = at {
+        depth += 1;
+        if depth > d.links.len() {
+            break;
+        }
+        at = d.links.iter().find(|l| l.id == p).and_then(|l| l.parent.clone());
+    }
+    depth
+}
+
+/// Collects `(file name, text)` of the .toml files named, or found directly in named directories.
+fn read_chain_files(paths: &[PathBuf]) -> anyhow::Result<Vec<(String, String)>> {
+    let mut files = Vec::new();
+    for path in paths {
+        let meta = std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
+        let mut found: Vec<PathBuf> = if meta.is_dir() {
+            std::fs::read_dir(path)
+                .map_err(|e| Error::io(path, e))?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+                .collect()
+        } else {
+            vec![path.clone()]
+        };
+        found.sort();
+        for f in found {
+            let text = std::fs::read_to_string(&f).map_err(|e| Error::io(&f, e))?;
+            files.push((f.display().to_string(), text));
+        }
+    }
+    if files.is_empty() {
+        return Err(UsageError("no .toml chain files found in the paths given".into()).into());
+    }
+    Ok(files)
+}
+
+fn serve(data: &Path, load_demo_if_empty: bool, addr: &str) -> anyhow::Result<()> {
+    let app = App::open(data)?;
+    {
+        let empty = app.graph().chains().next().is_none() && app.store().count_enterprises() == 0;
+        if empty && load_demo_if_empty {
+            let (chains, report) = app.load_demo(&mut |_, _| {})?;
+            tracing::info!(chains = chains.len(), enterprises = report.inserted, "loaded the bundled demo");
+        }
+    }
+    let app = Arc::new(app);
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot listen on {addr}: {e}"))?;
+        let local = listener.local_addr()?;
+        let graph_counts = {
+            let g = app.graph();
+            (g.chains().count(), g.n_enterprises())
+        };
+        println!(
+            "chainscout listening on http://{local} ({} chains, {} enterprises; data {})",
+            graph_counts.0,
+            graph_counts.1,
+            data.display()
+        );
+        tracing::info!(%local, "serving");
+        crate::api::serve(app, listener).await?;
+        Ok(())
+    })
+}

@@ -1,0 +1,111 @@
+use super::*;
+use crate::model::{EnterprisePatch, chain::parse_chain_toml};
+use serde_json::json;
+
+const CHAIN: &str = r#"
+id = "battery"
+name = "锂电池"
+region = "320400"
+strong_threshold = 2
+
+[[links]]
+id = "materials"
+name = "电池材料"
+stage = "upstream"
+
+[[links]]
+id = "cathode"
+name = "正极材料"
+stage = "upstream"
+parent = "materials"
+keywords = ["正极材料", "磷酸铁锂"]
+
+[[links]]
+id = "cell"
+name = "电芯"
+stage = "midstream"
+keywords = ["电芯", "动力电池"]
+
+[[links]]
+id = "pack"
+name = "电池包"
+stage = "downstream"
+
+[[flows]]
+from = "cathode"
+to = "cell"
+"#;
+
+fn enterprise(id: u64, v: serde_json::Value) -> Enterprise {
+    let today = chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
+    EnterprisePatch::from_record(v.as_object().unwrap(), today).unwrap().into_new(EnterpriseId(id)).unwrap()
+}
+
+fn graph(enterprises: &[Enterprise]) -> Graph {
+    Graph::build(vec![parse_chain_toml("t.toml", CHAIN).unwrap()], enterprises)
+}
+
+fn status(g: &Graph, link: &str) -> (LinkState, usize) {
+    let s = g.chain_status("battery").unwrap();
+    let l = s.link(link).unwrap();
+    (l.status, l.local_count)
+}
+
+#[test]
+fn products_containing_a_keyword_join_the_link_with_evidence() {
+    let e =
+        enterprise(1, json!({"name": "甲", "region": "320412", "products": ["磷酸铁锂正极材料", "其他"]}));
+    let g = graph(&[e]);
+    let links = g.links_of(EnterpriseId(1));
+    assert_eq!(links.len(), 1);
+    assert_eq!(links[0].0.link, "cathode");
+    assert_eq!(
+        links[0].1,
+        &[
+            Evidence::Keyword { product: "磷酸铁锂正极材料".into(), keyword: "磷酸铁锂".into() },
+            Evidence::Keyword { product: "磷酸铁锂正极材料".into(), keyword: "正极材料".into() },
+        ]
+    );
+}
+
+#[test]
+fn status_counts_local_enterprises_of_the_link_and_its_sub_links() {
+    let g = graph(&[
+        enterprise(1, json!({"name": "甲", "region": "320412", "products": ["正极材料"]})),
+        enterprise(2, json!({"name": "乙", "region": "320400", "links": ["battery/cathode"]})),
+        enterprise(3, json!({"name": "丙", "region": "320412", "products": ["动力电池"]})),
+        // Outside the region, and known only to the province: neither is local to 常州.
+        enterprise(4, json!({"name": "丁", "region": "440300", "products": ["电芯"]})),
+        enterprise(5, json!({"name": "戊", "region": "320000", "products": ["电芯"]})),
+    ]);
+    assert_eq!(status(&g, "cathode"), (LinkState::Strong, 2));
+    assert_eq!(status(&g, "materials"), (LinkState::Strong, 2), "a parent counts its sub-links");
+    assert_eq!(status(&g, "cell"), (LinkState::Weak, 1));
+    assert_eq!(status(&g, "pack"), (LinkState::Missing, 0));
+    let s = g.chain_status("battery").unwrap();
+    assert_eq!(s.link("cell").unwrap().member_count, 3);
+    assert_eq!(s.counts(), (2, 1, 1));
+}
+
+#[test]
+fn memberships_follow_updates_and_removals() {
+    let mut g = graph(&[enterprise(1, json!({"name": "甲", "region": "320412", "products": ["电芯"]}))]);
+    assert_eq!(status(&g, "cell"), (LinkState::Weak, 1));
+    g.upsert_enterprise(&enterprise(1, json!({"name": "甲", "region": "320412", "products": ["正极材料"]})));
+    assert_eq!(status(&g, "cell"), (LinkState::Missing, 0));
+    assert_eq!(status(&g, "cathode"), (LinkState::Weak, 1));
+    g.remove_enterprise(EnterpriseId(1));
+    assert_eq!(status(&g, "cathode"), (LinkState::Missing, 0));
+}
+
+#[test]
+fn order_of_chains_and_enterprises_does_not_matter() {
+    let e = enterprise(1, json!({"name": "甲", "region": "320412", "products": ["电芯"]}));
+    let built = graph(std::slice::from_ref(&e));
+    let mut later = Graph::with_chains(vec![parse_chain_toml("t.toml", CHAIN).unwrap()]);
+    later.upsert_enterprise(&e);
+    assert_eq!(
+        serde_json::to_value(built.chain_status("battery")).unwrap(),
+        serde_json::to_value(later.chain_status("battery")).unwrap()
+    );
+}

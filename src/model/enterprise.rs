@@ -1,0 +1,531 @@
+//! 企业 (enterprises): the stored [`Enterprise`] and the [`EnterprisePatch`] that every input —
+//! a spreadsheet row, a JSON line, an API body — is parsed into before it reaches the store.
+//!
+//! A patch carries only what the input said: applied to a stored enterprise, non-empty values
+//! overwrite and absent ones keep what was stored (SPEC §4).
+
+use super::chain::LinkRef;
+use super::credit_code::CreditCode;
+use super::region::{RegionCode, regions};
+use super::values::{normalise_name, parse_bool, parse_capital, parse_date, split_list};
+use crate::error::Problem;
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use std::fmt;
+
+/// The service-assigned, stable id of an enterprise, shown as `E` and eight digits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct EnterpriseId(pub u64);
+
+impl fmt::Display for EnterpriseId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "E{:08}", self.0)
+    }
+}
+
+impl EnterpriseId {
+    pub fn parse(s: &str) -> Option<Self> {
+        s.strip_prefix('E').or_else(|| s.strip_prefix('e'))?.parse().ok().map(EnterpriseId)
+    }
+}
+
+impl Serialize for EnterpriseId {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for EnterpriseId {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        EnterpriseId::parse(&s)
+            .ok_or_else(|| serde::de::Error::custom(format!("invalid enterprise id {s:?}")))
+    }
+}
+
+/// Tags that make an enterprise a **leader** (SPEC §2).
+pub const LEADER_TAGS: &[&str] =
+    &["世界500强", "中国500强", "央企", "上市公司", "专精特新小巨人", "单项冠军"];
+
+/// Every tag the product knows; others are kept as free labels.
+pub const KNOWN_TAGS: &[&str] =
+    &["世界500强", "中国500强", "央企", "上市公司", "专精特新小巨人", "单项冠军", "专精特新", "高新技术企业"];
+
+/// Folds the ways people write tags into the canonical names (小巨人 → 专精特新小巨人).
+pub fn normalise_tag(input: &str) -> String {
+    let t: String = input.trim().chars().filter(|c| !matches!(c, '“' | '”' | '"' | '\'' | ' ')).collect();
+    match t.as_str() {
+        "小巨人" | "专精特新小巨人" | "国家级专精特新小巨人" | "专精特新小巨人企业" => {
+            "专精特新小巨人".into()
+        }
+        "高新技术" | "高新企业" | "国家高新技术企业" | "高企" => "高新技术企业".into(),
+        "制造业单项冠军" | "单项冠军企业" => "单项冠军".into(),
+        "财富世界500强" => "世界500强".into(),
+        "中央企业" => "央企".into(),
+        "上市" | "A股上市公司" => "上市公司".into(),
+        _ => t,
+    }
+}
+
+/// 动态: something the enterprise did recently (扩产, 新设子公司, 定向增发, 增资扩股, 融资).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Signal {
+    pub kind: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub date: Option<NaiveDate>,
+    #[serde(default)]
+    pub text: String,
+}
+
+/// Which way goods go between an enterprise and its partner.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Relation {
+    /// The partner supplies this enterprise.
+    Supplier,
+    /// The partner buys from this enterprise.
+    Customer,
+}
+
+/// 上下游企业: a supply relation, naming the partner by credit code or exact name.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Partner {
+    pub enterprise: String,
+    pub relation: Relation,
+}
+
+/// A stored enterprise. Its serde form is record format v1 of the store.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Enterprise {
+    pub id: EnterpriseId,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub credit_code: Option<CreditCode>,
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub aliases: Vec<String>,
+    pub region: RegionCode,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub address: Option<String>,
+    /// 注册资本 in 万元.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registered_capital: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub founded: Option<NaiveDate>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stock_code: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub products: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Explicit memberships.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub links: Vec<LinkRef>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub signals: Vec<Signal>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub partners: Vec<Partner>,
+    /// 两高: never suggested as a lead.
+    #[serde(default)]
+    pub restricted: bool,
+    /// Where the record came from (demo data, synthetic generator, an analyst's import).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+}
+
+impl Enterprise {
+    /// A **leader**: tagged 世界500强, 中国500强, 央企, 上市公司, 专精特新小巨人 or 单项冠军.
+    pub fn is_leader(&self) -> bool {
+        self.tags.iter().any(|t| LEADER_TAGS.contains(&t.as_str()))
+    }
+
+    pub fn is_listed(&self) -> bool {
+        self.stock_code.is_some() || self.tags.iter().any(|t| t == "上市公司")
+    }
+}
+
+/// What one input said about an enterprise. `None` (or an empty list) means "not said".
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct EnterprisePatch {
+    pub credit_code: Option<CreditCode>,
+    pub name: Option<String>,
+    pub aliases: Vec<String>,
+    pub region: Option<RegionCode>,
+    pub address: Option<String>,
+    pub registered_capital: Option<f64>,
+    pub founded: Option<NaiveDate>,
+    pub stock_code: Option<String>,
+    pub tags: Vec<String>,
+    pub products: Vec<String>,
+    pub description: Option<String>,
+    pub links: Vec<LinkRef>,
+    pub signals: Vec<Signal>,
+    pub partners: Vec<Partner>,
+    pub restricted: Option<bool>,
+    pub source: Option<String>,
+}
+
+/// The record keys a patch understands (JSON names). `province`, `city` and `county` carry
+/// region names from spreadsheets with separate 省/市/区县 columns.
+pub const FIELDS: &[&str] = &[
+    "credit_code",
+    "name",
+    "aliases",
+    "region",
+    "province",
+    "city",
+    "county",
+    "address",
+    "registered_capital",
+    "founded",
+    "stock_code",
+    "tags",
+    "products",
+    "description",
+    "links",
+    "signals",
+    "partners",
+    "restricted",
+    "source",
+];
+
+fn text_of(v: &Value) -> Option<String> {
+    match v {
+        Value::Null => None,
+        Value::String(s) => Some(s.trim().to_string()).filter(|s| !s.is_empty()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        other => Some(other.to_string()),
+    }
+}
+
+fn list_of(v: &Value) -> Vec<String> {
+    match v {
+        Value::Array(items) => {
+            let mut out: Vec<String> = Vec::new();
+            for item in items.iter().filter_map(text_of) {
+                if !out.contains(&item) {
+                    out.push(item);
+                }
+            }
+            out
+        }
+        other => text_of(other).map(|s| split_list(&s)).unwrap_or_default(),
+    }
+}
+
+/// Parses a `Signal` from `{kind, date, text}` or from spreadsheet text `扩产 2024-03-01 说明`.
+fn signal_of(v: &Value, today: NaiveDate) -> Result<Signal, String> {
+    if let Value::Object(o) = v {
+        let kind = o.get("kind").and_then(text_of).ok_or("动态缺少类型（kind）")?;
+        let date = match o.get("date").and_then(text_of) {
+            Some(d) => Some(parse_date(&d, today)?),
+            None => None,
+        };
+        let text = o.get("text").and_then(text_of).unwrap_or_default();
+        return Ok(Signal { kind, date, text });
+    }
+    let s = text_of(v).unwrap_or_default();
+    let mut words = s.split_whitespace();
+    let kind = words.next().ok_or("动态为空")?.to_string();
+    let rest: Vec<&str> = words.collect();
+    let (date, text) = match rest.first().map(|w| parse_date(w, today)) {
+        Some(Ok(d)) => (Some(d), rest[1..].join(" ")),
+        _ => (None, rest.join(" ")),
+    };
+    Ok(Signal { kind, date, text })
+}
+
+/// Parses a `Partner` from `{enterprise, relation}` or from text `供应商:某某公司` / `客户：某某公司`.
+fn partner_of(v: &Value) -> Result<Partner, String> {
+    let relation_of = |r: &str| match r.trim() {
+        "supplier" | "供应商" | "上游" => Ok(Relation::Supplier),
+        "customer" | "客户" | "下游" => Ok(Relation::Customer),
+        other => Err(format!("上下游关系“{other}”无法识别（可填：供应商、客户）")),
+    };
+    if let Value::Object(o) = v {
+        let enterprise = o.get("enterprise").and_then(text_of).ok_or("上下游企业缺少企业名称或信用代码")?;
+        let relation = relation_of(&o.get("relation").and_then(text_of).unwrap_or_default())?;
+        return Ok(Partner { enterprise: normalise_name(&enterprise), relation });
+    }
+    let s = text_of(v).unwrap_or_default();
+    let (r, name) = s
+        .split_once([':', '：'])
+        .ok_or_else(|| format!("上下游企业“{s}”应写作“供应商:企业名称”或“客户:企业名称”"))?;
+    let name = normalise_name(name);
+    if name.is_empty() {
+        return Err(format!("上下游企业“{s}”缺少企业名称"));
+    }
+    Ok(Partner { enterprise: name, relation: relation_of(r)? })
+}
+
+impl EnterprisePatch {
+    /// Parses a record whose keys are the JSON field names. Collects every problem, not just the
+    /// first. `today` bounds dates (no founding in the future).
+    pub fn from_record(record: &Map<String, Value>, today: NaiveDate) -> Result<Self, Vec<Problem>> {
+        let mut p = EnterprisePatch::default();
+        let mut problems = Vec::new();
+        let mut bad = |field: &str, code: &'static str, reason: String| {
+            problems.push(Problem::new(field, code, reason))
+        };
+        for key in record.keys() {
+            if !FIELDS.contains(&key.as_str()) && key != "id" {
+                bad(key, "unknown_field", format!("未知字段“{key}”"));
+            }
+        }
+        let get = |k: &str| record.get(k).and_then(text_of);
+
+        if let Some(s) = get("credit_code") {
+            match CreditCode::parse(&s) {
+                Ok(c) => p.credit_code = Some(c),
+                Err(e) => bad("credit_code", "invalid_credit_code", format!("{e}（“{s}”）")),
+            }
+        }
+        if let Some(s) = get("name") {
+            p.name = Some(normalise_name(&s));
+            if s.chars().count() > 200 {
+                bad("name", "invalid_value", "企业名称超过200个字符".into());
+            }
+        }
+        p.aliases = record.get("aliases").map(list_of).unwrap_or_default();
+
+        let region_text = get("region");
+        let (province, city, county) = (get("province"), get("city"), get("county"));
+        let resolved = match (&region_text, &province, &city, &county) {
+            (Some(r), ..) => Some(regions().parse(r)),
+            (None, None, None, None) => None,
+            _ => Some(regions().resolve(province.as_deref(), city.as_deref(), county.as_deref())),
+        };
+        match resolved {
+            Some(Ok(code)) => p.region = Some(code),
+            Some(Err(e)) => bad("region", e.code(), e.to_string()),
+            None => {}
+        }
+        p.address = get("address");
+        if let Some(s) = get("registered_capital") {
+            match parse_capital(&s) {
+                Ok(v) => p.registered_capital = Some(v),
+                Err(e) => bad("registered_capital", "invalid_value", e),
+            }
+        }
+        if let Some(s) = get("founded") {
+            match parse_date(&s, today) {
+                Ok(d) => p.founded = Some(d),
+                Err(e) => bad("founded", "invalid_value", e),
+            }
+        }
+        p.stock_code = get("stock_code").map(|s| s.to_ascii_uppercase());
+        p.tags =
+            record.get("tags").map(list_of).unwrap_or_default().iter().map(|t| normalise_tag(t)).collect();
+        p.tags.dedup();
+        p.products = record.get("products").map(list_of).unwrap_or_default();
+        p.description = get("description");
+        for l in record.get("links").map(list_of).unwrap_or_default() {
+            match LinkRef::parse(&l) {
+                Some(r) => p.links.push(r),
+                None => bad(
+                    "links",
+                    "invalid_value",
+                    format!("产业链环节“{l}”应写作“链ID/环节ID”，如 lithium-battery/cathode"),
+                ),
+            }
+        }
+        let items = |v: Option<&Value>| -> Vec<Value> {
+            match v {
+                Some(Value::Array(a)) => a.clone(),
+                Some(Value::Null) | None => vec![],
+                Some(other) => list_of(other).into_iter().map(Value::String).collect(),
+            }
+        };
+        for item in items(record.get("signals")) {
+            match signal_of(&item, today) {
+                Ok(s) => p.signals.push(s),
+                Err(e) => bad("signals", "invalid_value", e),
+            }
+        }
+        for item in items(record.get("partners")) {
+            match partner_of(&item) {
+                Ok(x) => p.partners.push(x),
+                Err(e) => bad("partners", "invalid_value", e),
+            }
+        }
+        if let Some(s) = get("restricted") {
+            match parse_bool(&s) {
+                Ok(b) => p.restricted = Some(b),
+                Err(e) => bad("restricted", "invalid_value", e),
+            }
+        }
+        p.source = get("source");
+        if problems.is_empty() { Ok(p) } else { Err(problems) }
+    }
+
+    /// The region this patch places the enterprise in: said outright, or read from positions
+    /// 3–8 of the credit code when that is a known division.
+    pub fn effective_region(&self) -> Option<RegionCode> {
+        self.region.or_else(|| {
+            let code = RegionCode::parse(self.credit_code.as_ref()?.region_digits())?;
+            regions().get(code).map(|r| r.code)
+        })
+    }
+
+    /// Makes a new enterprise; name and region are required.
+    pub fn into_new(self, id: EnterpriseId) -> Result<Enterprise, Vec<Problem>> {
+        let mut problems = Vec::new();
+        if self.name.as_deref().is_none_or(str::is_empty) {
+            problems.push(Problem::new("name", "missing_field", "缺少企业名称"));
+        }
+        let region = self.effective_region();
+        if region.is_none() {
+            problems.push(Problem::new(
+                "region",
+                "missing_field",
+                "缺少行政区划（可填代码或省/市/区县名称）",
+            ));
+        }
+        if !problems.is_empty() {
+            return Err(problems);
+        }
+        let empty = Enterprise {
+            id,
+            credit_code: None,
+            name: String::new(),
+            aliases: vec![],
+            region: region.expect("checked above"),
+            address: None,
+            registered_capital: None,
+            founded: None,
+            stock_code: None,
+            tags: vec![],
+            products: vec![],
+            description: None,
+            links: vec![],
+            signals: vec![],
+            partners: vec![],
+            restricted: false,
+            source: None,
+        };
+        Ok(self.apply_to(empty))
+    }
+
+    /// Overwrites what the patch says, keeps the rest.
+    pub fn apply_to(self, mut e: Enterprise) -> Enterprise {
+        fn set<T>(slot: &mut T, v: Option<T>) {
+            if let Some(v) = v {
+                *slot = v;
+            }
+        }
+        fn set_list<T>(slot: &mut Vec<T>, v: Vec<T>) {
+            if !v.is_empty() {
+                *slot = v;
+            }
+        }
+        let region = self.region;
+        if self.credit_code.is_some() {
+            e.credit_code = self.credit_code;
+        }
+        set(&mut e.name, self.name);
+        set_list(&mut e.aliases, self.aliases);
+        set(&mut e.region, region);
+        if self.address.is_some() {
+            e.address = self.address;
+        }
+        if self.registered_capital.is_some() {
+            e.registered_capital = self.registered_capital;
+        }
+        if self.founded.is_some() {
+            e.founded = self.founded;
+        }
+        if self.stock_code.is_some() {
+            e.stock_code = self.stock_code;
+        }
+        set_list(&mut e.tags, self.tags);
+        set_list(&mut e.products, self.products);
+        if self.description.is_some() {
+            e.description = self.description;
+        }
+        set_list(&mut e.links, self.links);
+        set_list(&mut e.signals, self.signals);
+        set_list(&mut e.partners, self.partners);
+        set(&mut e.restricted, self.restricted);
+        if self.source.is_some() {
+            e.source = self.source;
+        }
+        e
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn today() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 11, 22).unwrap()
+    }
+
+    fn patch(v: Value) -> Result<EnterprisePatch, Vec<Problem>> {
+        EnterprisePatch::from_record(v.as_object().unwrap(), today())
+    }
+
+    #[test]
+    fn a_spreadsheet_like_record_parses() {
+        let p = patch(json!({
+            "name": "常州示例电池有限公司", "province": "江苏", "city": "常州", "county": "武进区",
+            "registered_capital": "1.2亿元", "founded": "2019年3月1日", "tags": "小巨人；高新技术企业",
+            "products": "磷酸铁锂、正极材料", "restricted": "否",
+            "signals": "扩产 2025-06-01 新建产线；融资", "partners": "客户：某某汽车有限公司",
+        }))
+        .unwrap();
+        assert_eq!(p.region.unwrap().to_string(), "320412");
+        assert_eq!(p.registered_capital, Some(12_000.0));
+        assert_eq!(p.tags, vec!["专精特新小巨人", "高新技术企业"]);
+        assert_eq!(p.signals.len(), 2);
+        assert_eq!(p.signals[0].date, NaiveDate::from_ymd_opt(2025, 6, 1));
+        assert_eq!(p.partners[0].relation, Relation::Customer);
+    }
+
+    #[test]
+    fn every_problem_of_a_record_is_reported() {
+        let problems = patch(json!({
+            "name": "某公司", "credit_code": "91110000600037341N", "region": "朝阳区",
+            "registered_capital": "很多", "colour": "red",
+        }))
+        .unwrap_err();
+        let codes: Vec<&str> = problems.iter().map(|p| p.code).collect();
+        assert_eq!(codes, vec!["unknown_field", "invalid_credit_code", "ambiguous_region", "invalid_value"]);
+    }
+
+    #[test]
+    fn a_new_enterprise_needs_a_name_and_a_region_which_a_credit_code_can_give() {
+        let missing = patch(json!({"products": "电芯"})).unwrap().into_new(EnterpriseId(1)).unwrap_err();
+        assert_eq!(missing.iter().map(|p| p.field.as_str()).collect::<Vec<_>>(), vec!["name", "region"]);
+        let e = patch(json!({"name": "某公司", "credit_code": "91152201078377449P"}))
+            .unwrap()
+            .into_new(EnterpriseId(1))
+            .unwrap();
+        assert_eq!(e.region.to_string(), "152201");
+    }
+
+    #[test]
+    fn applying_a_patch_keeps_what_it_does_not_say() {
+        let e = patch(
+            json!({"name": "某公司", "region": "320400", "products": ["电芯"], "registered_capital": 100}),
+        )
+        .unwrap()
+        .into_new(EnterpriseId(7))
+        .unwrap();
+        let e2 = patch(json!({"name": "某公司", "address": "常州市新北区"})).unwrap().apply_to(e.clone());
+        assert_eq!(e2.products, vec!["电芯"]);
+        assert_eq!(e2.registered_capital, Some(100.0));
+        assert_eq!(e2.address.as_deref(), Some("常州市新北区"));
+        assert_eq!(e2.id, EnterpriseId(7));
+    }
+
+    #[test]
+    fn ids_print_and_parse() {
+        assert_eq!(EnterpriseId(42).to_string(), "E00000042");
+        assert_eq!(EnterpriseId::parse("E00000042"), Some(EnterpriseId(42)));
+    }
+}

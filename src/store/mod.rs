@@ -1,0 +1,250 @@
+//! The store: sled, the source of truth for chains and enterprises.
+//!
+//! Everything else (the graph, the search index) is derived from what is here and can be rebuilt.
+//! Records are versioned ([`record`]) so a later release can still read today's data. Writes are
+//! made durable with [`Store::flush`] before anyone is told they succeeded.
+//!
+//! Layout (few trees, big-endian keys):
+//! - `chains`: chain id → chain record
+//! - `records`: `e` + id (u64 BE) → enterprise record; `c` + credit code → id;
+//!   `n` + name + `\0` + region → id. One tree, so an enterprise and its identity keys are written
+//!   in one atomic batch.
+
+mod record;
+
+use crate::error::{Error, Result};
+use crate::model::{Chain, CreditCode, Enterprise, EnterpriseId, RegionCode};
+use std::path::{Path, PathBuf};
+
+const PID_FILE: &str = "chainscout.pid";
+
+/// An open store. One process at a time may hold a data directory.
+pub struct Store {
+    db: sled::Db,
+    chains: sled::Tree,
+    records: sled::Tree,
+    dir: PathBuf,
+}
+
+fn credit_key(code: &CreditCode) -> Vec<u8> {
+    let mut k = vec![b'c'];
+    k.extend_from_slice(code.as_str().as_bytes());
+    k
+}
+
+fn name_key(name: &str, region: RegionCode) -> Vec<u8> {
+    let mut k = vec![b'n'];
+    k.extend_from_slice(name.as_bytes());
+    k.push(0);
+    k.extend_from_slice(region.to_string().as_bytes());
+    k
+}
+
+fn enterprise_key(id: EnterpriseId) -> [u8; 9] {
+    let mut k = [b'e'; 9];
+    k[1..].copy_from_slice(&id.0.to_be_bytes());
+    k
+}
+
+fn id_of(bytes: &[u8]) -> Result<EnterpriseId> {
+    let arr: [u8; 8] = bytes
+        .try_into()
+        .map_err(|_| Error::CorruptRecord { key: "identity".into(), reason: "id is not 8 bytes".into() })?;
+    Ok(EnterpriseId(u64::from_be_bytes(arr)))
+}
+
+impl Store {
+    /// Opens (or creates) the store in `dir`. Fails with [`Error::StoreInUse`] when another
+    /// process holds it.
+    pub fn open(dir: &Path) -> Result<Store> {
+        std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+        let holder =
+            || std::fs::read_to_string(dir.join(PID_FILE)).ok().and_then(|s| s.trim().parse::<u32>().ok());
+        let mut attempts = 0;
+        let db = loop {
+            let opened = sled::Config::new().path(dir.join("store")).cache_capacity(256 * 1024 * 1024).open();
+            match opened {
+                Ok(db) => break db,
+                Err(sled::Error::Io(io)) if io.to_string().contains("could not acquire lock") => {
+                    // sled's background flusher releases the lock a moment after a `Store` in
+                    // this same process is dropped; wait for it rather than fail.
+                    attempts += 1;
+                    if holder() == Some(std::process::id()) && attempts < 50 {
+                        std::thread::sleep(std::time::Duration::from_millis(50));
+                        continue;
+                    }
+                    return Err(Error::StoreInUse { path: dir.to_path_buf(), pid: holder() });
+                }
+                Err(other) => return Err(Error::Store(other)),
+            }
+        };
+        let _ = std::fs::write(dir.join(PID_FILE), std::process::id().to_string());
+        Ok(Store {
+            chains: db.open_tree("chains")?,
+            records: db.open_tree("records")?,
+            db,
+            dir: dir.to_path_buf(),
+        })
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Makes every write so far durable.
+    pub fn flush(&self) -> Result<()> {
+        self.db.flush()?;
+        Ok(())
+    }
+
+    /// Bytes the store takes on disk.
+    pub fn size_on_disk(&self) -> Result<u64> {
+        Ok(self.db.size_on_disk()?)
+    }
+
+    // ---- chains ----
+
+    pub fn chains(&self) -> Result<Vec<Chain>> {
+        self.chains
+            .iter()
+            .map(|kv| {
+                let (k, v) = kv?;
+                record::decode(&String::from_utf8_lossy(&k), &v)
+            })
+            .collect()
+    }
+
+    pub fn chain(&self, id: &str) -> Result<Option<Chain>> {
+        self.chains.get(id.as_bytes())?.map(|v| record::decode(id, &v)).transpose()
+    }
+
+    /// Stores chains (new or replacing) in one atomic batch and flushes.
+    pub fn put_chains(&self, chains: &[Chain]) -> Result<()> {
+        let mut batch = sled::Batch::default();
+        for chain in chains {
+            batch.insert(chain.id.as_bytes(), record::encode(chain)?);
+        }
+        self.chains.apply_batch(batch)?;
+        self.flush()
+    }
+
+    pub fn delete_chain(&self, id: &str) -> Result<bool> {
+        let existed = self.chains.remove(id.as_bytes())?.is_some();
+        self.flush()?;
+        Ok(existed)
+    }
+
+    // ---- enterprises ----
+
+    /// A fresh id, never handed out before (monotonic across restarts).
+    pub fn new_enterprise_id(&self) -> Result<EnterpriseId> {
+        Ok(EnterpriseId(self.db.generate_id()? + 1))
+    }
+
+    pub fn enterprise(&self, id: EnterpriseId) -> Result<Option<Enterprise>> {
+        self.records.get(enterprise_key(id))?.map(|v| record::decode(&id.to_string(), &v)).transpose()
+    }
+
+    pub fn find_by_credit_code(&self, code: &CreditCode) -> Result<Option<EnterpriseId>> {
+        self.records.get(credit_key(code))?.map(|v| id_of(&v)).transpose()
+    }
+
+    pub fn find_by_name(&self, name: &str, region: RegionCode) -> Result<Option<EnterpriseId>> {
+        self.records.get(name_key(name, region))?.map(|v| id_of(&v)).transpose()
+    }
+
+    /// Every enterprise, in id order.
+    pub fn enterprises(&self) -> impl Iterator<Item = Result<Enterprise>> + '_ {
+        self.records.scan_prefix([b'e']).map(|kv| {
+            let (k, v) = kv?;
+            record::decode(&format!("{k:?}"), &v)
+        })
+    }
+
+    pub fn count_enterprises(&self) -> usize {
+        self.records.scan_prefix([b'e']).count()
+    }
+
+    /// Writes one enterprise and its identity keys atomically, replacing `old` (the version
+    /// stored before, if any). Not flushed: call [`Store::flush`] before acknowledging.
+    pub fn put_enterprise(&self, old: Option<&Enterprise>, new: &Enterprise) -> Result<()> {
+        let mut batch = sled::Batch::default();
+        if let Some(old) = old {
+            if let Some(c) = &old.credit_code {
+                batch.remove(credit_key(c));
+            }
+            batch.remove(name_key(&old.name, old.region));
+        }
+        let id = new.id.0.to_be_bytes();
+        if let Some(c) = &new.credit_code {
+            batch.insert(credit_key(c), &id);
+        }
+        batch.insert(name_key(&new.name, new.region), &id);
+        batch.insert(&enterprise_key(new.id), record::encode(new)?);
+        self.records.apply_batch(batch)?;
+        Ok(())
+    }
+
+    /// Removes an enterprise and its identity keys; returns what was stored. Flushed.
+    pub fn delete_enterprise(&self, id: EnterpriseId) -> Result<Option<Enterprise>> {
+        let Some(old) = self.enterprise(id)? else { return Ok(None) };
+        let mut batch = sled::Batch::default();
+        if let Some(c) = &old.credit_code {
+            batch.remove(credit_key(c));
+        }
+        batch.remove(name_key(&old.name, old.region));
+        batch.remove(&enterprise_key(id));
+        self.records.apply_batch(batch)?;
+        self.flush()?;
+        Ok(Some(old))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::EnterprisePatch;
+    use serde_json::json;
+
+    fn enterprise(store: &Store, v: serde_json::Value) -> Enterprise {
+        let today = chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
+        let p = EnterprisePatch::from_record(v.as_object().unwrap(), today).unwrap();
+        p.into_new(store.new_enterprise_id().unwrap()).unwrap()
+    }
+
+    #[test]
+    fn an_enterprise_is_found_by_id_credit_code_and_name_after_reopening() {
+        let dir = tempfile::tempdir().unwrap();
+        let e = {
+            let store = Store::open(dir.path()).unwrap();
+            let e = enterprise(
+                &store,
+                json!({"name": "某公司", "region": "320400", "credit_code": "91152201078377449P"}),
+            );
+            store.put_enterprise(None, &e).unwrap();
+            store.flush().unwrap();
+            e
+        };
+        let store = Store::open(dir.path()).unwrap();
+        assert_eq!(store.enterprise(e.id).unwrap().as_ref(), Some(&e));
+        assert_eq!(store.find_by_credit_code(e.credit_code.as_ref().unwrap()).unwrap(), Some(e.id));
+        assert_eq!(store.find_by_name("某公司", e.region).unwrap(), Some(e.id));
+        assert_eq!(store.count_enterprises(), 1);
+    }
+
+    #[test]
+    fn renaming_moves_the_identity_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let e = enterprise(&store, json!({"name": "旧名公司", "region": "320400"}));
+        store.put_enterprise(None, &e).unwrap();
+        let mut renamed = e.clone();
+        renamed.name = "新名公司".into();
+        store.put_enterprise(Some(&e), &renamed).unwrap();
+        assert_eq!(store.find_by_name("旧名公司", e.region).unwrap(), None);
+        assert_eq!(store.find_by_name("新名公司", e.region).unwrap(), Some(e.id));
+        store.delete_enterprise(e.id).unwrap();
+        assert_eq!(store.find_by_name("新名公司", e.region).unwrap(), None);
+        assert_eq!(store.count_enterprises(), 0);
+    }
+}

@@ -71,6 +71,8 @@ enum Command {
     },
     /// Rebuild the graph (and index) from the store.
     Reindex,
+    /// What the data directory holds: chains, enterprises, size on disk.
+    Info,
 }
 
 #[derive(Subcommand)]
@@ -251,6 +253,27 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 return print_json(&detail);
             }
             print_chain(&detail);
+            Ok(())
+        }
+        Command::Info => {
+            let app = App::open(&data)?;
+            let graph = app.graph();
+            let info = serde_json::json!({
+                "data": data,
+                "chains": graph.chains().count(),
+                "enterprises": graph.n_enterprises(),
+                "store_bytes": app.store().size_on_disk()?,
+            });
+            if cli.json {
+                return print_json(&info);
+            }
+            println!(
+                "data {}: {} chains, {} enterprises, store {:.1} MB on disk",
+                data.display(),
+                info["chains"],
+                info["enterprises"],
+                info["store_bytes"].as_u64().unwrap_or(0) as f64 / 1e6
+            );
             Ok(())
         }
         Command::Reindex => {

@@ -63,8 +63,8 @@ pub enum Error {
     #[error("stored record {key} cannot be read: {reason}")]
     CorruptRecord { key: String, reason: String },
     /// Reading or writing a file failed.
-    #[error("{path}: {source}")]
-    Io { path: PathBuf, source: std::io::Error },
+    #[error("{path}: {error}")]
+    Io { path: PathBuf, error: std::io::Error },
     /// A record or request was rejected by validation.
     #[error("{}", .0.first().map(|p| p.to_string()).unwrap_or_default())]
     Invalid(Vec<Problem>),
@@ -83,8 +83,8 @@ pub enum Error {
 }
 
 impl Error {
-    pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
-        Error::Io { path: path.into(), source }
+    pub fn io(path: impl Into<PathBuf>, error: std::io::Error) -> Self {
+        Error::Io { path: path.into(), error }
     }
 
     /// Whether the failure is the caller's input (exit code 2) rather than the runtime's (1).

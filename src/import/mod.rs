@@ -77,7 +77,8 @@ pub fn read_file(path: &Path, sheet: Option<&str>) -> Result<Table> {
             path.display()
         ))
     })?;
-    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    let bytes = std::fs::read(path)
+        .map_err(|e| Error::UnreadableInput(format!("{}: cannot read the file: {e}", path.display())))?;
     read_bytes(&bytes, format, sheet).map_err(|e| match e {
         Error::UnreadableInput(m) => Error::UnreadableInput(format!("{}: {m}", path.display())),
         other => other,

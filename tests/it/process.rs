@@ -1,0 +1,84 @@
+//! Whole processes: the data-dir lock, a kill in the middle of an import, the server's health.
+
+use crate::helpers::{Env, s};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::process::{Child, Stdio};
+use std::time::{Duration, Instant};
+
+/// Starts `serve` on a free port and returns the child and its address.
+fn serve(env: &Env, extra: &[&str]) -> (Child, String) {
+    let mut args = vec!["serve", "--addr", "127.0.0.1:0"];
+    args.extend_from_slice(extra);
+    let mut child = env.command(&args).stdout(Stdio::piped()).stderr(Stdio::null()).spawn().unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    let addr = line
+        .split("http://")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .unwrap_or_else(|| panic!("no address in {line:?}"))
+        .to_string();
+    (child, addr)
+}
+
+fn get(addr: &str, path: &str) -> (u16, serde_json::Value) {
+    let mut stream = std::net::TcpStream::connect(addr).unwrap();
+    write!(stream, "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    let status = response[9..12].parse().unwrap();
+    let body = response.split("\r\n\r\n").nth(1).unwrap_or("");
+    (status, serde_json::from_str(body).unwrap_or(serde_json::Value::Null))
+}
+
+#[test]
+fn a_second_process_on_a_data_dir_in_use_exits_1_naming_the_pid() {
+    let env = Env::new();
+    let (mut server, addr) = serve(&env, &["--demo"]);
+    let (status, health) = get(&addr, "/api/v1/health");
+    assert_eq!(status, 200);
+    assert_eq!(health["status"], "ok");
+    assert_eq!(health["chains"], 8);
+    assert!(health["enterprises"].as_u64().unwrap() > 4000);
+
+    let r = env.run(&["chains"]);
+    assert_eq!(r.code, 1);
+    assert!(r.stderr.contains("in use"), "{}", r.stderr);
+    assert!(r.stderr.contains(&format!("pid {}", server.id())), "{}", r.stderr);
+    server.kill().unwrap();
+    server.wait().unwrap();
+}
+
+#[test]
+fn a_non_default_data_dir_gets_the_demo_only_when_asked() {
+    let env = Env::new();
+    let (mut server, addr) = serve(&env, &[]);
+    let (_, health) = get(&addr, "/api/v1/health");
+    assert_eq!(health["enterprises"], 0);
+    server.kill().unwrap();
+    server.wait().unwrap();
+}
+
+#[test]
+fn killing_an_import_midway_leaves_a_store_that_opens_and_a_rerun_completes_it() {
+    let env = Env::new();
+    let file = env.path("big.jsonl");
+    let n = 30_000;
+    env.ok(&["gen", "--enterprises", &n.to_string(), "--seed", "9", "--out", s(&file)]);
+    let mut child = env.command(&["import", "enterprises", s(&file)]).stdout(Stdio::null()).spawn().unwrap();
+    // Let it write a good part of the file, then kill -9.
+    let start = Instant::now();
+    std::thread::sleep(Duration::from_millis(700));
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(start.elapsed() < Duration::from_secs(60));
+
+    let stored = env.n_enterprises();
+    assert!(stored <= n, "at most every row ({stored})");
+    let report = env.ok_json(&["import", "enterprises", s(&file)]);
+    let inserted = report["inserted"].as_u64().unwrap();
+    let updated = report["updated"].as_u64().unwrap();
+    assert_eq!(inserted + updated, n, "every row accounted for: {report}");
+    assert_eq!(updated, stored, "rows that survived the kill are updated, not duplicated");
+    assert_eq!(env.n_enterprises(), n);
+}

@@ -9,7 +9,7 @@ use crate::graph::Graph;
 use crate::import::{ImportReport, RejectedRow, Table};
 use crate::model::chain::{check_cross_chain_flows, parse_chain_toml};
 use crate::model::{Chain, Enterprise, EnterprisePatch};
-use crate::store::Store;
+use crate::store::{Store, Writer};
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use std::sync::{RwLock, RwLockReadGuard};
@@ -30,10 +30,13 @@ pub struct App {
 /// were never reported as stored.
 const FLUSH_EVERY: usize = 20_000;
 
+/// Rows per atomic sled batch during a bulk import.
+const BATCH_ROWS: usize = 1_000;
+
 fn build_graph(store: &Store) -> Result<Graph> {
     let mut graph = Graph::with_chains(store.chains()?);
-    for e in store.enterprises() {
-        graph.upsert_enterprise(&e?);
+    for facts in store.enterprise_facts() {
+        graph.insert_new(facts?);
     }
     Ok(graph)
 }
@@ -138,13 +141,16 @@ impl App {
 
     /// Finds the stored enterprise a patch speaks of: by credit code, else by name + region.
     /// A patch that points at two different enterprises is a conflict.
-    fn identify(&self, patch: &EnterprisePatch) -> Result<std::result::Result<Option<Enterprise>, Problem>> {
+    fn identify(
+        w: &Writer<'_>,
+        patch: &EnterprisePatch,
+    ) -> Result<std::result::Result<Option<Enterprise>, Problem>> {
         let by_code = match &patch.credit_code {
-            Some(code) => self.store.find_by_credit_code(code)?,
+            Some(code) => w.find_by_credit_code(code)?,
             None => None,
         };
         let by_name = match (&patch.name, patch.effective_region()) {
-            (Some(name), Some(region)) => self.store.find_by_name(name, region)?,
+            (Some(name), Some(region)) => w.find_by_name(name, region)?,
             _ => None,
         };
         let id = match (by_code, by_name) {
@@ -160,7 +166,7 @@ impl App {
             (None, None) => None,
         };
         let Some(id) = id else { return Ok(Ok(None)) };
-        let stored = self.store.enterprise(id)?;
+        let stored = w.enterprise(id)?;
         if let (Some(stored), Some(code), None) = (&stored, &patch.credit_code, by_code)
             && let Some(existing) = &stored.credit_code
             && existing != code
@@ -174,25 +180,25 @@ impl App {
         Ok(Ok(stored))
     }
 
-    /// Validates and writes one patch without flushing. `Ok(Err(..))` is a rejection.
-    fn write_unflushed(
-        &self,
+    /// Validates one patch and adds it to the writer. `Ok(Err(..))` is a rejection.
+    fn stage(
+        w: &mut Writer<'_>,
         patch: EnterprisePatch,
     ) -> Result<std::result::Result<(Enterprise, Outcome), Vec<Problem>>> {
-        let stored = match self.identify(&patch)? {
+        let stored = match Self::identify(w, &patch)? {
             Ok(stored) => stored,
             Err(problem) => return Ok(Err(vec![problem])),
         };
         let (new, outcome) = match &stored {
             Some(old) => (patch.apply_to(old.clone()), Outcome::Updated),
-            None => match patch.into_new(self.store.new_enterprise_id()?) {
+            None => match patch.into_new(w.new_enterprise_id()?) {
                 Ok(e) => (e, Outcome::Inserted),
                 Err(problems) => return Ok(Err(problems)),
             },
         };
         // A changed name or credit code must not collide with another stored enterprise.
         if let Some(code) = &new.credit_code
-            && let Some(other) = self.store.find_by_credit_code(code)?
+            && let Some(other) = w.find_by_credit_code(code)?
             && other != new.id
         {
             return Ok(Err(vec![Problem::new(
@@ -201,7 +207,7 @@ impl App {
                 format!("信用代码 {code} 已属于企业 {other}"),
             )]));
         }
-        if let Some(other) = self.store.find_by_name(&new.name, new.region)?
+        if let Some(other) = w.find_by_name(&new.name, new.region)?
             && other != new.id
         {
             return Ok(Err(vec![Problem::new(
@@ -210,19 +216,38 @@ impl App {
                 format!("同一地区已有同名企业 {other}（{}）", new.name),
             )]));
         }
-        self.store.put_enterprise(stored.as_ref(), &new)?;
-        self.graph_mut().upsert_enterprise(&new);
+        w.put_enterprise(stored.as_ref(), &new)?;
         Ok(Ok((new, outcome)))
+    }
+
+    /// Commits a writer's batch to the store, then brings the graph up to date.
+    fn commit(&self, w: Writer<'_>) -> Result<()> {
+        let written = w.commit()?;
+        let mut graph = self.graph_mut();
+        for e in &written {
+            graph.upsert_enterprise(e.into());
+        }
+        Ok(())
     }
 
     /// Creates or updates one enterprise and makes it durable before returning.
     pub fn write_enterprise(&self, patch: EnterprisePatch) -> Result<(Enterprise, Outcome)> {
-        let result = self.write_unflushed(patch)?;
+        let mut w = self.store.writer();
+        let result = Self::stage(&mut w, patch)?;
+        self.commit(w)?;
         self.store.flush()?;
         result.map_err(|problems| match problems.first().map(|p| p.code) {
             Some("conflicting_identity" | "duplicate_enterprise") => Error::Conflict(problems[0].clone()),
             _ => Error::Invalid(problems),
         })
+    }
+
+    /// Deletes an enterprise (durably); returns what was stored.
+    pub fn delete_enterprise(&self, id: crate::model::EnterpriseId) -> Result<Enterprise> {
+        let old =
+            self.store.delete_enterprise(id)?.ok_or_else(|| Error::NotFound(format!("enterprise {id}")))?;
+        self.graph_mut().remove_enterprise(id);
+        Ok(old)
     }
 
     /// Imports every readable row of a table; never stops at a bad row. Every row counted as
@@ -237,6 +262,7 @@ impl App {
         let mut report = ImportReport { ignored_columns: table.ignored_columns, ..Default::default() };
         let total = table.rows.len();
         let today = today();
+        let mut w = self.store.writer();
         for (i, row) in table.rows.into_iter().enumerate() {
             let patch = row
                 .record
@@ -247,7 +273,7 @@ impl App {
                     if patch.source.is_none() {
                         patch.source = default_source.map(str::to_string);
                     }
-                    self.write_unflushed(patch)?
+                    Self::stage(&mut w, patch)?
                 }
                 Err(problems) => Err(problems),
             };
@@ -256,6 +282,9 @@ impl App {
                 Ok((_, Outcome::Updated)) => report.updated += 1,
                 Err(problems) => report.rejected.push(RejectedRow::new(row.number, problems)),
             }
+            if w.len() >= BATCH_ROWS {
+                self.commit(std::mem::replace(&mut w, self.store.writer()))?;
+            }
             if (i + 1) % FLUSH_EVERY == 0 {
                 self.store.flush()?;
             }
@@ -263,6 +292,7 @@ impl App {
                 progress(i + 1, total);
             }
         }
+        self.commit(w)?;
         self.store.flush()?;
         Ok(report)
     }

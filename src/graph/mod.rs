@@ -12,7 +12,7 @@ mod status;
 pub(crate) use status::subtrees;
 pub use status::{ChainStatus, LinkState, LinkStatus};
 
-use crate::model::{Chain, Enterprise, EnterpriseId, LinkRef, RegionCode};
+use crate::model::{Chain, Enterprise, EnterpriseFacts, EnterpriseId, LinkRef, RegionCode};
 use keywords::KeywordMatcher;
 use petgraph::graph::{DiGraph, NodeIndex};
 use serde::Serialize;
@@ -67,7 +67,7 @@ impl Graph {
     pub fn build<'a>(chains: Vec<Chain>, enterprises: impl IntoIterator<Item = &'a Enterprise>) -> Graph {
         let mut g = Graph::with_chains(chains);
         for e in enterprises {
-            g.upsert_enterprise(e);
+            g.upsert_enterprise(e.into());
         }
         g
     }
@@ -112,8 +112,13 @@ impl Graph {
     }
 
     /// Adds or replaces one enterprise's memberships.
-    pub fn upsert_enterprise(&mut self, e: &Enterprise) {
+    pub fn upsert_enterprise(&mut self, e: EnterpriseFacts) {
         self.remove_enterprise(e.id);
+        self.insert_new(e);
+    }
+
+    /// Adds an enterprise the graph does not hold yet (building from the store).
+    pub fn insert_new(&mut self, e: EnterpriseFacts) {
         let mut found: BTreeMap<NodeIndex, Vec<Evidence>> = BTreeMap::new();
         for r in &e.links {
             if let Some(&idx) = self.node_of.get(r) {
@@ -141,13 +146,14 @@ impl Graph {
             self.members.entry(idx).or_default().insert(e.id, evidence);
         }
         self.memberships.insert(e.id, nodes);
+        let leader = e.is_leader();
         self.enterprises.insert(
             e.id,
             EnterpriseBrief {
                 id: e.id,
-                name: e.name.clone(),
+                name: e.name,
                 region: e.region,
-                leader: e.is_leader(),
+                leader,
                 restricted: e.restricted,
                 registered_capital: e.registered_capital,
             },

@@ -91,7 +91,9 @@ fn status_counts_local_enterprises_of_the_link_and_its_sub_links() {
 fn memberships_follow_updates_and_removals() {
     let mut g = graph(&[enterprise(1, json!({"name": "甲", "region": "320412", "products": ["电芯"]}))]);
     assert_eq!(status(&g, "cell"), (LinkState::Weak, 1));
-    g.upsert_enterprise(&enterprise(1, json!({"name": "甲", "region": "320412", "products": ["正极材料"]})));
+    g.upsert_enterprise(
+        (&enterprise(1, json!({"name": "甲", "region": "320412", "products": ["正极材料"]}))).into(),
+    );
     assert_eq!(status(&g, "cell"), (LinkState::Missing, 0));
     assert_eq!(status(&g, "cathode"), (LinkState::Weak, 1));
     g.remove_enterprise(EnterpriseId(1));
@@ -103,7 +105,7 @@ fn order_of_chains_and_enterprises_does_not_matter() {
     let e = enterprise(1, json!({"name": "甲", "region": "320412", "products": ["电芯"]}));
     let built = graph(std::slice::from_ref(&e));
     let mut later = Graph::with_chains(vec![parse_chain_toml("t.toml", CHAIN).unwrap()]);
-    later.upsert_enterprise(&e);
+    later.upsert_enterprise((&e).into());
     assert_eq!(
         serde_json::to_value(built.chain_status("battery")).unwrap(),
         serde_json::to_value(later.chain_status("battery")).unwrap()

@@ -94,6 +94,9 @@ pub fn read_bytes(bytes: &[u8], format: Format, sheet: Option<&str>) -> Result<T
     }
 }
 
+/// A grid row that a reader could not parse (an unclosed quote in a CSV line).
+const MALFORMED: &str = "\u{0}malformed";
+
 /// Turns a grid of cells (title rows, a header row, data rows) into records.
 fn rows_from_grid(grid: impl Iterator<Item = Vec<String>>) -> Result<Table> {
     let mut table = Table::default();
@@ -115,6 +118,11 @@ fn rows_from_grid(grid: impl Iterator<Item = Vec<String>>) -> Result<Table> {
         };
         number += 1;
         if cells.iter().all(|c| c.trim().is_empty()) {
+            continue;
+        }
+        if cells.iter().any(|c| c == MALFORMED) {
+            let problem = Problem::new("", "malformed_row", "该行格式错误（引号不配对），未能读取");
+            table.rows.push(Row { number, record: Err(problem) });
             continue;
         }
         let mut record = Map::new();

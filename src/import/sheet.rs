@@ -32,7 +32,10 @@ where
     let name = match sheet {
         Some(s) if names.iter().any(|n| n == s) => s.to_string(),
         Some(s) => {
-            return Err(Error::UnreadableInput(format!("no sheet named {s:?}; sheets: {}", names.join(", "))));
+            return Err(Error::UnreadableInput(format!(
+                "no sheet named {s:?}; sheets: {}",
+                names.join(", ")
+            )));
         }
         None => names
             .first()

@@ -65,3 +65,15 @@ fn garbage_named_xlsx_is_unreadable_not_a_panic() {
     let err = read_bytes(b"not a zip", Format::Xlsx, None).unwrap_err();
     assert!(matches!(err, Error::UnreadableInput(_)));
 }
+
+#[test]
+fn an_unclosed_quote_spoils_its_own_row_only() {
+    let text = "企业名称,主营产品\n甲公司,电芯\n\"乙公司,正极材料\n丙公司,\"多行\n说明\"\n丁公司,隔膜\n";
+    let table = read_bytes(text.as_bytes(), Format::Csv, None).unwrap();
+    let names: Vec<String> =
+        records(&table).iter().map(|r| r["name"].as_str().unwrap().to_string()).collect();
+    assert_eq!(names, vec!["甲公司", "丙公司", "丁公司"]);
+    let bad: Vec<usize> = table.rows.iter().filter(|r| r.record.is_err()).map(|r| r.number).collect();
+    assert_eq!(bad, vec![2]);
+    assert_eq!(records(&table)[1]["products"], "多行\n说明");
+}

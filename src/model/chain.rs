@@ -426,7 +426,10 @@ pub fn check_cross_chain_flows(
             };
             match links {
                 None => {
-                    return Err(format!("flow {} → {} names unknown chain {:?}", flow.from, flow.to, r.chain));
+                    return Err(format!(
+                        "flow {} → {} names unknown chain {:?}",
+                        flow.from, flow.to, r.chain
+                    ));
                 }
                 Some(ids) if !ids.contains(&r.link) => {
                     return Err(format!(

@@ -146,6 +146,46 @@ impl Enterprise {
     }
 }
 
+/// The part of an enterprise the graph needs. Decoding only this from a stored record skips the
+/// rest (descriptions, addresses, signals), which makes opening a large store much faster.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct EnterpriseFacts {
+    pub id: EnterpriseId,
+    pub name: String,
+    pub region: RegionCode,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    #[serde(default)]
+    pub products: Vec<String>,
+    #[serde(default)]
+    pub links: Vec<LinkRef>,
+    #[serde(default)]
+    pub restricted: bool,
+    #[serde(default)]
+    pub registered_capital: Option<f64>,
+}
+
+impl EnterpriseFacts {
+    pub fn is_leader(&self) -> bool {
+        self.tags.iter().any(|t| LEADER_TAGS.contains(&t.as_str()))
+    }
+}
+
+impl From<&Enterprise> for EnterpriseFacts {
+    fn from(e: &Enterprise) -> Self {
+        EnterpriseFacts {
+            id: e.id,
+            name: e.name.clone(),
+            region: e.region,
+            tags: e.tags.clone(),
+            products: e.products.clone(),
+            links: e.links.clone(),
+            restricted: e.restricted,
+            registered_capital: e.registered_capital,
+        }
+    }
+}
+
 /// What one input said about an enterprise. `None` (or an empty list) means "not said".
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EnterprisePatch {

@@ -10,5 +10,5 @@ pub mod values;
 
 pub use chain::{Chain, Flow, Link, LinkRef, Stage};
 pub use credit_code::CreditCode;
-pub use enterprise::{Enterprise, EnterpriseId, EnterprisePatch, Partner, Relation, Signal};
+pub use enterprise::{Enterprise, EnterpriseFacts, EnterpriseId, EnterprisePatch, Partner, Relation, Signal};
 pub use region::{RegionCode, regions};

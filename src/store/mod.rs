@@ -14,6 +14,7 @@ mod record;
 
 use crate::error::{Error, Result};
 use crate::model::{Chain, CreditCode, Enterprise, EnterpriseId, RegionCode};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 const PID_FILE: &str = "chainscout.pid";
@@ -62,7 +63,11 @@ impl Store {
             || std::fs::read_to_string(dir.join(PID_FILE)).ok().and_then(|s| s.trim().parse::<u32>().ok());
         let mut attempts = 0;
         let db = loop {
-            let opened = sled::Config::new().path(dir.join("store")).cache_capacity(256 * 1024 * 1024).open();
+            let opened = sled::Config::new()
+                .path(dir.join("store"))
+                .cache_capacity(256 * 1024 * 1024)
+                .flush_every_ms(None)
+                .open();
             match opened {
                 Ok(db) => break db,
                 Err(sled::Error::Io(io)) if io.to_string().contains("could not acquire lock") => {
@@ -109,7 +114,7 @@ impl Store {
             .iter()
             .map(|kv| {
                 let (k, v) = kv?;
-                record::decode(&String::from_utf8_lossy(&k), &v)
+                record::decode(String::from_utf8_lossy(&k), &v)
             })
             .collect()
     }
@@ -142,7 +147,7 @@ impl Store {
     }
 
     pub fn enterprise(&self, id: EnterpriseId) -> Result<Option<Enterprise>> {
-        self.records.get(enterprise_key(id))?.map(|v| record::decode(&id.to_string(), &v)).transpose()
+        self.records.get(enterprise_key(id))?.map(|v| record::decode(id, &v)).transpose()
     }
 
     pub fn find_by_credit_code(&self, code: &CreditCode) -> Result<Option<EnterpriseId>> {
@@ -157,7 +162,15 @@ impl Store {
     pub fn enterprises(&self) -> impl Iterator<Item = Result<Enterprise>> + '_ {
         self.records.scan_prefix([b'e']).map(|kv| {
             let (k, v) = kv?;
-            record::decode(&format!("{k:?}"), &v)
+            record::decode(record::EnterpriseKey(&k), &v)
+        })
+    }
+
+    /// What the graph needs of every enterprise, in id order (decodes only those fields).
+    pub fn enterprise_facts(&self) -> impl Iterator<Item = Result<crate::model::EnterpriseFacts>> + '_ {
+        self.records.scan_prefix([b'e']).map(|kv| {
+            let (k, v) = kv?;
+            record::decode(record::EnterpriseKey(&k), &v)
         })
     }
 
@@ -165,24 +178,10 @@ impl Store {
         self.records.scan_prefix([b'e']).count()
     }
 
-    /// Writes one enterprise and its identity keys atomically, replacing `old` (the version
-    /// stored before, if any). Not flushed: call [`Store::flush`] before acknowledging.
-    pub fn put_enterprise(&self, old: Option<&Enterprise>, new: &Enterprise) -> Result<()> {
-        let mut batch = sled::Batch::default();
-        if let Some(old) = old {
-            if let Some(c) = &old.credit_code {
-                batch.remove(credit_key(c));
-            }
-            batch.remove(name_key(&old.name, old.region));
-        }
-        let id = new.id.0.to_be_bytes();
-        if let Some(c) = &new.credit_code {
-            batch.insert(credit_key(c), &id);
-        }
-        batch.insert(name_key(&new.name, new.region), &id);
-        batch.insert(&enterprise_key(new.id), record::encode(new)?);
-        self.records.apply_batch(batch)?;
-        Ok(())
+    /// Starts a group of enterprise writes that reach sled in one atomic batch. (sled makes every
+    /// batch stable on disk, so one batch per row would cost a disk sync per row.)
+    pub fn writer(&self) -> Writer<'_> {
+        Writer { store: self, batch: sled::Batch::default(), keys: HashMap::new(), records: Vec::new() }
     }
 
     /// Removes an enterprise and its identity keys; returns what was stored. Flushed.
@@ -197,6 +196,81 @@ impl Store {
         self.records.apply_batch(batch)?;
         self.flush()?;
         Ok(Some(old))
+    }
+}
+
+/// Pending enterprise writes: reads see them before they are committed, so rows of one import
+/// batch find each other (a file that names the same firm twice updates it, not duplicates it).
+pub struct Writer<'a> {
+    store: &'a Store,
+    batch: sled::Batch,
+    /// identity key → id, or `None` where the batch removed the key.
+    keys: HashMap<Vec<u8>, Option<EnterpriseId>>,
+    /// Enterprises written in this batch, in order (an id may appear more than once).
+    records: Vec<Enterprise>,
+}
+
+impl Writer<'_> {
+    fn lookup(&self, key: Vec<u8>) -> Result<Option<EnterpriseId>> {
+        match self.keys.get(&key) {
+            Some(v) => Ok(*v),
+            None => self.store.records.get(key)?.map(|v| id_of(&v)).transpose(),
+        }
+    }
+
+    pub fn find_by_credit_code(&self, code: &CreditCode) -> Result<Option<EnterpriseId>> {
+        self.lookup(credit_key(code))
+    }
+
+    pub fn find_by_name(&self, name: &str, region: RegionCode) -> Result<Option<EnterpriseId>> {
+        self.lookup(name_key(name, region))
+    }
+
+    pub fn enterprise(&self, id: EnterpriseId) -> Result<Option<Enterprise>> {
+        match self.records.iter().rev().find(|e| e.id == id) {
+            Some(e) => Ok(Some(e.clone())),
+            None => self.store.enterprise(id),
+        }
+    }
+
+    pub fn new_enterprise_id(&self) -> Result<EnterpriseId> {
+        self.store.new_enterprise_id()
+    }
+
+    /// Writes one enterprise and its identity keys, replacing `old` (what was stored before).
+    pub fn put_enterprise(&mut self, old: Option<&Enterprise>, new: &Enterprise) -> Result<()> {
+        if let Some(old) = old {
+            if let Some(c) = &old.credit_code {
+                self.batch.remove(credit_key(c));
+                self.keys.insert(credit_key(c), None);
+            }
+            self.batch.remove(name_key(&old.name, old.region));
+            self.keys.insert(name_key(&old.name, old.region), None);
+        }
+        let id = new.id.0.to_be_bytes();
+        if let Some(c) = &new.credit_code {
+            self.batch.insert(credit_key(c), &id);
+            self.keys.insert(credit_key(c), Some(new.id));
+        }
+        self.batch.insert(name_key(&new.name, new.region), &id);
+        self.keys.insert(name_key(&new.name, new.region), Some(new.id));
+        self.batch.insert(&enterprise_key(new.id), record::encode(new)?);
+        self.records.push(new.clone());
+        Ok(())
+    }
+
+    pub fn len(&self) -> usize {
+        self.records.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.records.is_empty()
+    }
+
+    /// Applies the batch atomically (not flushed) and returns what it wrote.
+    pub fn commit(self) -> Result<Vec<Enterprise>> {
+        self.store.records.apply_batch(self.batch)?;
+        Ok(self.records)
     }
 }
 
@@ -221,7 +295,9 @@ mod tests {
                 &store,
                 json!({"name": "某公司", "region": "320400", "credit_code": "91152201078377449P"}),
             );
-            store.put_enterprise(None, &e).unwrap();
+            let mut w = store.writer();
+            w.put_enterprise(None, &e).unwrap();
+            w.commit().unwrap();
             store.flush().unwrap();
             e
         };
@@ -237,10 +313,15 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path()).unwrap();
         let e = enterprise(&store, json!({"name": "旧名公司", "region": "320400"}));
-        store.put_enterprise(None, &e).unwrap();
+        let mut w = store.writer();
+        w.put_enterprise(None, &e).unwrap();
         let mut renamed = e.clone();
         renamed.name = "新名公司".into();
-        store.put_enterprise(Some(&e), &renamed).unwrap();
+        w.put_enterprise(Some(&e), &renamed).unwrap();
+        assert_eq!(w.find_by_name("旧名公司", e.region).unwrap(), None, "the batch sees its own writes");
+        assert_eq!(w.find_by_name("新名公司", e.region).unwrap(), Some(e.id));
+        assert_eq!(store.find_by_name("新名公司", e.region).unwrap(), None, "nothing stored before commit");
+        w.commit().unwrap();
         assert_eq!(store.find_by_name("旧名公司", e.region).unwrap(), None);
         assert_eq!(store.find_by_name("新名公司", e.region).unwrap(), Some(e.id));
         store.delete_enterprise(e.id).unwrap();

@@ -4,6 +4,7 @@
 //! version 2 and keeps a decoder for version 1 here, so old stores stay readable.
 
 use crate::error::{Error, Result};
+use crate::model::EnterpriseId;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -16,7 +17,8 @@ pub(super) fn encode<T: Serialize>(value: &T) -> Result<Vec<u8>> {
     Ok(out)
 }
 
-pub(super) fn decode<T: DeserializeOwned>(key: &str, bytes: &[u8]) -> Result<T> {
+/// Decodes a record; `key` names it in errors and is only rendered when one happens.
+pub(super) fn decode<T: DeserializeOwned>(key: impl std::fmt::Display, bytes: &[u8]) -> Result<T> {
     match bytes.split_first() {
         Some((&1, json)) => serde_json::from_slice(json)
             .map_err(|e| Error::CorruptRecord { key: key.to_string(), reason: e.to_string() }),
@@ -25,6 +27,18 @@ pub(super) fn decode<T: DeserializeOwned>(key: &str, bytes: &[u8]) -> Result<T> 
             reason: format!("record format {v} is newer than this release understands ({CURRENT})"),
         }),
         None => Err(Error::CorruptRecord { key: key.to_string(), reason: "empty record".into() }),
+    }
+}
+
+/// Names an enterprise record key (`e` + id) in errors.
+pub(super) struct EnterpriseKey<'a>(pub &'a [u8]);
+
+impl std::fmt::Display for EnterpriseKey<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match <[u8; 8]>::try_from(&self.0[1.min(self.0.len())..]) {
+            Ok(id) => write!(f, "{}", EnterpriseId(u64::from_be_bytes(id))),
+            Err(_) => write!(f, "{:?}", self.0),
+        }
     }
 }
 

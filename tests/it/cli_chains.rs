@@ -140,7 +140,11 @@ fn the_demo_puts_real_jiangsu_companies_into_the_chains() {
     let equipment = link(&battery, "equipment");
     assert_ne!(equipment["status"], "missing");
     assert!(
-        equipment["local_enterprises"].as_array().unwrap().iter().any(|e| e["name"].as_str().unwrap().contains("先导")),
+        equipment["local_enterprises"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["name"].as_str().unwrap().contains("先导")),
         "{equipment}"
     );
     // Every listed local enterprise really is in 江苏 (region 32xxxx).

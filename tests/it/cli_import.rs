@@ -8,7 +8,13 @@ fn rejected(report: &Value) -> Vec<(u64, String, String)> {
         .as_array()
         .unwrap()
         .iter()
-        .map(|r| (r["row"].as_u64().unwrap(), r["field"].as_str().unwrap().to_string(), r["code"].as_str().unwrap().to_string()))
+        .map(|r| {
+            (
+                r["row"].as_u64().unwrap(),
+                r["field"].as_str().unwrap().to_string(),
+                r["code"].as_str().unwrap().to_string(),
+            )
+        })
         .collect()
 }
 
@@ -51,7 +57,8 @@ fn re_importing_updates_and_keeps_what_empty_cells_do_not_say() {
     );
     let r = env.ok_json(&["import", "enterprises", s(&first)]);
     assert_eq!((r["inserted"].as_u64(), r["updated"].as_u64()), (Some(1), Some(0)));
-    let second = env.write("b.csv", "企业名称,行政区划代码,主营产品,注册资本,地址\n常州甲有限公司,320412,,2000,\n");
+    let second =
+        env.write("b.csv", "企业名称,行政区划代码,主营产品,注册资本,地址\n常州甲有限公司,320412,,2000,\n");
     let r = env.ok_json(&["import", "enterprises", s(&second)]);
     assert_eq!((r["inserted"].as_u64(), r["updated"].as_u64()), (Some(0), Some(1)));
     assert_eq!(env.n_enterprises(), 1);
@@ -98,7 +105,8 @@ fn xlsx_with_title_rows_numeric_codes_and_chinese_dates() {
     let mut book = rust_xlsxwriter::Workbook::new();
     let sheet = book.add_worksheet();
     sheet.write_string(0, 0, "2026年招商目标企业").unwrap();
-    for (c, h) in ["序号", "企业名称", "行政区划代码", "成立日期", "标签", "两高"].iter().enumerate() {
+    for (c, h) in ["序号", "企业名称", "行政区划代码", "成立日期", "标签", "两高"].iter().enumerate()
+    {
         sheet.write_string(2, c as u16, *h).unwrap();
     }
     sheet.write_number(3, 0, 1.0).unwrap();

@@ -4,3 +4,4 @@ mod cli_chains;
 mod cli_import;
 mod helpers;
 mod process;
+mod properties;

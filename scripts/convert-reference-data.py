@@ -79,6 +79,13 @@ with open(f"{src}/listed-companies/company_product.jsonl", encoding="utf-8") as 
         r = json.loads(line)
         products[r["company_code"].split(".")[0]].append((-(r["rel_weight"] or 0), r["product_name"]))
 
+# A few upstream rows give one short name to many companies (e.g. 龙软科技 on ten large SOEs):
+# those short names are data errors, so a short name used by more than one company is dropped.
+short_use = defaultdict(int)
+with open(f"{src}/listed-companies/company.jsonl", encoding="utf-8") as f:
+    for line in f:
+        short_use[json.loads(line)["name"]] += 1
+
 n = 0
 with open(f"{src}/listed-companies/company.jsonl", encoding="utf-8") as f, \
      open(f"{root}/src/demo/enterprises.jsonl", "w", encoding="utf-8") as out:
@@ -101,7 +108,7 @@ with open(f"{src}/listed-companies/company.jsonl", encoding="utf-8") as f, \
         desc.append(f"{c['location']}上市，上市日期 {c['time']}")
         rec = {
             "name": c["fullname"],
-            "aliases": [c["name"]] if c["name"] != c["fullname"] else [],
+            "aliases": [c["name"]] if c["name"] != c["fullname"] and short_use[c["name"]] == 1 else [],
             "region": area_code(b["area"]),
             "stock_code": b["ts_code"],
             "tags": ["上市公司"],

@@ -9,6 +9,7 @@ use crate::graph::Graph;
 use crate::import::{ImportReport, RejectedRow, Table};
 use crate::model::chain::{check_cross_chain_flows, parse_chain_toml};
 use crate::model::{Chain, Enterprise, EnterprisePatch};
+use crate::search::{SearchIndex, SearchRequest, SearchResults, index_dir};
 use crate::store::{Store, Writer};
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
@@ -24,6 +25,7 @@ pub enum Outcome {
 pub struct App {
     store: Store,
     graph: RwLock<Graph>,
+    index: SearchIndex,
 }
 
 /// Rows written between two flushes during a bulk import; a crash loses at most these, and they
@@ -47,11 +49,77 @@ pub fn today() -> chrono::NaiveDate {
 }
 
 impl App {
-    /// Opens the data directory and builds the graph from the store.
+    /// Opens the data directory, builds the graph from the store and reconciles the search
+    /// index with it (rebuilding the index when it is missing, damaged or behind).
     pub fn open(dir: &Path) -> Result<App> {
+        Self::open_with_progress(dir, &mut |_, _| {})
+    }
+
+    /// [`App::open`], reporting index rebuild progress as `(done, total)`.
+    pub fn open_with_progress(dir: &Path, progress: &mut dyn FnMut(usize, usize)) -> Result<App> {
         let store = Store::open(dir)?;
         let graph = build_graph(&store)?;
-        Ok(App { store, graph: RwLock::new(graph) })
+        let index = SearchIndex::open(&index_dir(dir))?;
+        let app = App { store, graph: RwLock::new(graph), index };
+        if app.index.generation() != Some(app.store.generation()) {
+            tracing::info!(
+                index = ?app.index.generation(),
+                store = app.store.generation(),
+                "search index is not in step with the store; rebuilding it"
+            );
+            app.rebuild_index(progress)?;
+        }
+        Ok(app)
+    }
+
+    /// Rebuilds the search index from the store.
+    pub fn rebuild_index(&self, progress: &mut dyn FnMut(usize, usize)) -> Result<()> {
+        let total = self.store.count_enterprises();
+        self.index.clear()?;
+        let graph = self.graph();
+        for (i, e) in self.store.enterprises().enumerate() {
+            let e = e?;
+            self.index.add(&e, &graph.links_with_ancestors(e.id))?;
+            if (i + 1) % 1024 == 0 || i + 1 == total {
+                progress(i + 1, total);
+            }
+        }
+        drop(graph);
+        self.index.commit(self.store.generation())
+    }
+
+    /// Searches enterprises and chain links.
+    pub fn search(&self, req: &SearchRequest) -> Result<SearchResults> {
+        let (chain_ids, chain_names): (Vec<String>, HashMap<String, String>) = {
+            let graph = self.graph();
+            (
+                graph.chains().map(|c| c.id.clone()).collect(),
+                graph.chains().map(|c| (c.id.clone(), c.name.clone())).collect(),
+            )
+        };
+        let mut results = self.index.search(req, &chain_ids)?;
+        let graph = self.graph();
+        for f in &mut results.facets.link {
+            if let Some(r) = crate::model::LinkRef::parse(&f.key)
+                && let (Some(chain), Some(link)) =
+                    (graph.chain(&r.chain), graph.chain(&r.chain).and_then(|c| c.link(&r.link)))
+            {
+                f.name = format!("{}·{}", chain.name, link.name);
+            }
+        }
+        let words: Vec<String> =
+            crate::search::fold::fold(&req.q).split_whitespace().map(str::to_string).collect();
+        results.links = graph
+            .find_links(&words)
+            .into_iter()
+            .map(|(c, l)| crate::search::LinkHit {
+                chain: c.id.clone(),
+                chain_name: chain_names.get(&c.id).cloned().unwrap_or_default(),
+                link: l.id.clone(),
+                name: l.name.clone(),
+            })
+            .collect();
+        Ok(results)
     }
 
     pub fn store(&self) -> &Store {
@@ -67,11 +135,11 @@ impl App {
         self.graph.write().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// Rebuilds the graph from the store.
-    pub fn reindex(&self) -> Result<()> {
+    /// Rebuilds the graph and the search index from the store.
+    pub fn reindex(&self, progress: &mut dyn FnMut(usize, usize)) -> Result<()> {
         let graph = build_graph(&self.store)?;
         *self.graph_mut() = graph;
-        Ok(())
+        self.rebuild_index(progress)
     }
 
     // ---- chains ----
@@ -133,7 +201,8 @@ impl App {
         let chains: Vec<Chain> = chains.into_iter().map(|(_, c)| c).collect();
         self.store.put_chains(&chains)?;
         let ids = chains.iter().map(|c| c.id.clone()).collect();
-        self.reindex()?;
+        // Memberships of every enterprise may change with a chain: rebuild what derives from it.
+        self.reindex(&mut |_, _| {})?;
         Ok(ids)
     }
 
@@ -220,14 +289,26 @@ impl App {
         Ok(Ok((new, outcome)))
     }
 
-    /// Commits a writer's batch to the store, then brings the graph up to date.
+    /// Commits a writer's batch to the store, then brings the graph and the (uncommitted)
+    /// index up to date. The index is committed where the store is flushed.
     fn commit(&self, w: Writer<'_>) -> Result<()> {
         let written = w.commit()?;
         let mut graph = self.graph_mut();
         for e in &written {
             graph.upsert_enterprise(e.into());
         }
+        drop(graph);
+        let graph = self.graph();
+        for e in &written {
+            self.index.upsert(e, &graph.links_with_ancestors(e.id))?;
+        }
         Ok(())
+    }
+
+    /// Makes everything written so far durable, then searchable.
+    fn flush(&self) -> Result<()> {
+        self.store.flush()?;
+        self.index.commit(self.store.generation())
     }
 
     /// Creates or updates one enterprise and makes it durable before returning.
@@ -235,7 +316,7 @@ impl App {
         let mut w = self.store.writer();
         let result = Self::stage(&mut w, patch)?;
         self.commit(w)?;
-        self.store.flush()?;
+        self.flush()?;
         result.map_err(|problems| match problems.first().map(|p| p.code) {
             Some("conflicting_identity" | "duplicate_enterprise") => Error::Conflict(problems[0].clone()),
             _ => Error::Invalid(problems),
@@ -247,6 +328,8 @@ impl App {
         let old =
             self.store.delete_enterprise(id)?.ok_or_else(|| Error::NotFound(format!("enterprise {id}")))?;
         self.graph_mut().remove_enterprise(id);
+        self.index.delete(id);
+        self.index.commit(self.store.generation())?;
         Ok(old)
     }
 
@@ -293,7 +376,7 @@ impl App {
             }
         }
         self.commit(w)?;
-        self.store.flush()?;
+        self.flush()?;
         Ok(report)
     }
 

@@ -69,10 +69,47 @@ enum Command {
         #[arg(long, default_value_t = 5)]
         per_link: usize,
     },
-    /// Rebuild the graph (and index) from the store.
+    /// Search enterprises (and chain links) in Chinese.
+    Search {
+        /// Words to look for: names or any 2+ character part, short names, products, places, codes.
+        #[arg(num_args = 0..)]
+        query: Vec<String>,
+        /// Region code or name (a code matches everything inside it).
+        #[arg(long)]
+        region: Option<String>,
+        /// Tag (repeat for several; all must match).
+        #[arg(long)]
+        tag: Vec<String>,
+        #[arg(long)]
+        chain: Option<String>,
+        /// CHAIN/LINK.
+        #[arg(long)]
+        link: Option<String>,
+        /// Registered capital at least, in 万元.
+        #[arg(long)]
+        capital_min: Option<f64>,
+        #[arg(long)]
+        capital_max: Option<f64>,
+        /// Only listed (true) or unlisted (false) enterprises.
+        #[arg(long)]
+        listed: Option<bool>,
+        #[arg(long, value_enum, default_value = "relevance")]
+        sort: SortArg,
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+        #[arg(long, default_value_t = 0)]
+        offset: usize,
+    },
+    /// Rebuild the graph and the search index from the store.
     Reindex,
     /// What the data directory holds: chains, enterprises, size on disk.
     Info,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum SortArg {
+    Relevance,
+    Capital,
 }
 
 #[derive(Subcommand)]
@@ -135,7 +172,7 @@ fn error_code(e: &Error) -> &'static str {
         Error::NotFound(_) => "not_found",
         Error::Conflict(p) => p.code,
         Error::Io { .. } => "io_error",
-        Error::Store(_) | Error::CorruptRecord { .. } => "internal",
+        Error::Store(_) | Error::CorruptRecord { .. } | Error::Index(_) => "internal",
     }
 }
 
@@ -217,7 +254,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Chains => {
-            let app = App::open(&data)?;
+            let app = App::open_with_progress(&data, &mut progress_bar("重建索引"))?;
             let list = views::chain_list(&app.graph());
             if cli.json {
                 return print_json(&list);
@@ -255,6 +292,56 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             print_chain(&detail);
             Ok(())
         }
+        Command::Search {
+            query,
+            region,
+            tag,
+            chain,
+            link,
+            capital_min,
+            capital_max,
+            listed,
+            sort,
+            limit,
+            offset,
+        } => {
+            let region = match region {
+                Some(r) => Some(
+                    crate::model::regions().parse(&r).map_err(|e| UsageError(format!("--region: {e}")))?,
+                ),
+                None => None,
+            };
+            let link = match link {
+                Some(l) => Some(crate::model::LinkRef::parse(&l).ok_or_else(|| {
+                    UsageError(format!("--link {l:?}: use CHAIN/LINK, e.g. lithium-battery/cathode"))
+                })?),
+                None => None,
+            };
+            let request = crate::search::SearchRequest {
+                q: query.join(" "),
+                region,
+                tags: tag,
+                chain,
+                link,
+                capital_min,
+                capital_max,
+                listed,
+                sort: match sort {
+                    SortArg::Relevance => crate::search::Sort::Relevance,
+                    SortArg::Capital => crate::search::Sort::Capital,
+                },
+                limit,
+                offset,
+                facets: true,
+            };
+            let app = App::open_with_progress(&data, &mut progress_bar("重建索引"))?;
+            let results = app.search(&request)?;
+            if cli.json {
+                return print_json(&results);
+            }
+            print_search(&results, offset);
+            Ok(())
+        }
         Command::Info => {
             let app = App::open(&data)?;
             let graph = app.graph();
@@ -278,7 +365,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Reindex => {
             let app = App::open(&data)?;
-            app.reindex()?;
+            app.reindex(&mut progress_bar("重建索引"))?;
             let graph = app.graph();
             println!(
                 "rebuilt from the store: {} chains, {} enterprises",
@@ -286,6 +373,52 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 graph.n_enterprises()
             );
             Ok(())
+        }
+    }
+}
+
+fn print_search(r: &crate::search::SearchResults, offset: usize) {
+    let terminal_marks = |s: &str| s.replace("<em>", "【").replace("</em>", "】");
+    println!(
+        "共 {} 家企业{}",
+        r.total,
+        if r.relaxed {
+            "（未找到同时包含全部词语的企业，以下为部分匹配）"
+        } else {
+            ""
+        }
+    );
+    for (i, h) in r.hits.iter().enumerate() {
+        let name = h.highlight.get("name").map(|s| terminal_marks(s)).unwrap_or_else(|| h.name.clone());
+        let capital = h.registered_capital.map(|c| format!("{c:.0}万元")).unwrap_or_default();
+        println!("{:>3}. {}  {}  {}  {}", offset + i + 1, name, h.region_name, capital, h.tags.join("、"));
+        for field in ["aliases", "products", "description", "stock_code"] {
+            if let Some(text) = h.highlight.get(field) {
+                println!("       {field}: {}", terminal_marks(text));
+            }
+        }
+    }
+    if !r.links.is_empty() {
+        println!("\n产业链环节：");
+        for l in &r.links {
+            println!("  {}·{}（{}/{}）", l.chain_name, l.name, l.chain, l.link);
+        }
+    }
+    let top = |facets: &[crate::search::FacetCount], n: usize| {
+        facets
+            .iter()
+            .take(n)
+            .map(|f| format!("{} {}", if f.name.is_empty() { &f.key } else { &f.name }, f.count))
+            .collect::<Vec<_>>()
+            .join("，")
+    };
+    if r.total > 0 {
+        println!("\n地区：{}", top(&r.facets.region, 8));
+        if !r.facets.tag.is_empty() {
+            println!("标签：{}", top(&r.facets.tag, 8));
+        }
+        if !r.facets.link.is_empty() {
+            println!("环节：{}", top(&r.facets.link, 8));
         }
     }
 }

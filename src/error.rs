@@ -62,6 +62,9 @@ pub enum Error {
     /// A stored record could not be decoded: written by a newer release, or damaged.
     #[error("stored record {key} cannot be read: {reason}")]
     CorruptRecord { key: String, reason: String },
+    /// The search index failed; it is derived data and can be rebuilt from the store.
+    #[error("search index: {0}")]
+    Index(String),
     /// Reading or writing a file failed.
     #[error("{path}: {error}")]
     Io { path: PathBuf, error: std::io::Error },

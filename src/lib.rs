@@ -12,6 +12,7 @@ pub mod generate;
 pub mod graph;
 pub mod import;
 pub mod model;
+pub mod search;
 
 pub mod store;
 

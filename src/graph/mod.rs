@@ -201,6 +201,53 @@ impl Graph {
             .collect()
     }
 
+    /// The links an enterprise is in together with their parent links, without repeats: what a
+    /// `link` filter should match (a parent link counts its sub-links' members).
+    pub fn links_with_ancestors(&self, id: EnterpriseId) -> Vec<LinkRef> {
+        let mut out: Vec<LinkRef> = Vec::new();
+        for (r, _) in self.links_of(id) {
+            let Some(chain) = self.chains.get(&r.chain) else { continue };
+            let mut at = Some(r.link.clone());
+            let mut steps = 0;
+            while let Some(link) = at {
+                let lr = LinkRef { chain: r.chain.clone(), link: link.clone() };
+                if !out.contains(&lr) {
+                    out.push(lr);
+                }
+                at = chain.link(&link).and_then(|l| l.parent.clone());
+                steps += 1;
+                if steps > chain.links.len() {
+                    break;
+                }
+            }
+        }
+        out.sort();
+        out
+    }
+
+    /// Chain links whose name or keywords contain the (folded) word, or whose name the word
+    /// contains: `正极` finds 正极材料 in every chain that has it.
+    pub fn find_links(&self, folded_words: &[String]) -> Vec<(&Chain, &crate::model::Link)> {
+        let mut out = Vec::new();
+        if folded_words.is_empty() {
+            return out;
+        }
+        for chain in self.chains.values() {
+            for link in &chain.links {
+                let hit = folded_words.iter().any(|w| {
+                    w.chars().count() >= 2
+                        && (link.name.contains(w.as_str())
+                            || w.contains(link.name.as_str())
+                            || link.keywords.iter().any(|k| k.contains(w.as_str())))
+                });
+                if hit {
+                    out.push((chain, link));
+                }
+            }
+        }
+        out
+    }
+
     /// The members of one link (not its sub-links), with evidence.
     pub fn members(&self, link: &LinkRef) -> impl Iterator<Item = (&EnterpriseBrief, &[Evidence])> {
         self.node_of

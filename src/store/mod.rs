@@ -16,11 +16,16 @@ use crate::error::{Error, Result};
 use crate::model::{Chain, CreditCode, Enterprise, EnterpriseId, RegionCode};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 const PID_FILE: &str = "chainscout.pid";
+/// In `records`: the store generation (u64 BE).
+const GENERATION_KEY: &[u8] = b"mgeneration";
 
 /// An open store. One process at a time may hold a data directory.
 pub struct Store {
+    /// Bumped by every change; the search index records the generation it reflects.
+    generation: AtomicU64,
     db: sled::Db,
     chains: sled::Tree,
     records: sled::Tree,
@@ -84,9 +89,18 @@ impl Store {
             }
         };
         let _ = std::fs::write(dir.join(PID_FILE), std::process::id().to_string());
+        let records = db.open_tree("records")?;
+        let generation = match records.get(GENERATION_KEY)? {
+            Some(v) => u64::from_be_bytes(v.as_ref().try_into().map_err(|_| Error::CorruptRecord {
+                key: "generation".into(),
+                reason: "not 8 bytes".into(),
+            })?),
+            None => 0,
+        };
         Ok(Store {
+            generation: AtomicU64::new(generation),
             chains: db.open_tree("chains")?,
-            records: db.open_tree("records")?,
+            records,
             db,
             dir: dir.to_path_buf(),
         })
@@ -94,6 +108,17 @@ impl Store {
 
     pub fn dir(&self) -> &Path {
         &self.dir
+    }
+
+    /// The generation of the data: it changes with every write.
+    pub fn generation(&self) -> u64 {
+        self.generation.load(Ordering::SeqCst)
+    }
+
+    /// The next generation, to be written in the same batch as the change it marks.
+    fn next_generation(&self) -> (u64, [u8; 8]) {
+        let g = self.generation.fetch_add(1, Ordering::SeqCst) + 1;
+        (g, g.to_be_bytes())
     }
 
     /// Makes every write so far durable.
@@ -130,11 +155,13 @@ impl Store {
             batch.insert(chain.id.as_bytes(), record::encode(chain)?);
         }
         self.chains.apply_batch(batch)?;
+        self.records.insert(GENERATION_KEY, &self.next_generation().1)?;
         self.flush()
     }
 
     pub fn delete_chain(&self, id: &str) -> Result<bool> {
         let existed = self.chains.remove(id.as_bytes())?.is_some();
+        self.records.insert(GENERATION_KEY, &self.next_generation().1)?;
         self.flush()?;
         Ok(existed)
     }
@@ -193,6 +220,7 @@ impl Store {
         }
         batch.remove(name_key(&old.name, old.region));
         batch.remove(&enterprise_key(id));
+        batch.insert(GENERATION_KEY, &self.next_generation().1);
         self.records.apply_batch(batch)?;
         self.flush()?;
         Ok(Some(old))
@@ -268,7 +296,11 @@ impl Writer<'_> {
     }
 
     /// Applies the batch atomically (not flushed) and returns what it wrote.
-    pub fn commit(self) -> Result<Vec<Enterprise>> {
+    pub fn commit(mut self) -> Result<Vec<Enterprise>> {
+        if self.records.is_empty() {
+            return Ok(self.records);
+        }
+        self.batch.insert(GENERATION_KEY, &self.store.next_generation().1);
         self.store.records.apply_batch(self.batch)?;
         Ok(self.records)
     }

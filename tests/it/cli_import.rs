@@ -154,3 +154,27 @@ fn generated_enterprises_import_cleanly_and_the_generator_is_deterministic() {
     assert_eq!(report["inserted"], 2000, "{report}");
     assert_eq!(report["rejected"].as_array().unwrap().len(), 0);
 }
+
+#[test]
+fn search_from_the_command_line_prints_the_api_shape() {
+    let env = Env::new();
+    env.ok(&["import", "demo"]);
+    let r = env.ok_json(&["search", "宁德时代", "--limit", "5"]);
+    assert_eq!(r["hits"][0]["name"], "宁德时代新能源科技股份有限公司");
+    assert_eq!(r["hits"][0]["highlight"]["name"], "<em>宁德时代</em>新能源科技股份有限公司");
+    assert!(r["total"].as_u64().unwrap() >= 1);
+    assert_eq!(r["total_exact"], true);
+    for key in ["region", "tag", "link"] {
+        assert!(r["facets"][key].is_array(), "{key}");
+    }
+    let filtered = env.ok_json(&["search", "电池", "--region", "江苏", "--limit", "50"]);
+    assert!(
+        filtered["hits"].as_array().unwrap().iter().all(|h| h["region"].as_str().unwrap().starts_with("32"))
+    );
+    let human = env.ok(&["search", "时代新能"]);
+    assert!(human.stdout.contains("宁德【时代新能】源"), "{}", human.stdout);
+    let bad = env.run(&["search", "x", "--link", "nolink"]);
+    assert_eq!(bad.code, 2);
+    let bad = env.run(&["search", "x", "--region", "火星"]);
+    assert_eq!(bad.code, 2);
+}

@@ -5,3 +5,4 @@ mod cli_import;
 mod helpers;
 mod process;
 mod properties;
+mod search;

@@ -75,6 +75,9 @@ fn killing_an_import_midway_leaves_a_store_that_opens_and_a_rerun_completes_it()
 
     let stored = env.n_enterprises();
     assert!(stored <= n, "at most every row ({stored})");
+    // The index was reconciled with the store when the data dir was opened again.
+    let all = env.ok_json(&["search", "--limit", "1"]);
+    assert_eq!(all["total"].as_u64().unwrap(), stored);
     let report = env.ok_json(&["import", "enterprises", s(&file)]);
     let inserted = report["inserted"].as_u64().unwrap();
     let updated = report["updated"].as_u64().unwrap();

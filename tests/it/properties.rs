@@ -116,7 +116,7 @@ proptest! {
             app.write_enterprise(patch).unwrap();
         }
         let live = serde_json::to_value(views::chain_detail(&app.graph(), "mini", 100)).unwrap();
-        app.reindex().unwrap();
+        app.reindex(&mut |_, _| {}).unwrap();
         let rebuilt = serde_json::to_value(views::chain_detail(&app.graph(), "mini", 100)).unwrap();
         prop_assert_eq!(live, rebuilt);
     }

@@ -1,0 +1,375 @@
+//! Full-text search of enterprises (tantivy): Chinese names by bigrams and jieba words, products,
+//! places, codes and tags, with filters, facets and highlights.
+//!
+//! The index is derived from the store: every write through the app updates it, a commit records
+//! the store generation it reflects, and a mismatch at start-up (a crash between the two, a
+//! deleted or corrupted index directory) makes the app rebuild it from the store.
+
+mod bigram;
+pub mod fold;
+mod highlight;
+pub mod query;
+mod schema;
+
+pub use query::{SearchRequest, Sort};
+
+use crate::error::{Error, Result};
+use crate::model::{Enterprise, EnterpriseId, LinkRef, regions};
+use schema::{Display, Fields};
+use serde::Serialize;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use tantivy::collector::{Count, FacetCollector, FacetCounts, TopDocs};
+use tantivy::schema::{Facet, Value};
+use tantivy::tokenizer::{LowerCaser, SimpleTokenizer, TextAnalyzer};
+use tantivy::{DocAddress, Index, IndexReader, IndexWriter, Order, ReloadPolicy, Term};
+
+impl From<tantivy::TantivyError> for Error {
+    fn from(e: tantivy::TantivyError) -> Self {
+        Error::Index(e.to_string())
+    }
+}
+
+/// One facet value and how many matches have it.
+#[derive(Debug, Clone, Serialize)]
+pub struct FacetCount {
+    pub key: String,
+    pub name: String,
+    pub count: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub level: Option<&'static str>,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Facets {
+    pub region: Vec<FacetCount>,
+    pub tag: Vec<FacetCount>,
+    pub link: Vec<FacetCount>,
+}
+
+/// One hit (SPEC §8).
+#[derive(Debug, Clone, Serialize)]
+pub struct Hit {
+    pub id: String,
+    pub name: String,
+    pub region: String,
+    pub region_name: String,
+    pub tags: Vec<String>,
+    pub registered_capital: Option<f64>,
+    pub score: f32,
+    pub highlight: HashMap<&'static str, String>,
+}
+
+/// A page of hits with counts and facets. `links` (chain links that match the words) is filled
+/// in by the app, which holds the chain maps.
+#[derive(Debug, Clone, Serialize)]
+pub struct SearchResults {
+    pub total: u64,
+    pub total_exact: bool,
+    /// True when no enterprise matched every word and the words were tried with OR.
+    pub relaxed: bool,
+    pub hits: Vec<Hit>,
+    pub facets: Facets,
+    pub links: Vec<LinkHit>,
+}
+
+/// A chain link matching the query.
+#[derive(Debug, Clone, Serialize)]
+pub struct LinkHit {
+    pub chain: String,
+    pub chain_name: String,
+    pub link: String,
+    pub name: String,
+}
+
+pub struct SearchIndex {
+    index: Index,
+    reader: IndexReader,
+    writer: Mutex<IndexWriter>,
+    fields: Fields,
+    jieba: TextAnalyzer,
+}
+
+fn register(index: &Index) {
+    let tokenizers = index.tokenizers();
+    tokenizers.register(schema::BIGRAM, TextAnalyzer::builder(bigram::BigramTokenizer).build());
+    tokenizers.register(schema::JIEBA, TextAnalyzer::builder(tantivy_jieba::JiebaTokenizer::new()).build());
+    tokenizers.register(
+        schema::SIMPLE,
+        TextAnalyzer::builder(SimpleTokenizer::default()).filter(LowerCaser).build(),
+    );
+}
+
+/// Writer memory: tantivy splits it between its threads.
+const WRITER_BYTES: usize = 256 * 1024 * 1024;
+
+impl SearchIndex {
+    /// Opens the index in `dir`, or makes a fresh one when it is missing or unreadable (then
+    /// `generation()` is `None` and the app rebuilds it from the store).
+    pub fn open(dir: &Path) -> Result<SearchIndex> {
+        let (schema, fields) = schema::build_schema();
+        // tantivy may panic on damaged files rather than return an error; either way the index
+        // is derived data, so start afresh and let the app rebuild it.
+        let opened = std::panic::catch_unwind(|| Self::try_open(dir, &schema))
+            .unwrap_or_else(|_| Err(Error::Index("the index files are damaged".into())));
+        let index = match opened {
+            Ok(index) => index,
+            Err(e) => {
+                tracing::warn!(error = %e, dir = %dir.display(), "search index unreadable; starting a fresh one");
+                let _ = std::fs::remove_dir_all(dir);
+                std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+                Index::create_in_dir(dir, schema.clone())?
+            }
+        };
+        register(&index);
+        let writer = index.writer_with_num_threads(2, WRITER_BYTES)?;
+        let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
+        let jieba = TextAnalyzer::builder(tantivy_jieba::JiebaTokenizer::new()).build();
+        Ok(SearchIndex { index, reader, writer: Mutex::new(writer), fields, jieba })
+    }
+
+    fn try_open(dir: &Path, schema: &tantivy::schema::Schema) -> Result<Index> {
+        std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+        let directory =
+            tantivy::directory::MmapDirectory::open(dir).map_err(|e| Error::Index(e.to_string()))?;
+        if !Index::exists(&directory).map_err(|e| Error::Index(e.to_string()))? {
+            return Ok(Index::create_in_dir(dir, schema.clone())?);
+        }
+        let index = Index::open(directory)?;
+        if index.schema() != *schema {
+            return Err(Error::Index("schema changed".into()));
+        }
+        // Check every file's checksum so damage shows now, not at the first search.
+        let damaged = index.validate_checksum()?;
+        if !damaged.is_empty() {
+            return Err(Error::Index(format!("damaged files: {damaged:?}")));
+        }
+        Ok(index)
+    }
+
+    /// The store generation the last commit reflects, if any.
+    pub fn generation(&self) -> Option<u64> {
+        self.index.load_metas().ok()?.payload?.parse().ok()
+    }
+
+    pub fn num_docs(&self) -> u64 {
+        self.reader.searcher().num_docs()
+    }
+
+    fn writer(&self) -> std::sync::MutexGuard<'_, IndexWriter> {
+        self.writer.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Adds or replaces an enterprise's document (visible after [`SearchIndex::commit`]).
+    pub fn upsert(&self, e: &Enterprise, links: &[LinkRef]) -> Result<()> {
+        let writer = self.writer();
+        writer.delete_term(Term::from_field_text(self.fields.id, &e.id.to_string()));
+        writer.add_document(schema::document(&self.fields, e, links))?;
+        Ok(())
+    }
+
+    /// Adds a document without deleting first (rebuilding into an empty index).
+    pub fn add(&self, e: &Enterprise, links: &[LinkRef]) -> Result<()> {
+        self.writer().add_document(schema::document(&self.fields, e, links))?;
+        Ok(())
+    }
+
+    pub fn delete(&self, id: EnterpriseId) {
+        self.writer().delete_term(Term::from_field_text(self.fields.id, &id.to_string()));
+    }
+
+    pub fn clear(&self) -> Result<()> {
+        self.writer().delete_all_documents()?;
+        Ok(())
+    }
+
+    /// Makes pending changes searchable and records the store generation they reflect.
+    pub fn commit(&self, generation: u64) -> Result<()> {
+        {
+            let mut writer = self.writer();
+            let mut prepared = writer.prepare_commit()?;
+            prepared.set_payload(&generation.to_string());
+            prepared.commit()?;
+        }
+        self.reader.reload()?;
+        Ok(())
+    }
+
+    /// Runs a search. Hits carry highlights; `links` is left empty for the app to fill.
+    /// `chain_ids` are the chains whose links get facet counts.
+    pub fn search(&self, req: &SearchRequest, chain_ids: &[String]) -> Result<SearchResults> {
+        let folded = fold::fold(&req.q);
+        let words: Vec<String> = folded.split_whitespace().map(str::to_string).collect();
+        let mut jieba = self.jieba.clone();
+        let searcher = self.reader.searcher();
+        let limit = req.limit.clamp(1, 500);
+
+        let mut relaxed = false;
+        let mut query = query::build(&self.fields, req, &words, &mut jieba, false);
+        if words.len() > 1 && searcher.search(&query, &TopDocs::with_limit(1).order_by_score())?.is_empty() {
+            relaxed = true;
+            query = query::build(&self.fields, req, &words, &mut jieba, true);
+        }
+
+        // A facet collector counts the children of each facet added to it, and its facets may
+        // not nest: provinces (children of "/") and cities (children of each province) take two.
+        let mut province_facets = FacetCollector::for_field("region_facet");
+        province_facets.add_facet("/");
+        let mut city_facets = FacetCollector::for_field("region_facet");
+        for code in (11..=65).map(|p| p * 10000) {
+            city_facets.add_facet(Facet::from_path([format!("{code:06}")]));
+        }
+        let mut tag_facets = FacetCollector::for_field("tag_facet");
+        tag_facets.add_facet("/");
+        let mut link_facets = FacetCollector::for_field("link_facet");
+        for chain in chain_ids {
+            link_facets.add_facet(Facet::from_path([chain.as_str()]));
+        }
+        let facet_collectors = (province_facets, (city_facets, (tag_facets, link_facets)));
+
+        let docs: Vec<(f32, DocAddress)>;
+        let total: usize;
+        let mut facets = Facets::default();
+        let top = TopDocs::with_limit(limit).and_offset(req.offset);
+        match (req.sort, req.facets) {
+            (Sort::Relevance, true) => {
+                let (d, c, counts) =
+                    searcher.search(&query, &(top.order_by_score(), Count, facet_collectors))?;
+                docs = d;
+                total = c;
+                facets = self.facet_counts(counts, chain_ids);
+            }
+            (Sort::Relevance, false) => {
+                let (d, c) = searcher.search(&query, &(top.order_by_score(), Count))?;
+                docs = d;
+                total = c;
+            }
+            (Sort::Capital, with_facets) => {
+                let by_capital = top.order_by_fast_field::<f64>("capital", Order::Desc);
+                if with_facets {
+                    let (d, c, counts) = searcher.search(&query, &(by_capital, Count, facet_collectors))?;
+                    docs = d.into_iter().map(|(v, a)| (v.unwrap_or(0.0) as f32, a)).collect();
+                    total = c;
+                    facets = self.facet_counts(counts, chain_ids);
+                } else {
+                    let (d, c) = searcher.search(&query, &(by_capital, Count))?;
+                    docs = d.into_iter().map(|(v, a)| (v.unwrap_or(0.0) as f32, a)).collect();
+                    total = c;
+                }
+            }
+        }
+
+        let mut terms: Vec<String> = words.clone();
+        for w in &words {
+            terms.extend(query::jieba_words(&mut jieba, w).into_iter().filter(|t| t.chars().count() >= 2));
+        }
+        let mut hits = Vec::with_capacity(docs.len());
+        for (score, address) in docs {
+            let doc: tantivy::TantivyDocument = searcher.doc(address)?;
+            let Some(display) = doc.get_first(self.fields.display).and_then(|v| v.as_str()) else { continue };
+            let d: Display = serde_json::from_str(display).map_err(|e| Error::Index(e.to_string()))?;
+            hits.push(self.hit(d, score, &terms));
+        }
+        Ok(SearchResults {
+            total: total as u64,
+            // Counting is exact here; the field stays for clients written against SPEC §8.
+            total_exact: true,
+            relaxed,
+            hits,
+            facets,
+            links: vec![],
+        })
+    }
+
+    fn hit(&self, d: Display, score: f32, terms: &[String]) -> Hit {
+        let mut highlight = HashMap::new();
+        if let Some(h) = highlight::highlight(&d.name, terms, 200) {
+            highlight.insert("name", h);
+        }
+        if let Some(h) = highlight::highlight(&d.aliases.join("；"), terms, 120) {
+            highlight.insert("aliases", h);
+        }
+        if let Some(h) = highlight::highlight(&d.products.join("、"), terms, 120) {
+            highlight.insert("products", h);
+        }
+        if let Some(desc) = &d.description
+            && let Some(h) = highlight::highlight(desc, terms, 80)
+        {
+            highlight.insert("description", h);
+        }
+        if let Some(code) = &d.stock_code
+            && let Some(h) = highlight::highlight(code, terms, 40)
+        {
+            highlight.insert("stock_code", h);
+        }
+        let region_name =
+            crate::model::RegionCode::parse(&d.region).map(|c| regions().full_name(c)).unwrap_or_default();
+        Hit {
+            id: d.id,
+            name: d.name,
+            region: d.region,
+            region_name,
+            tags: d.tags,
+            registered_capital: d.registered_capital,
+            score,
+            highlight,
+        }
+    }
+
+    fn facet_counts(
+        &self,
+        counts: (FacetCounts, (FacetCounts, (FacetCounts, FacetCounts))),
+        chain_ids: &[String],
+    ) -> Facets {
+        let (province, (city, (tag, link))) = counts;
+        let table = regions();
+        let name_of = |key: &str| {
+            crate::model::RegionCode::parse(key)
+                .and_then(|c| table.get(c))
+                .map(|r| r.name.clone())
+                .unwrap_or_default()
+        };
+        let last = |f: &Facet| f.to_path().last().map(|s| s.to_string()).unwrap_or_default();
+        let mut regions_out: Vec<FacetCount> = province
+            .get("/")
+            .map(|(f, n)| {
+                let key = last(f);
+                FacetCount { name: name_of(&key), key, count: n, level: Some("province") }
+            })
+            .collect();
+        regions_out.sort_by(|a, b| b.count.cmp(&a.count).then(a.key.cmp(&b.key)));
+        let mut cities: Vec<FacetCount> = regions_out
+            .iter()
+            .flat_map(|p| {
+                city.get(Facet::from_path([p.key.as_str()])).map(|(f, n)| {
+                    let key = last(f);
+                    FacetCount { name: name_of(&key), key, count: n, level: Some("city") }
+                })
+            })
+            .collect();
+        cities.sort_by(|a, b| b.count.cmp(&a.count).then(a.key.cmp(&b.key)));
+        cities.truncate(20);
+        regions_out.extend(cities);
+        let mut tags: Vec<FacetCount> = tag
+            .get("/")
+            .map(|(f, n)| FacetCount { key: last(f), name: last(f), count: n, level: None })
+            .collect();
+        tags.sort_by(|a, b| b.count.cmp(&a.count).then(a.key.cmp(&b.key)));
+        let mut links: Vec<FacetCount> = Vec::new();
+        for chain in chain_ids {
+            for (f, n) in link.get(Facet::from_path([chain.as_str()])) {
+                let path = f.to_path();
+                links.push(FacetCount { key: path.join("/"), name: String::new(), count: n, level: None });
+            }
+        }
+        links.sort_by(|a, b| b.count.cmp(&a.count).then(a.key.cmp(&b.key)));
+        links.truncate(30);
+        Facets { region: regions_out, tag: tags, link: links }
+    }
+}
+
+/// Where the index lives inside a data directory.
+pub fn index_dir(data: &Path) -> PathBuf {
+    data.join("search")
+}

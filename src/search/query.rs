@@ -1,0 +1,200 @@
+//! Search requests and the tantivy queries built for them by hand (tantivy's `QueryParser`
+//! builds a phrase per field for multi-token input and is several times slower at 1M documents).
+//!
+//! Every whitespace-separated word of the query must match somewhere (AND); when that finds
+//! nothing, the words are tried with OR so a near-miss still answers. A word matches when its
+//! bigrams occur as a phrase in a name, alias, product or place, when it is a stock or credit code
+//! or a tag, or when all of its jieba words match somewhere (`常州电池` = 常州 + 电池).
+
+use super::bigram::bigrams;
+use super::schema::{Fields, region_facet};
+use crate::model::{LinkRef, RegionCode};
+use std::ops::Bound;
+use tantivy::Term;
+use tantivy::query::{AllQuery, BooleanQuery, BoostQuery, Occur, PhraseQuery, Query, RangeQuery, TermQuery};
+use tantivy::schema::{Facet, IndexRecordOption};
+use tantivy::tokenizer::{TextAnalyzer, TokenStream};
+
+/// How hits are ordered.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Sort {
+    #[default]
+    Relevance,
+    /// Registered capital, largest first.
+    Capital,
+}
+
+/// One search (SPEC §5).
+#[derive(Debug, Clone)]
+pub struct SearchRequest {
+    pub q: String,
+    pub region: Option<RegionCode>,
+    pub tags: Vec<String>,
+    pub chain: Option<String>,
+    pub link: Option<LinkRef>,
+    pub capital_min: Option<f64>,
+    pub capital_max: Option<f64>,
+    pub listed: Option<bool>,
+    pub sort: Sort,
+    pub limit: usize,
+    pub offset: usize,
+    /// Compute facet counts (costs a pass over every match).
+    pub facets: bool,
+}
+
+impl Default for SearchRequest {
+    fn default() -> Self {
+        SearchRequest {
+            q: String::new(),
+            region: None,
+            tags: vec![],
+            chain: None,
+            link: None,
+            capital_min: None,
+            capital_max: None,
+            listed: None,
+            sort: Sort::Relevance,
+            limit: 20,
+            offset: 0,
+            facets: true,
+        }
+    }
+}
+
+fn term_query(term: Term) -> Box<dyn Query> {
+    Box::new(TermQuery::new(term, IndexRecordOption::WithFreqs))
+}
+
+fn boost(q: Box<dyn Query>, by: f32) -> Box<dyn Query> {
+    Box::new(BoostQuery::new(q, by))
+}
+
+/// The bigrams of `word` as one phrase (or one term) in `field`.
+fn phrase(field: tantivy::schema::Field, word: &str) -> Option<Box<dyn Query>> {
+    let grams = bigrams(word);
+    match grams.len() {
+        0 => None,
+        1 => Some(term_query(Term::from_field_text(field, &grams[0]))),
+        _ => {
+            let terms = grams.iter().map(|g| Term::from_field_text(field, g)).collect();
+            Some(Box::new(PhraseQuery::new(terms)))
+        }
+    }
+}
+
+/// Jieba words of a folded word (search mode), without repeats.
+pub fn jieba_words(jieba: &mut TextAnalyzer, word: &str) -> Vec<String> {
+    let mut stream = jieba.token_stream(word);
+    let mut out: Vec<String> = Vec::new();
+    while stream.advance() {
+        let t = stream.token().text.trim().to_string();
+        if !t.is_empty() && !out.contains(&t) {
+            out.push(t);
+        }
+    }
+    out
+}
+
+/// Where one word (or jieba word) may match, each place weighted. A document matches when the
+/// word's bigrams are a phrase in a name, product or place, when it is a code or a tag, or (for
+/// a word jieba splits, `常州电池`) when every part matches somewhere. Single jieba words only
+/// add to the score: alone they would let `材料` match every `…材料` firm for `正极材料`.
+fn anywhere(f: &Fields, word: &str, jieba: &mut TextAnalyzer, with_parts: bool) -> Box<dyn Query> {
+    let mut core: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+    if let Some(q) = phrase(f.names_bigram, word) {
+        core.push((Occur::Should, boost(q, 4.0)));
+    }
+    if let Some(q) = phrase(f.products_bigram, word) {
+        core.push((Occur::Should, boost(q, 1.5)));
+    }
+    if let Some(q) = phrase(f.places_bigram, word) {
+        core.push((Occur::Should, q));
+    }
+    core.push((Occur::Should, boost(term_query(Term::from_field_text(f.codes, word)), 4.0)));
+    core.push((Occur::Should, boost(term_query(Term::from_field_text(f.code_exact, word)), 4.0)));
+    core.push((Occur::Should, boost(term_query(Term::from_field_text(f.tag, word)), 2.0)));
+    let parts = jieba_words(jieba, word);
+    if parts.len() == 1 && parts[0].chars().count() == 1 {
+        // One character: bigrams cannot find it inside a longer run, jieba words can.
+        core.push((Occur::Should, term_query(Term::from_field_text(f.names_jieba, &parts[0]))));
+        core.push((Occur::Should, boost(term_query(Term::from_field_text(f.text_jieba, &parts[0])), 0.3)));
+    }
+    if with_parts {
+        let longest: Vec<&String> =
+            parts.iter().filter(|p| !parts.iter().any(|o| o != *p && o.contains(p.as_str()))).collect();
+        if longest.len() >= 2 {
+            let must: Vec<(Occur, Box<dyn Query>)> =
+                longest.iter().map(|p| (Occur::Must, anywhere(f, p, jieba, false))).collect();
+            core.push((Occur::Should, boost(Box::new(BooleanQuery::new(must)), 0.8)));
+        }
+    }
+    let mut scoring: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+    for p in &parts {
+        scoring.push((Occur::Should, boost(term_query(Term::from_field_text(f.names_jieba, p)), 0.5)));
+        scoring.push((Occur::Should, boost(term_query(Term::from_field_text(f.text_jieba, p)), 0.3)));
+    }
+    let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, Box::new(BooleanQuery::new(core)))];
+    if !scoring.is_empty() {
+        clauses.push((Occur::Should, Box::new(BooleanQuery::new(scoring))));
+    }
+    Box::new(BooleanQuery::new(clauses))
+}
+
+/// The filters of a request, each a `Must` clause.
+pub fn filters(f: &Fields, req: &SearchRequest) -> Vec<(Occur, Box<dyn Query>)> {
+    let mut must: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+    if let Some(r) = req.region {
+        must.push((Occur::Must, term_query(Term::from_facet(f.region_facet, &region_facet(r)))));
+    }
+    for t in &req.tags {
+        must.push((Occur::Must, term_query(Term::from_field_text(f.tag, t))));
+    }
+    if let Some(c) = &req.chain {
+        must.push((Occur::Must, term_query(Term::from_field_text(f.chain, c))));
+    }
+    if let Some(l) = &req.link {
+        must.push((Occur::Must, term_query(Term::from_field_text(f.link, &l.to_string()))));
+    }
+    if req.capital_min.is_some() || req.capital_max.is_some() {
+        let bound = |v: Option<f64>| match v {
+            Some(v) => Bound::Included(Term::from_field_f64(f.capital, v)),
+            None => Bound::Unbounded,
+        };
+        must.push((Occur::Must, Box::new(RangeQuery::new(bound(req.capital_min), bound(req.capital_max)))));
+    }
+    if let Some(listed) = req.listed {
+        must.push((Occur::Must, term_query(Term::from_field_u64(f.listed, listed as u64))));
+    }
+    must
+}
+
+/// The whole query: words (all, or any when `relaxed`), the exact-name bonus, and the filters.
+pub fn build(
+    f: &Fields,
+    req: &SearchRequest,
+    words: &[String],
+    jieba: &mut TextAnalyzer,
+    relaxed: bool,
+) -> Box<dyn Query> {
+    let mut clauses = filters(f, req);
+    if words.is_empty() {
+        if clauses.is_empty() {
+            return Box::new(AllQuery);
+        }
+        clauses.push((Occur::Must, Box::new(AllQuery)));
+        return Box::new(BooleanQuery::new(clauses));
+    }
+    let word_clauses: Vec<(Occur, Box<dyn Query>)> = words
+        .iter()
+        .map(|w| (if relaxed { Occur::Should } else { Occur::Must }, anywhere(f, w, jieba, true)))
+        .collect();
+    clauses.push((Occur::Must, Box::new(BooleanQuery::new(word_clauses))));
+    let whole = words.join("");
+    clauses.push((Occur::Should, boost(term_query(Term::from_field_text(f.name_exact, &whole)), 20.0)));
+    Box::new(BooleanQuery::new(clauses))
+}
+
+/// Facet paths used for filters and counts.
+pub fn tag_facet(tag: &str) -> Facet {
+    Facet::from_path([tag])
+}

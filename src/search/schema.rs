@@ -1,0 +1,170 @@
+//! The index schema and how an enterprise becomes a document.
+//!
+//! Text is folded (see `fold`) before indexing; the original text is kept in stored fields for
+//! display and highlighting. Names are indexed twice: bigrams (any 2+ character part matches) and
+//! jieba words (ranking, multi-word queries).
+
+use super::fold::fold;
+use crate::model::{Enterprise, LinkRef, RegionCode, regions};
+use tantivy::TantivyDocument;
+use tantivy::schema::{
+    FAST, Facet, FacetOptions, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing,
+    TextOptions,
+};
+
+pub const BIGRAM: &str = "zh_bigram";
+pub const JIEBA: &str = "zh_jieba";
+pub const SIMPLE: &str = "default";
+
+/// Handles to every field.
+#[derive(Clone)]
+pub struct Fields {
+    pub id: Field,
+    pub name_exact: Field,
+    pub names_bigram: Field,
+    pub names_jieba: Field,
+    pub products_bigram: Field,
+    pub text_jieba: Field,
+    pub places_bigram: Field,
+    pub codes: Field,
+    /// Whole stock and credit codes, lower case (`300750.sz`).
+    pub code_exact: Field,
+    pub tag: Field,
+    pub tag_facet: Field,
+    pub region_facet: Field,
+    pub link: Field,
+    pub link_facet: Field,
+    pub chain: Field,
+    pub capital: Field,
+    pub listed: Field,
+    /// Stored only: the display record as JSON.
+    pub display: Field,
+}
+
+fn text(tokenizer: &str, positions: bool) -> TextOptions {
+    let option =
+        if positions { IndexRecordOption::WithFreqsAndPositions } else { IndexRecordOption::WithFreqs };
+    TextOptions::default()
+        .set_indexing_options(TextFieldIndexing::default().set_tokenizer(tokenizer).set_index_option(option))
+}
+
+pub fn build_schema() -> (Schema, Fields) {
+    let mut b = Schema::builder();
+    let fields = Fields {
+        id: b.add_text_field("id", STRING | STORED),
+        name_exact: b.add_text_field("name_exact", STRING),
+        names_bigram: b.add_text_field("names_bigram", text(BIGRAM, true)),
+        names_jieba: b.add_text_field("names_jieba", text(JIEBA, false)),
+        products_bigram: b.add_text_field("products_bigram", text(BIGRAM, true)),
+        text_jieba: b.add_text_field("text_jieba", text(JIEBA, false)),
+        places_bigram: b.add_text_field("places_bigram", text(BIGRAM, true)),
+        codes: b.add_text_field("codes", text(SIMPLE, false)),
+        code_exact: b.add_text_field("code_exact", STRING),
+        tag: b.add_text_field("tag", STRING),
+        tag_facet: b.add_facet_field("tag_facet", FacetOptions::default()),
+        region_facet: b.add_facet_field("region_facet", FacetOptions::default()),
+        link: b.add_text_field("link", STRING),
+        link_facet: b.add_facet_field("link_facet", FacetOptions::default()),
+        chain: b.add_text_field("chain", STRING),
+        capital: b.add_f64_field("capital", INDEXED | FAST),
+        listed: b.add_u64_field("listed", INDEXED | FAST),
+        display: b.add_text_field("display", STORED),
+    };
+    (b.build(), fields)
+}
+
+/// `/320000/320400/320412`: the facet path of a region, province first.
+pub fn region_facet(code: RegionCode) -> Facet {
+    let mut parts = vec![code.province().to_string()];
+    if let Some(city) = code.city() {
+        parts.push(city.to_string());
+    }
+    if code.level() == crate::model::region::Level::County {
+        parts.push(code.to_string());
+    }
+    Facet::from_path(parts)
+}
+
+/// What a hit shows, stored with the document so a search needs no store read.
+#[derive(serde::Serialize, serde::Deserialize)]
+pub struct Display {
+    pub id: String,
+    pub name: String,
+    pub region: String,
+    pub tags: Vec<String>,
+    pub registered_capital: Option<f64>,
+    pub aliases: Vec<String>,
+    pub products: Vec<String>,
+    pub description: Option<String>,
+    pub stock_code: Option<String>,
+}
+
+/// The document for one enterprise; `links` are its memberships with their ancestor links.
+pub fn document(f: &Fields, e: &Enterprise, links: &[LinkRef]) -> TantivyDocument {
+    let mut doc = TantivyDocument::default();
+    doc.add_text(f.id, e.id.to_string());
+    doc.add_text(f.name_exact, fold(&e.name));
+    for name in std::iter::once(&e.name).chain(&e.aliases) {
+        let folded = fold(name);
+        doc.add_text(f.names_bigram, &folded);
+        doc.add_text(f.names_jieba, &folded);
+    }
+    for p in &e.products {
+        let folded = fold(p);
+        doc.add_text(f.products_bigram, &folded);
+        doc.add_text(f.text_jieba, &folded);
+    }
+    if let Some(d) = &e.description {
+        doc.add_text(f.text_jieba, fold(d));
+    }
+    let table = regions();
+    let mut codes = vec![Some(e.region.province()), e.region.city(), Some(e.region)];
+    codes.dedup();
+    for code in codes.into_iter().flatten() {
+        if let Some(r) = table.get(code) {
+            doc.add_text(f.places_bigram, fold(&r.name));
+        }
+    }
+    if let Some(address) = &e.address {
+        doc.add_text(f.places_bigram, fold(address));
+    }
+    if let Some(s) = &e.stock_code {
+        doc.add_text(f.codes, s);
+        doc.add_text(f.code_exact, s.to_ascii_lowercase());
+    }
+    if let Some(c) = &e.credit_code {
+        doc.add_text(f.codes, c.as_str());
+        doc.add_text(f.code_exact, c.as_str().to_ascii_lowercase());
+    }
+    for t in &e.tags {
+        doc.add_text(f.tag, t);
+        doc.add_facet(f.tag_facet, Facet::from_path([t.as_str()]));
+    }
+    doc.add_facet(f.region_facet, region_facet(e.region));
+    let mut chains: Vec<&str> = Vec::new();
+    for l in links {
+        doc.add_text(f.link, l.to_string());
+        doc.add_facet(f.link_facet, Facet::from_path([l.chain.as_str(), l.link.as_str()]));
+        if !chains.contains(&l.chain.as_str()) {
+            chains.push(&l.chain);
+            doc.add_text(f.chain, &l.chain);
+        }
+    }
+    if let Some(c) = e.registered_capital {
+        doc.add_f64(f.capital, c);
+    }
+    doc.add_u64(f.listed, e.is_listed() as u64);
+    let display = Display {
+        id: e.id.to_string(),
+        name: e.name.clone(),
+        region: e.region.to_string(),
+        tags: e.tags.clone(),
+        registered_capital: e.registered_capital,
+        aliases: e.aliases.clone(),
+        products: e.products.clone(),
+        description: e.description.clone(),
+        stock_code: e.stock_code.clone(),
+    };
+    doc.add_text(f.display, serde_json::to_string(&display).unwrap_or_default());
+    doc
+}

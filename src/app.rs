@@ -90,14 +90,7 @@ impl App {
 
     /// Searches enterprises and chain links.
     pub fn search(&self, req: &SearchRequest) -> Result<SearchResults> {
-        let (chain_ids, chain_names): (Vec<String>, HashMap<String, String>) = {
-            let graph = self.graph();
-            (
-                graph.chains().map(|c| c.id.clone()).collect(),
-                graph.chains().map(|c| (c.id.clone(), c.name.clone())).collect(),
-            )
-        };
-        let mut results = self.index.search(req, &chain_ids)?;
+        let mut results = self.index.search(req)?;
         let graph = self.graph();
         for f in &mut results.facets.link {
             if let Some(r) = crate::model::LinkRef::parse(&f.key)
@@ -114,7 +107,7 @@ impl App {
             .into_iter()
             .map(|(c, l)| crate::search::LinkHit {
                 chain: c.id.clone(),
-                chain_name: chain_names.get(&c.id).cloned().unwrap_or_default(),
+                chain_name: c.name.clone(),
                 link: l.id.clone(),
                 name: l.name.clone(),
             })

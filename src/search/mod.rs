@@ -6,6 +6,7 @@
 //! deleted or corrupted index directory) makes the app rebuild it from the store.
 
 mod bigram;
+mod facets;
 pub mod fold;
 mod highlight;
 pub mod query;
@@ -14,14 +15,15 @@ mod schema;
 pub use query::{SearchRequest, Sort};
 
 use crate::error::{Error, Result};
-use crate::model::{Enterprise, EnterpriseId, LinkRef, regions};
+use crate::model::{Enterprise, EnterpriseId, LinkRef, RegionCode, regions};
+use facets::{FacetTally, Tallies};
 use schema::{Display, Fields};
 use serde::Serialize;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
-use tantivy::collector::{Count, FacetCollector, FacetCounts, TopDocs};
-use tantivy::schema::{Facet, Value};
+use tantivy::collector::{Count, TopDocs};
+use tantivy::schema::Value;
 use tantivy::tokenizer::{LowerCaser, SimpleTokenizer, TextAnalyzer};
 use tantivy::{DocAddress, Index, IndexReader, IndexWriter, Order, ReloadPolicy, Term};
 
@@ -196,9 +198,8 @@ impl SearchIndex {
         Ok(())
     }
 
-    /// Runs a search. Hits carry highlights; `links` is left empty for the app to fill.
-    /// `chain_ids` are the chains whose links get facet counts.
-    pub fn search(&self, req: &SearchRequest, chain_ids: &[String]) -> Result<SearchResults> {
+    /// Runs a search. Hits carry highlights; `links` and link facet names are left for the app.
+    pub fn search(&self, req: &SearchRequest) -> Result<SearchResults> {
         let folded = fold::fold(&req.q);
         let words: Vec<String> = folded.split_whitespace().map(str::to_string).collect();
         let mut jieba = self.jieba.clone();
@@ -212,33 +213,16 @@ impl SearchIndex {
             query = query::build(&self.fields, req, &words, &mut jieba, true);
         }
 
-        // A facet collector counts the children of each facet added to it, and its facets may
-        // not nest: provinces (children of "/") and cities (children of each province) take two.
-        let mut province_facets = FacetCollector::for_field("region_facet");
-        province_facets.add_facet("/");
-        let mut city_facets = FacetCollector::for_field("region_facet");
-        for code in (11..=65).map(|p| p * 10000) {
-            city_facets.add_facet(Facet::from_path([format!("{code:06}")]));
-        }
-        let mut tag_facets = FacetCollector::for_field("tag_facet");
-        tag_facets.add_facet("/");
-        let mut link_facets = FacetCollector::for_field("link_facet");
-        for chain in chain_ids {
-            link_facets.add_facet(Facet::from_path([chain.as_str()]));
-        }
-        let facet_collectors = (province_facets, (city_facets, (tag_facets, link_facets)));
-
         let docs: Vec<(f32, DocAddress)>;
         let total: usize;
         let mut facets = Facets::default();
         let top = TopDocs::with_limit(limit).and_offset(req.offset);
         match (req.sort, req.facets) {
             (Sort::Relevance, true) => {
-                let (d, c, counts) =
-                    searcher.search(&query, &(top.order_by_score(), Count, facet_collectors))?;
+                let (d, c, counts) = searcher.search(&query, &(top.order_by_score(), Count, FacetTally))?;
                 docs = d;
                 total = c;
-                facets = self.facet_counts(counts, chain_ids);
+                facets = facet_lists(counts);
             }
             (Sort::Relevance, false) => {
                 let (d, c) = searcher.search(&query, &(top.order_by_score(), Count))?;
@@ -248,10 +232,10 @@ impl SearchIndex {
             (Sort::Capital, with_facets) => {
                 let by_capital = top.order_by_fast_field::<f64>("capital", Order::Desc);
                 if with_facets {
-                    let (d, c, counts) = searcher.search(&query, &(by_capital, Count, facet_collectors))?;
+                    let (d, c, counts) = searcher.search(&query, &(by_capital, Count, FacetTally))?;
                     docs = d.into_iter().map(|(v, a)| (v.unwrap_or(0.0) as f32, a)).collect();
                     total = c;
-                    facets = self.facet_counts(counts, chain_ids);
+                    facets = facet_lists(counts);
                 } else {
                     let (d, c) = searcher.search(&query, &(by_capital, Count))?;
                     docs = d.into_iter().map(|(v, a)| (v.unwrap_or(0.0) as f32, a)).collect();
@@ -316,57 +300,53 @@ impl SearchIndex {
             highlight,
         }
     }
+}
 
-    fn facet_counts(
-        &self,
-        counts: (FacetCounts, (FacetCounts, (FacetCounts, FacetCounts))),
-        chain_ids: &[String],
-    ) -> Facets {
-        let (province, (city, (tag, link))) = counts;
-        let table = regions();
-        let name_of = |key: &str| {
-            crate::model::RegionCode::parse(key)
-                .and_then(|c| table.get(c))
-                .map(|r| r.name.clone())
-                .unwrap_or_default()
-        };
-        let last = |f: &Facet| f.to_path().last().map(|s| s.to_string()).unwrap_or_default();
-        let mut regions_out: Vec<FacetCount> = province
-            .get("/")
-            .map(|(f, n)| {
-                let key = last(f);
-                FacetCount { name: name_of(&key), key, count: n, level: Some("province") }
-            })
-            .collect();
-        regions_out.sort_by(|a, b| b.count.cmp(&a.count).then(a.key.cmp(&b.key)));
-        let mut cities: Vec<FacetCount> = regions_out
-            .iter()
-            .flat_map(|p| {
-                city.get(Facet::from_path([p.key.as_str()])).map(|(f, n)| {
-                    let key = last(f);
-                    FacetCount { name: name_of(&key), key, count: n, level: Some("city") }
-                })
-            })
-            .collect();
-        cities.sort_by(|a, b| b.count.cmp(&a.count).then(a.key.cmp(&b.key)));
-        cities.truncate(20);
-        regions_out.extend(cities);
-        let mut tags: Vec<FacetCount> = tag
-            .get("/")
-            .map(|(f, n)| FacetCount { key: last(f), name: last(f), count: n, level: None })
-            .collect();
-        tags.sort_by(|a, b| b.count.cmp(&a.count).then(a.key.cmp(&b.key)));
-        let mut links: Vec<FacetCount> = Vec::new();
-        for chain in chain_ids {
-            for (f, n) in link.get(Facet::from_path([chain.as_str()])) {
-                let path = f.to_path();
-                links.push(FacetCount { key: path.join("/"), name: String::new(), count: n, level: None });
-            }
+/// Facet lists as the API shows them: provinces, then the top cities; tags; the top links.
+/// Link names are filled in by the app, which holds the chain maps.
+fn facet_lists(t: Tallies) -> Facets {
+    let table = regions();
+    let name_of =
+        |code: u64| table.get(RegionCode::from_u32(code as u32)).map(|r| r.name.clone()).unwrap_or_default();
+    let mut provinces: HashMap<u64, u64> = HashMap::new();
+    let mut cities: HashMap<u64, u64> = HashMap::new();
+    for (&code, &n) in &t.regions {
+        let region = RegionCode::from_u32(code as u32);
+        *provinces.entry(region.province().as_u32() as u64).or_default() += n;
+        if let Some(city) = region.city() {
+            *cities.entry(city.as_u32() as u64).or_default() += n;
         }
-        links.sort_by(|a, b| b.count.cmp(&a.count).then(a.key.cmp(&b.key)));
-        links.truncate(30);
-        Facets { region: regions_out, tag: tags, link: links }
     }
+    let sorted = |m: HashMap<u64, u64>, level: &'static str, keep: usize| {
+        let mut v: Vec<FacetCount> = m
+            .into_iter()
+            .map(|(code, count)| FacetCount {
+                key: format!("{code:06}"),
+                name: name_of(code),
+                count,
+                level: Some(level),
+            })
+            .collect();
+        v.sort_by(|a, b| b.count.cmp(&a.count).then(a.key.cmp(&b.key)));
+        v.truncate(keep);
+        v
+    };
+    let mut region = sorted(provinces, "province", 40);
+    region.extend(sorted(cities, "city", 20));
+    let by_count = |m: HashMap<String, u64>, keep: usize| {
+        let mut v: Vec<FacetCount> = m
+            .into_iter()
+            .map(|(key, count)| FacetCount { name: String::new(), key, count, level: None })
+            .collect();
+        v.sort_by(|a, b| b.count.cmp(&a.count).then(a.key.cmp(&b.key)));
+        v.truncate(keep);
+        v
+    };
+    let mut tag = by_count(t.tags, 30);
+    for f in &mut tag {
+        f.name = f.key.clone();
+    }
+    Facets { region, tag, link: by_count(t.links, 30) }
 }
 
 /// Where the index lives inside a data directory.

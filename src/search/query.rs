@@ -7,12 +7,13 @@
 //! or a tag, or when all of its jieba words match somewhere (`常州电池` = 常州 + 电池).
 
 use super::bigram::bigrams;
-use super::schema::{Fields, region_facet};
+use super::schema::Fields;
+use crate::model::region::Level;
 use crate::model::{LinkRef, RegionCode};
 use std::ops::Bound;
 use tantivy::Term;
 use tantivy::query::{AllQuery, BooleanQuery, BoostQuery, Occur, PhraseQuery, Query, RangeQuery, TermQuery};
-use tantivy::schema::{Facet, IndexRecordOption};
+use tantivy::schema::IndexRecordOption;
 use tantivy::tokenizer::{TextAnalyzer, TokenStream};
 
 /// How hits are ordered.
@@ -144,7 +145,18 @@ fn anywhere(f: &Fields, word: &str, jieba: &mut TextAnalyzer, with_parts: bool) 
 pub fn filters(f: &Fields, req: &SearchRequest) -> Vec<(Occur, Box<dyn Query>)> {
     let mut must: Vec<(Occur, Box<dyn Query>)> = Vec::new();
     if let Some(r) = req.region {
-        must.push((Occur::Must, term_query(Term::from_facet(f.region_facet, &region_facet(r)))));
+        // Codes inside a region share its leading digits: 32xxxx for 江苏, 3204xx for 常州.
+        let code = r.as_u32() as u64;
+        let (low, high) = match r.level() {
+            Level::Province => (code, code + 9_999),
+            Level::City => (code, code + 99),
+            Level::County => (code, code),
+        };
+        let range = RangeQuery::new(
+            Bound::Included(Term::from_field_u64(f.region_code, low)),
+            Bound::Included(Term::from_field_u64(f.region_code, high)),
+        );
+        must.push((Occur::Must, Box::new(range)));
     }
     for t in &req.tags {
         must.push((Occur::Must, term_query(Term::from_field_text(f.tag, t))));
@@ -192,9 +204,4 @@ pub fn build(
     let whole = words.join("");
     clauses.push((Occur::Should, boost(term_query(Term::from_field_text(f.name_exact, &whole)), 20.0)));
     Box::new(BooleanQuery::new(clauses))
-}
-
-/// Facet paths used for filters and counts.
-pub fn tag_facet(tag: &str) -> Facet {
-    Facet::from_path([tag])
 }

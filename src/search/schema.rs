@@ -5,11 +5,10 @@
 //! jieba words (ranking, multi-word queries).
 
 use super::fold::fold;
-use crate::model::{Enterprise, LinkRef, RegionCode, regions};
+use crate::model::{Enterprise, LinkRef, regions};
 use tantivy::TantivyDocument;
 use tantivy::schema::{
-    FAST, Facet, FacetOptions, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing,
-    TextOptions,
+    FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions,
 };
 
 pub const BIGRAM: &str = "zh_bigram";
@@ -30,10 +29,8 @@ pub struct Fields {
     /// Whole stock and credit codes, lower case (`300750.sz`).
     pub code_exact: Field,
     pub tag: Field,
-    pub tag_facet: Field,
-    pub region_facet: Field,
+    pub region_code: Field,
     pub link: Field,
-    pub link_facet: Field,
     pub chain: Field,
     pub capital: Field,
     pub listed: Field,
@@ -60,29 +57,15 @@ pub fn build_schema() -> (Schema, Fields) {
         places_bigram: b.add_text_field("places_bigram", text(BIGRAM, true)),
         codes: b.add_text_field("codes", text(SIMPLE, false)),
         code_exact: b.add_text_field("code_exact", STRING),
-        tag: b.add_text_field("tag", STRING),
-        tag_facet: b.add_facet_field("tag_facet", FacetOptions::default()),
-        region_facet: b.add_facet_field("region_facet", FacetOptions::default()),
-        link: b.add_text_field("link", STRING),
-        link_facet: b.add_facet_field("link_facet", FacetOptions::default()),
+        tag: b.add_text_field("tag", STRING | FAST),
+        region_code: b.add_u64_field("region_code", INDEXED | FAST),
+        link: b.add_text_field("link", STRING | FAST),
         chain: b.add_text_field("chain", STRING),
         capital: b.add_f64_field("capital", INDEXED | FAST),
         listed: b.add_u64_field("listed", INDEXED | FAST),
         display: b.add_text_field("display", STORED),
     };
     (b.build(), fields)
-}
-
-/// `/320000/320400/320412`: the facet path of a region, province first.
-pub fn region_facet(code: RegionCode) -> Facet {
-    let mut parts = vec![code.province().to_string()];
-    if let Some(city) = code.city() {
-        parts.push(city.to_string());
-    }
-    if code.level() == crate::model::region::Level::County {
-        parts.push(code.to_string());
-    }
-    Facet::from_path(parts)
 }
 
 /// What a hit shows, stored with the document so a search needs no store read.
@@ -138,13 +121,11 @@ pub fn document(f: &Fields, e: &Enterprise, links: &[LinkRef]) -> TantivyDocumen
     }
     for t in &e.tags {
         doc.add_text(f.tag, t);
-        doc.add_facet(f.tag_facet, Facet::from_path([t.as_str()]));
     }
-    doc.add_facet(f.region_facet, region_facet(e.region));
+    doc.add_u64(f.region_code, e.region.as_u32() as u64);
     let mut chains: Vec<&str> = Vec::new();
     for l in links {
         doc.add_text(f.link, l.to_string());
-        doc.add_facet(f.link_facet, Facet::from_path([l.chain.as_str(), l.link.as_str()]));
         if !chains.contains(&l.chain.as_str()) {
             chains.push(&l.chain);
             doc.add_text(f.chain, &l.chain);

@@ -88,6 +88,39 @@ impl App {
         self.index.commit(self.store.generation())
     }
 
+    /// Leads for a chain (SPEC §6), leaving out enterprises dismissed for it.
+    pub fn leads(&self, chain: &str, mut q: crate::leads::LeadQuery) -> Result<crate::leads::ChainLeads> {
+        q.dismissed.extend(self.store.dismissals(chain)?.into_iter().map(|(id, _)| id));
+        crate::leads::leads(&self.graph(), chain, &q)
+            .ok_or_else(|| Error::NotFound(format!("chain {chain:?}")))
+    }
+
+    /// Stops suggesting `enterprise` for `chain`; recorded with the reason and audited.
+    pub fn dismiss(
+        &self,
+        chain: &str,
+        enterprise: crate::model::EnterpriseId,
+        reason: &str,
+        actor: &str,
+    ) -> Result<()> {
+        if self.graph().chain(chain).is_none() {
+            return Err(Error::NotFound(format!("chain {chain:?}")));
+        }
+        if self.graph().enterprise(enterprise).is_none() {
+            return Err(Error::NotFound(format!("enterprise {enterprise}")));
+        }
+        let at = chrono::Utc::now();
+        let d = crate::store::Dismissal { reason: reason.to_string(), by: actor.to_string(), at };
+        self.store.append_audit(&crate::store::AuditEntry {
+            at,
+            actor: actor.to_string(),
+            action: "dismiss_lead".into(),
+            target: format!("{chain}/{enterprise}"),
+            detail: reason.to_string(),
+        })?;
+        self.store.dismiss(chain, enterprise, &d)
+    }
+
     /// Searches enterprises and chain links.
     pub fn search(&self, req: &SearchRequest) -> Result<SearchResults> {
         let mut results = self.index.search(req)?;

@@ -69,6 +69,37 @@ enum Command {
         #[arg(long, default_value_t = 5)]
         per_link: usize,
     },
+    /// Ranked leads for a chain (补链 / 延链 / 强链) with reasons.
+    Leads {
+        chain: String,
+        /// fill, extend or strengthen (or 补链, 延链, 强链).
+        #[arg(long)]
+        kind: Option<String>,
+        /// Only this link id.
+        #[arg(long)]
+        link: Option<String>,
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+        #[arg(long, default_value_t = 0)]
+        offset: usize,
+        /// Date signals are aged from (default today), YYYY-MM-DD.
+        #[arg(long)]
+        as_of: Option<String>,
+        /// Write the list to FILE.xlsx or FILE.csv as well.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Stop suggesting an enterprise for a chain.
+    Dismiss {
+        chain: String,
+        /// Enterprise id (E00000042).
+        enterprise: String,
+        #[arg(long)]
+        reason: String,
+        /// Who dismisses it (for the audit trail).
+        #[arg(long, default_value = "cli")]
+        by: String,
+    },
     /// Search enterprises (and chain links) in Chinese.
     Search {
         /// Words to look for: names or any 2+ character part, short names, products, places, codes.
@@ -263,12 +294,12 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 println!("no chains yet: run `chainscout import demo` or `chainscout import chains graphs/`");
             }
             println!(
-                "{:<22} {:<12} {:<10} {:>4} {:>4} {:>4} {:>4}  链长",
-                "id", "名称", "地区", "环节", "优势", "薄弱", "缺失"
+                "{:<22} {:<12} {:<10} {:>4} {:>4} {:>4} {:>4} {:>4} {:>4} {:>4}  链长",
+                "id", "名称", "地区", "环节", "优势", "薄弱", "缺失", "补链", "延链", "强链"
             );
             for c in &list.chains {
                 println!(
-                    "{:<22} {:<12} {:<10} {:>4} {:>4} {:>4} {:>4}  {}",
+                    "{:<22} {:<12} {:<10} {:>4} {:>4} {:>4} {:>4} {:>4} {:>4} {:>4}  {}",
                     c.id,
                     c.name,
                     c.region_name,
@@ -276,6 +307,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     c.counts.strong,
                     c.counts.weak,
                     c.counts.missing,
+                    c.leads.fill,
+                    c.leads.extend,
+                    c.leads.strengthen,
                     c.owner.as_deref().unwrap_or("")
                 );
             }
@@ -283,8 +317,17 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Chain { id, per_link } => {
             let app = App::open(&data)?;
+            let query = crate::leads::LeadQuery {
+                as_of: crate::app::today(),
+                kind: None,
+                link: None,
+                limit: 2000,
+                offset: 0,
+                dismissed: Default::default(),
+            };
+            let leads = app.leads(&id, query)?;
             let graph = app.graph();
-            let detail = views::chain_detail(&graph, &id, per_link)
+            let detail = views::chain_detail_with_leads(&graph, &id, per_link, Some(&leads))
                 .ok_or_else(|| Error::NotFound(format!("chain {id:?}")))?;
             if cli.json {
                 return print_json(&detail);
@@ -342,6 +385,58 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             print_search(&results, offset);
             Ok(())
         }
+        Command::Leads { chain, kind, link, limit, offset, as_of, out } => {
+            let kind = match kind {
+                Some(k) => Some(
+                    crate::leads::Kind::parse(&k)
+                        .ok_or_else(|| UsageError(format!("--kind {k:?}: use fill, extend or strengthen")))?,
+                ),
+                None => None,
+            };
+            let as_of = match as_of {
+                Some(d) => chrono::NaiveDate::parse_from_str(&d, "%Y-%m-%d")
+                    .map_err(|_| UsageError(format!("--as-of {d:?}: use YYYY-MM-DD")))?,
+                None => crate::app::today(),
+            };
+            if let Some(out) = &out {
+                let ext = out.extension().and_then(|e| e.to_str()).unwrap_or("");
+                if !matches!(ext, "xlsx" | "csv") {
+                    return Err(
+                        UsageError(format!("--out {}: use a .xlsx or .csv file", out.display())).into()
+                    );
+                }
+            }
+            let app = App::open_with_progress(&data, &mut progress_bar("重建索引"))?;
+            let query =
+                crate::leads::LeadQuery { as_of, kind, link, limit, offset, dismissed: Default::default() };
+            let result = app.leads(&chain, query)?;
+            let view = views::leads_view(&app.graph(), result);
+            if let Some(out) = &out {
+                crate::export::write_file(&views::leads_sheet(&view), out)?;
+                if !cli.json {
+                    println!("wrote {} leads to {}", view.leads.len(), out.display());
+                }
+            }
+            if cli.json {
+                return print_json(&view);
+            }
+            print_leads(&view, offset);
+            Ok(())
+        }
+        Command::Dismiss { chain, enterprise, reason, by } => {
+            let id = crate::model::EnterpriseId::parse(&enterprise)
+                .ok_or_else(|| UsageError(format!("{enterprise:?} is not an enterprise id (E00000042)")))?;
+            if reason.trim().is_empty() {
+                return Err(UsageError("--reason must say why".into()).into());
+            }
+            let app = App::open(&data)?;
+            app.dismiss(&chain, id, reason.trim(), &by)?;
+            if cli.json {
+                return print_json(&serde_json::json!({"chain": chain, "enterprise": id, "dismissed": true}));
+            }
+            println!("dismissed {id} for {chain}: it will not be suggested again");
+            Ok(())
+        }
         Command::Info => {
             let app = App::open(&data)?;
             let graph = app.graph();
@@ -373,6 +468,38 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 graph.n_enterprises()
             );
             Ok(())
+        }
+    }
+}
+
+fn print_leads(v: &views::LeadsView, offset: usize) {
+    println!(
+        "{}（{}）招商线索 · {} · 截至 {} · 共 {} 条",
+        v.chain_name, v.chain, v.region_name, v.as_of, v.total
+    );
+    let n = |k| v.targets.iter().filter(|t| t.kind == k).count();
+    println!(
+        "目标环节：补链 {} · 延链 {} · 强链 {}",
+        n(crate::leads::Kind::Fill),
+        n(crate::leads::Kind::Extend),
+        n(crate::leads::Kind::Strengthen)
+    );
+    for (i, l) in v.leads.iter().enumerate() {
+        let kind = match l.direction {
+            Some(d) => format!("{}·{}", l.kind.chinese(), d.chinese()),
+            None => l.kind.chinese().to_string(),
+        };
+        println!(
+            "\n{:>3}. {:>5.1}  {}  {}  【{}】{}",
+            offset + i + 1,
+            l.score,
+            l.enterprise.name,
+            l.enterprise.region_name,
+            kind,
+            l.link_name.as_deref().unwrap_or("以商招商")
+        );
+        for r in &l.reasons {
+            println!("        +{:>4.1} {}", r.contribution, r.text);
         }
     }
 }
@@ -441,9 +568,29 @@ fn print_chain(d: &views::ChainDetail) {
     if let Some(owner) = &d.owner {
         println!("链长：{owner}   牵头部门：{}", d.lead_department.as_deref().unwrap_or("-"));
     }
+    if !d.chain_masters.is_empty() {
+        let masters: Vec<String> = d
+            .chain_masters
+            .iter()
+            .map(|m| {
+                if m.designated {
+                    m.name.clone()
+                } else {
+                    format!("{}（本地实力最强企业）", m.name)
+                }
+            })
+            .collect();
+        println!("链主：{}", masters.join("、"));
+    }
     println!(
-        "优势 {} · 薄弱 {} · 缺失 {}（优势阈值：{} 家本地企业）",
-        d.counts.strong, d.counts.weak, d.counts.missing, d.strong_threshold
+        "优势 {} · 薄弱 {} · 缺失 {}（优势阈值：{} 家本地企业）；补链 {} · 延链 {} · 强链 {}",
+        d.counts.strong,
+        d.counts.weak,
+        d.counts.missing,
+        d.strong_threshold,
+        d.leads.fill,
+        d.leads.extend,
+        d.leads.strengthen
     );
     if let Some(source) = &d.source {
         println!("来源：{source}");
@@ -455,15 +602,26 @@ fn print_chain(d: &views::ChainDetail) {
         for link in d.links.iter().filter(|l| l.stage == stage) {
             let depth = depth_of(d, &link.id);
             let names: Vec<&str> = link.local_enterprises.iter().map(|e| e.name.as_str()).collect();
+            let kind = match (link.lead_kind, link.direction) {
+                (Some(k), Some(dir)) => format!(" [{}·{}]", k.chinese(), dir.chinese()),
+                (Some(k), None) => format!(" [{}]", k.chinese()),
+                _ => String::new(),
+            };
             println!(
-                "{}{}{} {:<4} {:>3} 家  {}",
+                "{}{}{} {:<4} {:>3} 家{}  {}",
                 "  ".repeat(depth + 1),
                 link.name,
                 if link.key { "★" } else { "" },
                 status_word(link.status),
                 link.local_count,
+                kind,
                 names.join("、")
             );
+            if !link.top_candidates.is_empty() {
+                let c: Vec<String> =
+                    link.top_candidates.iter().map(|c| format!("{}（{}）", c.name, c.region_name)).collect();
+                println!("{}    候选：{}", "  ".repeat(depth + 1), c.join("、"));
+            }
         }
     }
 }

@@ -8,9 +8,11 @@ pub mod app;
 pub mod cli;
 pub mod demo;
 pub mod error;
+pub mod export;
 pub mod generate;
 pub mod graph;
 pub mod import;
+pub mod leads;
 pub mod model;
 pub mod search;
 

@@ -12,11 +12,16 @@ mod status;
 pub(crate) use status::subtrees;
 pub use status::{ChainStatus, LinkState, LinkStatus};
 
-use crate::model::{Chain, Enterprise, EnterpriseFacts, EnterpriseId, LinkRef, RegionCode};
+use crate::model::{
+    Chain, CreditCode, Enterprise, EnterpriseFacts, EnterpriseId, LinkRef, Partner, RegionCode, Relation,
+    Signal,
+};
 use keywords::KeywordMatcher;
 use petgraph::graph::{DiGraph, NodeIndex};
 use serde::Serialize;
+use std::collections::BTreeSet;
 use std::collections::{BTreeMap, HashMap};
+use std::hash::{Hash, Hasher};
 
 /// Why an enterprise is in a link.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -37,6 +42,14 @@ pub struct EnterpriseBrief {
     pub leader: bool,
     pub restricted: bool,
     pub registered_capital: Option<f64>,
+    pub listed: bool,
+    /// Tags (empty for most firms): leader tags make a lead stronger.
+    pub tags: Vec<String>,
+    pub credit_code: Option<CreditCode>,
+    /// Expansion signals (扩产, 融资, …) for lead scoring.
+    pub signals: Vec<Signal>,
+    /// Declared supply partners, as written (credit code or exact name).
+    pub partners: Vec<Partner>,
 }
 
 /// A link as a graph node.
@@ -60,6 +73,18 @@ pub struct Graph {
     /// enterprise → the link nodes it is in (to remove it again).
     memberships: HashMap<EnterpriseId, Vec<NodeIndex>>,
     enterprises: HashMap<EnterpriseId, EnterpriseBrief>,
+    /// Hash of a name → enterprises with it (partners are named by exact name).
+    by_name: HashMap<u64, Vec<EnterpriseId>>,
+    /// Hash of a credit code → enterprise.
+    by_credit_code: HashMap<u64, EnterpriseId>,
+    /// Enterprises that declare partners, to find supply ties without scanning everyone.
+    with_partners: BTreeSet<EnterpriseId>,
+}
+
+fn key_hash(s: &str) -> u64 {
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    s.hash(&mut h);
+    h.finish()
 }
 
 impl Graph {
@@ -147,6 +172,14 @@ impl Graph {
         }
         self.memberships.insert(e.id, nodes);
         let leader = e.is_leader();
+        self.by_name.entry(key_hash(&e.name)).or_default().push(e.id);
+        if let Some(c) = &e.credit_code {
+            self.by_credit_code.insert(key_hash(c.as_str()), e.id);
+        }
+        if !e.partners.is_empty() {
+            self.with_partners.insert(e.id);
+        }
+        let listed = e.stock_code.is_some() || e.tags.iter().any(|t| t == "上市公司");
         self.enterprises.insert(
             e.id,
             EnterpriseBrief {
@@ -156,8 +189,47 @@ impl Graph {
                 leader,
                 restricted: e.restricted,
                 registered_capital: e.registered_capital,
+                listed,
+                tags: e.tags,
+                credit_code: e.credit_code,
+                signals: e.signals,
+                partners: e.partners,
             },
         );
+    }
+
+    /// The enterprise a partner reference names: a credit code, or an exact name that only one
+    /// enterprise has. Unknown or ambiguous references resolve to nothing.
+    pub fn resolve_partner(&self, reference: &str) -> Option<EnterpriseId> {
+        if let Ok(code) = CreditCode::parse(reference) {
+            let id = *self.by_credit_code.get(&key_hash(code.as_str()))?;
+            return self.enterprises.get(&id).filter(|e| e.credit_code.as_ref() == Some(&code)).map(|e| e.id);
+        }
+        let ids = self.by_name.get(&key_hash(reference))?;
+        let mut named = ids.iter().filter(|id| self.enterprises.get(id).is_some_and(|e| e.name == reference));
+        match (named.next(), named.next()) {
+            (Some(id), None) => Some(*id),
+            _ => None,
+        }
+    }
+
+    /// Every resolved supply tie `(supplier, customer)`, from both sides' declarations.
+    pub fn supply_ties(&self) -> BTreeSet<(EnterpriseId, EnterpriseId)> {
+        let mut ties = BTreeSet::new();
+        for id in &self.with_partners {
+            let Some(e) = self.enterprises.get(id) else { continue };
+            for p in &e.partners {
+                let Some(other) = self.resolve_partner(&p.enterprise) else { continue };
+                if other == *id {
+                    continue;
+                }
+                ties.insert(match p.relation {
+                    Relation::Supplier => (other, *id),
+                    Relation::Customer => (*id, other),
+                });
+            }
+        }
+        ties
     }
 
     pub fn remove_enterprise(&mut self, id: EnterpriseId) {
@@ -168,7 +240,15 @@ impl Graph {
                 }
             }
         }
-        self.enterprises.remove(&id);
+        if let Some(old) = self.enterprises.remove(&id) {
+            if let Some(ids) = self.by_name.get_mut(&key_hash(&old.name)) {
+                ids.retain(|x| *x != id);
+            }
+            if let Some(c) = &old.credit_code {
+                self.by_credit_code.remove(&key_hash(c.as_str()));
+            }
+            self.with_partners.remove(&id);
+        }
     }
 
     pub fn chains(&self) -> impl Iterator<Item = &Chain> {
@@ -218,6 +298,64 @@ impl Graph {
                 steps += 1;
                 if steps > chain.links.len() {
                     break;
+                }
+            }
+        }
+        out.sort();
+        out
+    }
+
+    /// The parent links of a link, nearest first (not the link itself).
+    pub fn ancestors(&self, r: &LinkRef) -> Vec<LinkRef> {
+        let mut out = Vec::new();
+        let Some(chain) = self.chains.get(&r.chain) else { return out };
+        let mut at = chain.link(&r.link).and_then(|l| l.parent.clone());
+        while let Some(parent) = at {
+            if out.len() > chain.links.len() {
+                break;
+            }
+            at = chain.link(&parent).and_then(|l| l.parent.clone());
+            out.push(LinkRef { chain: r.chain.clone(), link: parent });
+        }
+        out
+    }
+
+    /// The link and its sub-links, at any depth.
+    pub fn subtree(&self, r: &LinkRef) -> Vec<LinkRef> {
+        let Some(chain) = self.chains.get(&r.chain) else { return vec![] };
+        status::subtrees(chain)
+            .get(r.link.as_str())
+            .map(|ids| {
+                ids.iter().map(|id| LinkRef { chain: r.chain.clone(), link: id.to_string() }).collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// Distinct enterprises inside `region` in the link or its sub-links.
+    pub fn local_count(&self, r: &LinkRef, region: RegionCode) -> usize {
+        let mut local: BTreeSet<EnterpriseId> = BTreeSet::new();
+        for l in self.subtree(r) {
+            for (e, _) in self.members(&l) {
+                if e.region.is_within(region) {
+                    local.insert(e.id);
+                }
+            }
+        }
+        local.len()
+    }
+
+    /// Links one flow away from `r` (downstream when `forward`), counting the flows of its
+    /// parent links as its own.
+    pub fn flow_neighbours(&self, r: &LinkRef, forward: bool) -> Vec<LinkRef> {
+        let direction = if forward { petgraph::Direction::Outgoing } else { petgraph::Direction::Incoming };
+        let mut out = Vec::new();
+        for at in std::iter::once(r.clone()).chain(self.ancestors(r)) {
+            let Some(&idx) = self.node_of.get(&at) else { continue };
+            for n in self.flows.neighbors_directed(idx, direction) {
+                let node = &self.flows[n];
+                let next = LinkRef { chain: node.chain.clone(), link: node.link.clone() };
+                if !out.contains(&next) {
+                    out.push(next);
                 }
             }
         }

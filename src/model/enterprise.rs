@@ -163,6 +163,14 @@ pub struct EnterpriseFacts {
     pub restricted: bool,
     #[serde(default)]
     pub registered_capital: Option<f64>,
+    #[serde(default)]
+    pub credit_code: Option<CreditCode>,
+    #[serde(default)]
+    pub stock_code: Option<String>,
+    #[serde(default)]
+    pub signals: Vec<Signal>,
+    #[serde(default)]
+    pub partners: Vec<Partner>,
 }
 
 impl EnterpriseFacts {
@@ -182,6 +190,10 @@ impl From<&Enterprise> for EnterpriseFacts {
             links: e.links.clone(),
             restricted: e.restricted,
             registered_capital: e.registered_capital,
+            credit_code: e.credit_code.clone(),
+            stock_code: e.stock_code.clone(),
+            signals: e.signals.clone(),
+            partners: e.partners.clone(),
         }
     }
 }

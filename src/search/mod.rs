@@ -91,6 +91,8 @@ pub struct SearchIndex {
     writer: Mutex<IndexWriter>,
     fields: Fields,
     jieba: TextAnalyzer,
+    /// Facets of the whole index for one searcher generation.
+    all_facets: Mutex<Option<(u64, Facets)>>,
 }
 
 fn register(index: &Index) {
@@ -128,7 +130,14 @@ impl SearchIndex {
         let writer = index.writer_with_num_threads(2, WRITER_BYTES)?;
         let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
         let jieba = TextAnalyzer::builder(tantivy_jieba::JiebaTokenizer::new()).build();
-        Ok(SearchIndex { index, reader, writer: Mutex::new(writer), fields, jieba })
+        Ok(SearchIndex {
+            index,
+            reader,
+            writer: Mutex::new(writer),
+            fields,
+            jieba,
+            all_facets: Mutex::new(None),
+        })
     }
 
     fn try_open(dir: &Path, schema: &tantivy::schema::Schema) -> Result<Index> {
@@ -213,36 +222,48 @@ impl SearchIndex {
             query = query::build(&self.fields, req, &words, &mut jieba, true);
         }
 
-        let docs: Vec<(f32, DocAddress)>;
-        let total: usize;
-        let mut facets = Facets::default();
+        // Facets of the whole index (the search page before anything is typed) are the same until
+        // the next commit: count them once per searcher generation.
+        let browsing_all = words.is_empty() && query::filters(&self.fields, req).is_empty();
+        let cached = if browsing_all && req.facets { self.cached_all_facets(&searcher) } else { None };
+        let want_facets = req.facets && cached.is_none();
         let top = TopDocs::with_limit(limit).and_offset(req.offset);
-        match (req.sort, req.facets) {
-            (Sort::Relevance, true) => {
-                let (d, c, counts) = searcher.search(&query, &(top.order_by_score(), Count, FacetTally))?;
-                docs = d;
-                total = c;
-                facets = facet_lists(counts);
-            }
-            (Sort::Relevance, false) => {
-                let (d, c) = searcher.search(&query, &(top.order_by_score(), Count))?;
-                docs = d;
-                total = c;
-            }
-            (Sort::Capital, with_facets) => {
-                let by_capital = top.order_by_fast_field::<f64>("capital", Order::Desc);
-                if with_facets {
-                    let (d, c, counts) = searcher.search(&query, &(by_capital, Count, FacetTally))?;
-                    docs = d.into_iter().map(|(v, a)| (v.unwrap_or(0.0) as f32, a)).collect();
-                    total = c;
-                    facets = facet_lists(counts);
-                } else {
-                    let (d, c) = searcher.search(&query, &(by_capital, Count))?;
-                    docs = d.into_iter().map(|(v, a)| (v.unwrap_or(0.0) as f32, a)).collect();
-                    total = c;
+        let (docs, total, counts): (Vec<(f32, DocAddress)>, usize, Option<Tallies>) =
+            match (req.sort, want_facets) {
+                (Sort::Relevance, true) => {
+                    let (d, c, t) = searcher.search(&query, &(top.order_by_score(), Count, FacetTally))?;
+                    (d, c, Some(t))
                 }
+                (Sort::Relevance, false) => {
+                    let (d, c) = searcher.search(&query, &(top.order_by_score(), Count))?;
+                    (d, c, None)
+                }
+                (Sort::Capital, with_facets) => {
+                    let by_capital = top.order_by_fast_field::<f64>("capital", Order::Desc);
+                    let as_scores = |d: Vec<(Option<f64>, DocAddress)>| {
+                        d.into_iter().map(|(v, a)| (v.unwrap_or(0.0) as f32, a)).collect::<Vec<_>>()
+                    };
+                    if with_facets {
+                        let (d, c, t) = searcher.search(&query, &(by_capital, Count, FacetTally))?;
+                        (as_scores(d), c, Some(t))
+                    } else {
+                        let (d, c) = searcher.search(&query, &(by_capital, Count))?;
+                        (as_scores(d), c, None)
+                    }
+                }
+            };
+        let facets = match (cached, counts) {
+            (Some(f), _) => f,
+            (None, Some(t)) => {
+                let f = facet_lists(t);
+                if browsing_all {
+                    *self.all_facets.lock().unwrap_or_else(|p| p.into_inner()) =
+                        Some((searcher.generation().generation_id(), f.clone()));
+                }
+                f
             }
-        }
+            (None, None) => Facets::default(),
+        };
 
         let mut terms: Vec<String> = words.clone();
         for w in &words {
@@ -264,6 +285,11 @@ impl SearchIndex {
             facets,
             links: vec![],
         })
+    }
+
+    fn cached_all_facets(&self, searcher: &tantivy::Searcher) -> Option<Facets> {
+        let cache = self.all_facets.lock().unwrap_or_else(|p| p.into_inner());
+        cache.as_ref().filter(|(g, _)| *g == searcher.generation().generation_id()).map(|(_, f)| f.clone())
     }
 
     fn hit(&self, d: Display, score: f32, terms: &[String]) -> Hit {

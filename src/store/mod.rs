@@ -21,14 +21,22 @@ use std::sync::atomic::{AtomicU64, Ordering};
 const PID_FILE: &str = "chainscout.pid";
 /// In `records`: the store generation (u64 BE).
 const GENERATION_KEY: &[u8] = b"mgeneration";
+/// In `records`: the next enterprise id (u64 BE).
+const NEXT_ID_KEY: &[u8] = b"mnext_id";
 
 /// An open store. One process at a time may hold a data directory.
 pub struct Store {
     /// Bumped by every change; the search index records the generation it reflects.
     generation: AtomicU64,
+    /// The next enterprise id to hand out; persisted with every batch that uses one.
+    next_id: AtomicU64,
     db: sled::Db,
     chains: sled::Tree,
     records: sled::Tree,
+    /// chain id + `\0` + enterprise id (u64 BE) → dismissal record.
+    dismissals: sled::Tree,
+    /// sequence (u64 BE) → audit entry.
+    audit: sled::Tree,
     dir: PathBuf,
 }
 
@@ -50,6 +58,32 @@ fn enterprise_key(id: EnterpriseId) -> [u8; 9] {
     let mut k = [b'e'; 9];
     k[1..].copy_from_slice(&id.0.to_be_bytes());
     k
+}
+
+fn dismissal_key(chain: &str, id: EnterpriseId) -> Vec<u8> {
+    let mut k = chain.as_bytes().to_vec();
+    k.push(0);
+    k.extend_from_slice(&id.0.to_be_bytes());
+    k
+}
+
+/// A lead a user does not want suggested again for one chain.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Dismissal {
+    pub reason: String,
+    pub by: String,
+    pub at: chrono::DateTime<chrono::Utc>,
+}
+
+/// Who changed what, when.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct AuditEntry {
+    pub at: chrono::DateTime<chrono::Utc>,
+    pub actor: String,
+    pub action: String,
+    pub target: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub detail: String,
 }
 
 fn id_of(bytes: &[u8]) -> Result<EnterpriseId> {
@@ -97,9 +131,21 @@ impl Store {
             })?),
             None => 0,
         };
+        let stored_next = match records.get(NEXT_ID_KEY)? {
+            Some(v) => v.as_ref().try_into().map(u64::from_be_bytes).unwrap_or(1),
+            None => 1,
+        };
+        // Never below an id in use, whatever the counter says.
+        let after_last = match records.scan_prefix([b'e']).keys().next_back() {
+            Some(k) => id_of(&k?[1..])?.0 + 1,
+            None => 1,
+        };
         Ok(Store {
             generation: AtomicU64::new(generation),
+            next_id: AtomicU64::new(stored_next.max(after_last)),
             chains: db.open_tree("chains")?,
+            dismissals: db.open_tree("dismissals")?,
+            audit: db.open_tree("audit")?,
             records,
             db,
             dir: dir.to_path_buf(),
@@ -166,11 +212,53 @@ impl Store {
         Ok(existed)
     }
 
+    // ---- dismissals and audit ----
+
+    /// Records that `enterprise` is not to be suggested for `chain` again (flushed).
+    pub fn dismiss(&self, chain: &str, enterprise: EnterpriseId, d: &Dismissal) -> Result<()> {
+        self.dismissals.insert(dismissal_key(chain, enterprise), record::encode(d)?)?;
+        self.flush()
+    }
+
+    /// The enterprises dismissed for a chain, with why.
+    pub fn dismissals(&self, chain: &str) -> Result<Vec<(EnterpriseId, Dismissal)>> {
+        let mut prefix = chain.as_bytes().to_vec();
+        prefix.push(0);
+        self.dismissals
+            .scan_prefix(&prefix)
+            .map(|kv| {
+                let (k, v) = kv?;
+                let id = id_of(&k[prefix.len()..])?;
+                Ok((id, record::decode(id, &v)?))
+            })
+            .collect()
+    }
+
+    /// Appends an audit entry (flushed with the next flush; callers flush).
+    pub fn append_audit(&self, entry: &AuditEntry) -> Result<()> {
+        let seq = self.db.generate_id()?;
+        self.audit.insert(seq.to_be_bytes(), record::encode(entry)?)?;
+        Ok(())
+    }
+
+    /// The newest audit entries first, at most `limit`.
+    pub fn audit(&self, limit: usize) -> Result<Vec<AuditEntry>> {
+        self.audit
+            .iter()
+            .rev()
+            .take(limit)
+            .map(|kv| {
+                let (k, v) = kv?;
+                record::decode(format!("audit {k:?}"), &v)
+            })
+            .collect()
+    }
+
     // ---- enterprises ----
 
-    /// A fresh id, never handed out before (monotonic across restarts).
+    /// A fresh id, never handed out before (the counter is stored with the record using it).
     pub fn new_enterprise_id(&self) -> Result<EnterpriseId> {
-        Ok(EnterpriseId(self.db.generate_id()? + 1))
+        Ok(EnterpriseId(self.next_id.fetch_add(1, Ordering::SeqCst)))
     }
 
     pub fn enterprise(&self, id: EnterpriseId) -> Result<Option<Enterprise>> {
@@ -301,6 +389,7 @@ impl Writer<'_> {
             return Ok(self.records);
         }
         self.batch.insert(GENERATION_KEY, &self.store.next_generation().1);
+        self.batch.insert(NEXT_ID_KEY, &self.store.next_id.load(Ordering::SeqCst).to_be_bytes());
         self.store.records.apply_batch(self.batch)?;
         Ok(self.records)
     }

@@ -85,6 +85,12 @@ fn statuses_follow_local_enterprises_whichever_is_imported_first() {
             for e in l["local_enterprises"].as_array_mut().unwrap() {
                 e.as_object_mut().unwrap().remove("id");
             }
+            for e in l["top_candidates"].as_array_mut().into_iter().flatten() {
+                e.as_object_mut().unwrap().remove("id");
+            }
+        }
+        for m in v["chain_masters"].as_array_mut().unwrap() {
+            m.as_object_mut().unwrap().remove("id");
         }
         v
     };

@@ -3,6 +3,7 @@
 mod cli_chains;
 mod cli_import;
 mod helpers;
+mod leads;
 mod process;
 mod properties;
 mod search;

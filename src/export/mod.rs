@@ -1,0 +1,117 @@
+//! Files for people who live in Excel: lead lists as XLSX (Chinese header, frozen, sized columns)
+//! or CSV (with a BOM so Excel reads UTF-8). Cells that start with `= + - @` are escaped so a
+//! spreadsheet never runs them as formulas.
+
+use crate::error::{Error, Result};
+use std::path::Path;
+
+/// A table: a header row and rows of cells.
+pub struct Sheet {
+    pub name: String,
+    pub header: Vec<&'static str>,
+    /// Column widths in characters.
+    pub widths: Vec<f64>,
+    pub rows: Vec<Vec<Cell>>,
+}
+
+pub enum Cell {
+    Text(String),
+    Number(f64),
+    Empty,
+}
+
+/// Neutralises spreadsheet formula injection.
+pub fn escape_formula(s: &str) -> String {
+    if s.starts_with(['=', '+', '-', '@']) { format!("'{s}") } else { s.to_string() }
+}
+
+fn csv_bytes(sheet: &Sheet) -> Result<Vec<u8>> {
+    let mut out = b"\xEF\xBB\xBF".to_vec();
+    {
+        let mut w = csv::Writer::from_writer(&mut out);
+        w.write_record(&sheet.header).map_err(|e| Error::UnreadableInput(e.to_string()))?;
+        for row in &sheet.rows {
+            let cells: Vec<String> = row
+                .iter()
+                .map(|c| match c {
+                    Cell::Text(s) => escape_formula(s),
+                    Cell::Number(n) => format!("{n}"),
+                    Cell::Empty => String::new(),
+                })
+                .collect();
+            w.write_record(&cells).map_err(|e| Error::UnreadableInput(e.to_string()))?;
+        }
+        w.flush().map_err(|e| Error::io("csv", e))?;
+    }
+    Ok(out)
+}
+
+fn xlsx_bytes(sheet: &Sheet) -> Result<Vec<u8>> {
+    use rust_xlsxwriter::{Format, Workbook};
+    let err = |e: rust_xlsxwriter::XlsxError| Error::Index(format!("xlsx: {e}"));
+    let mut book = Workbook::new();
+    let ws = book.add_worksheet();
+    ws.set_name(&sheet.name).map_err(err)?;
+    let bold = Format::new().set_bold().set_background_color("#DDEBF7");
+    let wrap = Format::new().set_text_wrap();
+    for (c, h) in sheet.header.iter().enumerate() {
+        ws.write_string_with_format(0, c as u16, *h, &bold).map_err(err)?;
+        ws.set_column_width(c as u16, sheet.widths.get(c).copied().unwrap_or(14.0)).map_err(err)?;
+    }
+    for (r, row) in sheet.rows.iter().enumerate() {
+        for (c, cell) in row.iter().enumerate() {
+            let (r, c) = (r as u32 + 1, c as u16);
+            match cell {
+                Cell::Text(s) if s.contains('\n') => {
+                    ws.write_string_with_format(r, c, escape_formula(s), &wrap)
+                }
+                Cell::Text(s) => ws.write_string(r, c, escape_formula(s)),
+                Cell::Number(n) => ws.write_number(r, c, *n),
+                Cell::Empty => Ok(&mut *ws),
+            }
+            .map_err(err)?;
+        }
+    }
+    ws.set_freeze_panes(1, 0).map_err(err)?;
+    ws.autofilter(0, 0, sheet.rows.len() as u32, sheet.header.len().saturating_sub(1) as u16).map_err(err)?;
+    book.save_to_buffer().map_err(err)
+}
+
+/// The sheet as `.xlsx` or `.csv` bytes, by format name.
+pub fn to_bytes(sheet: &Sheet, format: &str) -> Result<Vec<u8>> {
+    match format {
+        "xlsx" => xlsx_bytes(sheet),
+        "csv" => csv_bytes(sheet),
+        other => Err(Error::UnreadableInput(format!("unknown export format {other:?}: use xlsx or csv"))),
+    }
+}
+
+/// Writes the sheet to a file chosen by its extension.
+pub fn write_file(sheet: &Sheet, path: &Path) -> Result<()> {
+    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
+    let bytes = to_bytes(sheet, &ext)?;
+    std::fs::write(path, bytes).map_err(|e| Error::io(path, e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formulas_are_neutralised_and_csv_starts_with_a_bom() {
+        assert_eq!(escape_formula("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
+        assert_eq!(escape_formula("-1+1"), "'-1+1");
+        assert_eq!(escape_formula("宁德时代"), "宁德时代");
+        let sheet = Sheet {
+            name: "线索".into(),
+            header: vec!["企业名称", "得分"],
+            widths: vec![30.0, 8.0],
+            rows: vec![vec![Cell::Text("=cmd".into()), Cell::Number(1.5)]],
+        };
+        let csv = to_bytes(&sheet, "csv").unwrap();
+        assert!(csv.starts_with(b"\xEF\xBB\xBF"));
+        assert!(String::from_utf8_lossy(&csv).contains("'=cmd,1.5"));
+        let xlsx = to_bytes(&sheet, "xlsx").unwrap();
+        assert!(xlsx.starts_with(b"PK"));
+    }
+}

@@ -1,0 +1,185 @@
+//! Leads (SPEC §6): for one chain and its region, which enterprises to court and why.
+//!
+//! Pure functions over the graph: [`classify`] finds the target links (补链 / 延链 / 强链),
+//! [`leads`] gathers candidates — enterprises outside the region in a target link, and suppliers
+//! and customers of local enterprises (以商招商) — scores each with reasons and ranks them.
+//! Every candidate is scored numerically first; reasons are written only for the page returned,
+//! which keeps a chain over 1M enterprises fast.
+
+mod classify;
+mod score;
+
+pub use classify::{Direction, Kind, TargetLink, classify};
+pub use score::{DEFAULT_WEIGHTS, EXPANSION_SIGNALS, Reason};
+
+use crate::graph::Graph;
+use crate::model::{Chain, EnterpriseId, LinkRef};
+use chrono::NaiveDate;
+use score::{Context, Tie};
+use serde::Serialize;
+use std::collections::{HashMap, HashSet};
+
+/// What to compute.
+#[derive(Debug, Clone)]
+pub struct LeadQuery {
+    pub as_of: NaiveDate,
+    pub kind: Option<Kind>,
+    /// Only leads for this link id.
+    pub link: Option<String>,
+    pub limit: usize,
+    pub offset: usize,
+    /// Enterprises dismissed for this chain.
+    pub dismissed: HashSet<EnterpriseId>,
+}
+
+/// One lead.
+#[derive(Debug, Clone, Serialize)]
+pub struct Lead {
+    pub enterprise: EnterpriseId,
+    /// The target link; `None` for a supplier or customer in no link of the chain.
+    pub link: Option<String>,
+    pub link_name: Option<String>,
+    pub kind: Kind,
+    pub direction: Option<Direction>,
+    pub score: f64,
+    pub reasons: Vec<Reason>,
+}
+
+/// The leads of one chain, best first, with the target links they came from.
+#[derive(Debug, Clone, Serialize)]
+pub struct ChainLeads {
+    pub chain: String,
+    pub as_of: NaiveDate,
+    pub targets: Vec<TargetLink>,
+    /// Candidates before paging (after the kind/link filters).
+    pub total: usize,
+    pub leads: Vec<Lead>,
+}
+
+/// A candidate before reasons are written.
+struct Candidate<'t> {
+    enterprise: EnterpriseId,
+    target: Option<&'t TargetLink>,
+    kind: Kind,
+    direction: Option<Direction>,
+    tie: Option<Tie>,
+    score: f64,
+}
+
+/// Supply ties between local members of the chain and enterprises outside the region:
+/// candidate → tie with a local enterprise (the first found, by id).
+fn ties(graph: &Graph, chain: &Chain) -> HashMap<EnterpriseId, Tie> {
+    let mut local_members: HashSet<EnterpriseId> = HashSet::new();
+    for link in &chain.links {
+        let r = LinkRef { chain: chain.id.clone(), link: link.id.clone() };
+        for (e, _) in graph.members(&r) {
+            if e.region.is_within(chain.region) {
+                local_members.insert(e.id);
+            }
+        }
+    }
+    let mut out: HashMap<EnterpriseId, Tie> = HashMap::new();
+    for (supplier, customer) in graph.supply_ties() {
+        let (candidate, local, candidate_supplies) = if local_members.contains(&customer) {
+            (supplier, customer, true)
+        } else if local_members.contains(&supplier) {
+            (customer, supplier, false)
+        } else {
+            continue;
+        };
+        let Some(c) = graph.enterprise(candidate) else { continue };
+        if c.region.is_within(chain.region) {
+            continue;
+        }
+        let local_name = graph.enterprise(local).map(|e| e.name.clone()).unwrap_or_default();
+        out.entry(candidate).or_insert(Tie { local_name, candidate_supplies });
+    }
+    out
+}
+
+/// Leads for `chain_id`, or `None` when there is no such chain.
+pub fn leads(graph: &Graph, chain_id: &str, q: &LeadQuery) -> Option<ChainLeads> {
+    let chain = graph.chain(chain_id)?;
+    let targets = classify(graph, chain);
+    let ctx = Context::new(chain, q.as_of);
+    let mut ties = ties(graph, chain);
+    let eligible = |id: EnterpriseId| {
+        graph
+            .enterprise(id)
+            .filter(|e| !e.restricted && !e.region.is_within(chain.region) && !q.dismissed.contains(&id))
+    };
+
+    let mut candidates: Vec<Candidate> = Vec::new();
+    let mut in_chain: HashSet<EnterpriseId> = HashSet::new();
+    for link in &chain.links {
+        for (e, _) in graph.members(&LinkRef { chain: chain.id.clone(), link: link.id.clone() }) {
+            in_chain.insert(e.id);
+        }
+    }
+    for t in &targets {
+        if q.kind.is_some_and(|k| k != t.kind) || q.link.as_ref().is_some_and(|l| *l != t.link) {
+            continue;
+        }
+        for (e, _) in graph.members(&LinkRef { chain: chain.id.clone(), link: t.link.clone() }) {
+            let Some(e) = eligible(e.id) else { continue };
+            let tie = ties.get(&e.id).cloned();
+            let score = score::score(&ctx, Some(t), e, tie.as_ref());
+            candidates.push(Candidate {
+                enterprise: e.id,
+                target: Some(t),
+                kind: t.kind,
+                direction: t.direction,
+                tie,
+                score,
+            });
+        }
+    }
+    // Suppliers and customers in no link of this chain extend it up- or downstream.
+    if q.link.is_none() && q.kind.is_none_or(|k| k == Kind::Extend) {
+        let mut loose: Vec<(EnterpriseId, Tie)> =
+            ties.drain().filter(|(id, _)| !in_chain.contains(id)).collect();
+        loose.sort_by_key(|(id, _)| *id);
+        for (id, tie) in loose {
+            let Some(e) = eligible(id) else { continue };
+            let direction = if tie.candidate_supplies { Direction::Upstream } else { Direction::Downstream };
+            let score = score::score(&ctx, None, e, Some(&tie));
+            candidates.push(Candidate {
+                enterprise: id,
+                target: None,
+                kind: Kind::Extend,
+                direction: Some(direction),
+                tie: Some(tie),
+                score,
+            });
+        }
+    }
+    candidates.sort_by(|a, b| {
+        b.score
+            .total_cmp(&a.score)
+            .then(a.enterprise.cmp(&b.enterprise))
+            .then(a.target.map(|t| &t.link).cmp(&b.target.map(|t| &t.link)))
+    });
+    let total = candidates.len();
+    let leads = candidates
+        .into_iter()
+        .skip(q.offset)
+        .take(q.limit)
+        .map(|c| {
+            let e = graph.enterprise(c.enterprise).expect("candidate exists");
+            let reasons = score::reasons(&ctx, c.target, e, c.tie.as_ref(), true);
+            Lead {
+                enterprise: c.enterprise,
+                link: c.target.map(|t| t.link.clone()),
+                link_name: c.target.map(|t| t.name.clone()),
+                kind: c.kind,
+                direction: c.direction,
+                score: (reasons.iter().map(|r| r.contribution).sum::<f64>() * 100.0).round() / 100.0,
+                reasons,
+            }
+        })
+        .collect();
+    Some(ChainLeads { chain: chain.id.clone(), as_of: q.as_of, targets, total, leads })
+}
+
+#[cfg(test)]
+mod tests;

@@ -7,68 +7,14 @@
 //!
 //! The data dir is kept between runs; delete it to measure the build again.
 
+#[path = "common.rs"]
+mod common;
+
 use chainscout::app::App;
 use chainscout::model::{LinkRef, RegionCode};
 use chainscout::search::{SearchRequest, Sort};
 use criterion::{Criterion, criterion_group, criterion_main};
-use std::path::PathBuf;
 use std::time::{Duration, Instant};
-
-fn n_enterprises() -> usize {
-    std::env::var("CHAINSCOUT_BENCH_N").ok().and_then(|v| v.parse().ok()).unwrap_or(1_000_000)
-}
-
-fn dir_size(path: &std::path::Path) -> u64 {
-    std::fs::read_dir(path)
-        .map(|entries| {
-            entries
-                .filter_map(Result::ok)
-                .map(|e| {
-                    let p = e.path();
-                    if p.is_dir() { dir_size(&p) } else { e.metadata().map(|m| m.len()).unwrap_or(0) }
-                })
-                .sum()
-        })
-        .unwrap_or(0)
-}
-
-/// Opens (building on first use) the bench data dir.
-fn app() -> App {
-    let n = n_enterprises();
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!("target/bench-data-{n}"));
-    let fresh = !dir.join("store").exists();
-    let app = App::open(&dir).expect("open bench data dir");
-    if fresh {
-        let file = dir.join("gen.jsonl");
-        chainscout::generate::write_file(&file, n, 42, &mut |_, _| {}).unwrap();
-        app.load_demo(&mut |_, _| {}).unwrap();
-        let start = Instant::now();
-        let table = chainscout::import::read_file(&file, None).unwrap();
-        let report = app.import_table(table, None, &mut |_, _| {}).unwrap();
-        let import = start.elapsed();
-        let start = Instant::now();
-        app.rebuild_index(&mut |_, _| {}).unwrap();
-        let rebuild = start.elapsed();
-        let total = app.store().count_enterprises();
-        println!(
-            "build: import {} rows in {:.1} s ({:.0} rows/s, store + graph + index); index rebuild of {} in {:.1} s ({:.0} docs/s)",
-            report.inserted,
-            import.as_secs_f64(),
-            report.inserted as f64 / import.as_secs_f64(),
-            total,
-            rebuild.as_secs_f64(),
-            total as f64 / rebuild.as_secs_f64()
-        );
-        let _ = std::fs::remove_file(file);
-    }
-    println!(
-        "data: {} enterprises; index {:.0} MB, store {:.0} MB",
-        app.store().count_enterprises(),
-        dir_size(&dir.join("search")) as f64 / 1e6,
-        dir_size(&dir.join("store")) as f64 / 1e6
-    );
-    app
-}
 
 fn cases() -> Vec<(&'static str, SearchRequest)> {
     let q = |s: &str| SearchRequest { q: s.into(), limit: 20, facets: false, ..Default::default() };
@@ -115,7 +61,7 @@ fn distribution(app: &App) {
 }
 
 fn bench(c: &mut Criterion) {
-    let app = app();
+    let app = common::app();
     distribution(&app);
     let mut group = c.benchmark_group("search");
     group.sample_size(50).measurement_time(Duration::from_secs(3));

@@ -35,7 +35,8 @@ const FLUSH_EVERY: usize = 20_000;
 /// Rows per atomic sled batch during a bulk import.
 const BATCH_ROWS: usize = 1_000;
 
-fn build_graph(store: &Store) -> Result<Graph> {
+/// Builds the graph from what the store holds.
+pub fn build_graph(store: &Store) -> Result<Graph> {
     let mut graph = Graph::with_chains(store.chains()?);
     for facts in store.enterprise_facts() {
         graph.insert_new(facts?);

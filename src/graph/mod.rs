@@ -52,6 +52,22 @@ pub struct EnterpriseBrief {
     pub partners: Vec<Partner>,
 }
 
+/// One membership: the member's region (for counting without lookups) and why it is a member.
+#[derive(Debug, Clone)]
+struct Member {
+    region: RegionCode,
+    evidence: Vec<Evidence>,
+}
+
+/// A resolved supply tie with both sides' regions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct SupplyTie {
+    pub supplier: EnterpriseId,
+    pub supplier_region: RegionCode,
+    pub customer: EnterpriseId,
+    pub customer_region: RegionCode,
+}
+
 /// A link as a graph node.
 #[derive(Debug, Clone)]
 pub struct LinkNode {
@@ -69,7 +85,7 @@ pub struct Graph {
     /// link node → words that veto a keyword match.
     exclude: HashMap<NodeIndex, Vec<String>>,
     /// link node → enterprise → why.
-    members: HashMap<NodeIndex, BTreeMap<EnterpriseId, Vec<Evidence>>>,
+    members: HashMap<NodeIndex, BTreeMap<EnterpriseId, Member>>,
     /// enterprise → the link nodes it is in (to remove it again).
     memberships: HashMap<EnterpriseId, Vec<NodeIndex>>,
     enterprises: HashMap<EnterpriseId, EnterpriseBrief>,
@@ -79,6 +95,15 @@ pub struct Graph {
     by_credit_code: HashMap<u64, EnterpriseId>,
     /// Enterprises that declare partners, to find supply ties without scanning everyone.
     with_partners: BTreeSet<EnterpriseId>,
+    /// Resolved supply ties, computed on first use after a change.
+    ties: std::sync::OnceLock<Vec<SupplyTie>>,
+    /// Kept up to date by every change, so statuses cost nothing to read: for each link, the
+    /// enterprises local to its chain's region in the link or its sub-links (with how many of
+    /// those links they are in), and how many memberships the subtree has in all.
+    local_in_subtree: HashMap<NodeIndex, HashMap<EnterpriseId, u32>>,
+    memberships_in_subtree: HashMap<NodeIndex, usize>,
+    /// link node → its parent nodes, nearest first.
+    ancestor_nodes: HashMap<NodeIndex, Vec<NodeIndex>>,
 }
 
 fn key_hash(s: &str) -> u64 {
@@ -133,11 +158,25 @@ impl Graph {
             })
         }));
         g.chains = chains.into_iter().map(|c| (c.id.clone(), c)).collect();
+        let refs: Vec<LinkRef> = g.node_of.keys().cloned().collect();
+        for r in refs {
+            let up: Vec<NodeIndex> = g.ancestors(&r).iter().filter_map(|a| g.node_of.get(a).copied()).collect();
+            g.ancestor_nodes.insert(g.node_of[&r], up);
+        }
         g
+    }
+
+    /// The node and its ancestors, with the region that counts as local for its chain.
+    fn counted_nodes(&self, idx: NodeIndex) -> (Option<RegionCode>, Vec<NodeIndex>) {
+        let region = self.chains.get(&self.flows[idx].chain).map(|c| c.region);
+        let mut nodes = vec![idx];
+        nodes.extend(self.ancestor_nodes.get(&idx).into_iter().flatten().copied());
+        (region, nodes)
     }
 
     /// Adds or replaces one enterprise's memberships.
     pub fn upsert_enterprise(&mut self, e: EnterpriseFacts) {
+        self.ties = Default::default();
         self.remove_enterprise(e.id);
         self.insert_new(e);
     }
@@ -167,8 +206,18 @@ impl Graph {
             }
         }
         let nodes: Vec<NodeIndex> = found.keys().copied().collect();
+        for &idx in &nodes {
+            let (chain_region, counted) = self.counted_nodes(idx);
+            let local = chain_region.is_some_and(|r| e.region.is_within(r));
+            for n in counted {
+                *self.memberships_in_subtree.entry(n).or_default() += 1;
+                if local {
+                    *self.local_in_subtree.entry(n).or_default().entry(e.id).or_default() += 1;
+                }
+            }
+        }
         for (idx, evidence) in found {
-            self.members.entry(idx).or_default().insert(e.id, evidence);
+            self.members.entry(idx).or_default().insert(e.id, Member { region: e.region, evidence });
         }
         self.memberships.insert(e.id, nodes);
         let leader = e.is_leader();
@@ -213,8 +262,25 @@ impl Graph {
         }
     }
 
-    /// Every resolved supply tie `(supplier, customer)`, from both sides' declarations.
-    pub fn supply_ties(&self) -> BTreeSet<(EnterpriseId, EnterpriseId)> {
+    /// Every resolved supply tie, from both sides' declarations, in (supplier, customer) order.
+    /// Resolved once after each change and kept.
+    pub fn supply_ties(&self) -> &[SupplyTie] {
+        self.ties.get_or_init(|| {
+            self.resolve_ties()
+                .into_iter()
+                .filter_map(|(s, c)| {
+                    Some(SupplyTie {
+                        supplier: s,
+                        supplier_region: self.enterprises.get(&s)?.region,
+                        customer: c,
+                        customer_region: self.enterprises.get(&c)?.region,
+                    })
+                })
+                .collect()
+        })
+    }
+
+    fn resolve_ties(&self) -> BTreeSet<(EnterpriseId, EnterpriseId)> {
         let mut ties = BTreeSet::new();
         for id in &self.with_partners {
             let Some(e) = self.enterprises.get(id) else { continue };
@@ -233,10 +299,25 @@ impl Graph {
     }
 
     pub fn remove_enterprise(&mut self, id: EnterpriseId) {
+        self.ties = Default::default();
         if let Some(nodes) = self.memberships.remove(&id) {
             for idx in nodes {
                 if let Some(m) = self.members.get_mut(&idx) {
                     m.remove(&id);
+                }
+                let (_, counted) = self.counted_nodes(idx);
+                for n in counted {
+                    if let Some(c) = self.memberships_in_subtree.get_mut(&n) {
+                        *c = c.saturating_sub(1);
+                    }
+                    if let Some(set) = self.local_in_subtree.get_mut(&n)
+                        && let Some(k) = set.get_mut(&id)
+                    {
+                        *k -= 1;
+                        if *k == 0 {
+                            set.remove(&id);
+                        }
+                    }
                 }
             }
         }
@@ -275,7 +356,7 @@ impl Graph {
             .flatten()
             .filter_map(|idx| {
                 let node = &self.flows[*idx];
-                let evidence = self.members.get(idx)?.get(&id)?;
+                let evidence = &self.members.get(idx)?.get(&id)?.evidence;
                 Some((LinkRef { chain: node.chain.clone(), link: node.link.clone() }, evidence.as_slice()))
             })
             .collect()
@@ -331,17 +412,41 @@ impl Graph {
             .unwrap_or_default()
     }
 
+    /// The enterprises local to the link's own chain region in the link or its sub-links.
+    pub fn local_in_subtree(&self, r: &LinkRef) -> impl Iterator<Item = EnterpriseId> + '_ {
+        self.node_of.get(r).and_then(|idx| self.local_in_subtree.get(idx)).into_iter().flat_map(|m| m.keys().copied())
+    }
+
+    /// Memberships (not distinct enterprises) in the link and its sub-links.
+    pub fn memberships_in_subtree(&self, r: &LinkRef) -> usize {
+        self.node_of.get(r).and_then(|idx| self.memberships_in_subtree.get(idx)).copied().unwrap_or(0)
+    }
+
     /// Distinct enterprises inside `region` in the link or its sub-links.
     pub fn local_count(&self, r: &LinkRef, region: RegionCode) -> usize {
+        // Kept up to date for the link's own chain region, the common case.
+        if self.chains.get(&r.chain).is_some_and(|c| c.region == region) {
+            return self.node_of.get(r).and_then(|idx| self.local_in_subtree.get(idx)).map_or(0, |m| m.len());
+        }
+        let subtree = self.subtree(r);
+        if subtree.len() == 1 {
+            return self.member_regions(&subtree[0]).filter(|(_, g)| g.is_within(region)).count();
+        }
         let mut local: BTreeSet<EnterpriseId> = BTreeSet::new();
-        for l in self.subtree(r) {
-            for (e, _) in self.members(&l) {
-                if e.region.is_within(region) {
-                    local.insert(e.id);
-                }
-            }
+        for l in subtree {
+            local.extend(self.member_regions(&l).filter(|(_, g)| g.is_within(region)).map(|(id, _)| id));
         }
         local.len()
+    }
+
+    /// The members of one link with their regions (no lookups: the cheap way to count).
+    pub fn member_regions(&self, link: &LinkRef) -> impl Iterator<Item = (EnterpriseId, RegionCode)> + '_ {
+        self.node_of.get(link).and_then(|idx| self.members.get(idx)).into_iter().flatten().map(|(id, m)| (*id, m.region))
+    }
+
+    /// Whether an enterprise is in any link of `chain`.
+    pub fn is_in_chain(&self, id: EnterpriseId, chain: &str) -> bool {
+        self.memberships.get(&id).is_some_and(|nodes| nodes.iter().any(|n| self.flows[*n].chain == chain))
     }
 
     /// Links one flow away from `r` (downstream when `forward`), counting the flows of its
@@ -393,7 +498,7 @@ impl Graph {
             .and_then(|idx| self.members.get(idx))
             .into_iter()
             .flatten()
-            .filter_map(|(id, ev)| Some((self.enterprises.get(id)?, ev.as_slice())))
+            .filter_map(|(id, m)| Some((self.enterprises.get(id)?, m.evidence.as_slice())))
     }
 }
 

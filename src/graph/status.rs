@@ -4,7 +4,7 @@
 use super::{EnterpriseBrief, Graph};
 use crate::model::{Chain, EnterpriseId, LinkRef};
 use serde::Serialize;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 
 /// 缺失 / 薄弱 / 优势.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -39,7 +39,8 @@ pub struct LinkStatus {
     pub local_count: usize,
     /// Those enterprises, leaders first, then by registered capital, then by id.
     pub local_enterprises: Vec<EnterpriseId>,
-    /// Members anywhere (local or not) of the link and its sub-links.
+    /// Memberships anywhere (local or not) in the link and its sub-links; an enterprise in two
+    /// sub-links counts twice.
     pub member_count: usize,
     /// Whether a local leader (上市公司, 专精特新小巨人, …) is among the local enterprises.
     pub has_local_leader: bool,
@@ -90,23 +91,13 @@ impl Graph {
     /// The status of every link of `chain_id`, or `None` for an unknown chain.
     pub fn chain_status(&self, chain_id: &str) -> Option<ChainStatus> {
         let chain = self.chain(chain_id)?;
-        let subtree = subtrees(chain);
         let threshold = chain.strong_threshold.max(1) as usize;
         let links = chain
             .links
             .iter()
             .map(|link| {
-                let mut local: BTreeSet<EnterpriseId> = BTreeSet::new();
-                let mut all: BTreeSet<EnterpriseId> = BTreeSet::new();
-                for id in &subtree[link.id.as_str()] {
-                    let r = LinkRef { chain: chain.id.clone(), link: id.to_string() };
-                    for (e, _) in self.members(&r) {
-                        all.insert(e.id);
-                        if e.region.is_within(chain.region) {
-                            local.insert(e.id);
-                        }
-                    }
-                }
+                let r = LinkRef { chain: chain.id.clone(), link: link.id.clone() };
+                let local: Vec<EnterpriseId> = self.local_in_subtree(&r).collect();
                 let mut local_enterprises: Vec<&EnterpriseBrief> =
                     local.iter().filter_map(|id| self.enterprise(*id)).collect();
                 local_enterprises.sort_by(|a, b| {
@@ -130,7 +121,7 @@ impl Graph {
                     local_count: n,
                     has_local_leader: local_enterprises.iter().any(|e| e.leader),
                     local_enterprises: local_enterprises.iter().map(|e| e.id).collect(),
-                    member_count: all.len(),
+                    member_count: self.memberships_in_subtree(&r),
                 }
             })
             .collect();

@@ -69,26 +69,16 @@ struct Candidate<'t> {
 /// Supply ties between local members of the chain and enterprises outside the region:
 /// candidate → tie with a local enterprise (the first found, by id).
 fn ties(graph: &Graph, chain: &Chain) -> HashMap<EnterpriseId, Tie> {
-    let mut local_members: HashSet<EnterpriseId> = HashSet::new();
-    for link in &chain.links {
-        let r = LinkRef { chain: chain.id.clone(), link: link.id.clone() };
-        for (e, _) in graph.members(&r) {
-            if e.region.is_within(chain.region) {
-                local_members.insert(e.id);
-            }
-        }
-    }
     let mut out: HashMap<EnterpriseId, Tie> = HashMap::new();
-    for (supplier, customer) in graph.supply_ties() {
-        let (candidate, local, candidate_supplies) = if local_members.contains(&customer) {
-            (supplier, customer, true)
-        } else if local_members.contains(&supplier) {
-            (customer, supplier, false)
-        } else {
-            continue;
-        };
-        let Some(c) = graph.enterprise(candidate) else { continue };
-        if c.region.is_within(chain.region) {
+    for t in graph.supply_ties() {
+        // Exactly one side local, and that side in this chain.
+        let (candidate, local, candidate_supplies) =
+            match (t.supplier_region.is_within(chain.region), t.customer_region.is_within(chain.region)) {
+                (false, true) => (t.supplier, t.customer, true),
+                (true, false) => (t.customer, t.supplier, false),
+                _ => continue,
+            };
+        if !graph.is_in_chain(local, &chain.id) {
             continue;
         }
         let local_name = graph.enterprise(local).map(|e| e.name.clone()).unwrap_or_default();
@@ -110,12 +100,6 @@ pub fn leads(graph: &Graph, chain_id: &str, q: &LeadQuery) -> Option<ChainLeads>
     };
 
     let mut candidates: Vec<Candidate> = Vec::new();
-    let mut in_chain: HashSet<EnterpriseId> = HashSet::new();
-    for link in &chain.links {
-        for (e, _) in graph.members(&LinkRef { chain: chain.id.clone(), link: link.id.clone() }) {
-            in_chain.insert(e.id);
-        }
-    }
     for t in &targets {
         if q.kind.is_some_and(|k| k != t.kind) || q.link.as_ref().is_some_and(|l| *l != t.link) {
             continue;
@@ -137,7 +121,7 @@ pub fn leads(graph: &Graph, chain_id: &str, q: &LeadQuery) -> Option<ChainLeads>
     // Suppliers and customers in no link of this chain extend it up- or downstream.
     if q.link.is_none() && q.kind.is_none_or(|k| k == Kind::Extend) {
         let mut loose: Vec<(EnterpriseId, Tie)> =
-            ties.drain().filter(|(id, _)| !in_chain.contains(id)).collect();
+            ties.drain().filter(|(id, _)| !graph.is_in_chain(*id, &chain.id)).collect();
         loose.sort_by_key(|(id, _)| *id);
         for (id, tie) in loose {
             let Some(e) = eligible(id) else { continue };

@@ -1,0 +1,64 @@
+//! Leads at scale: one chain of 30+ links (锂电池 has 23, 新能源汽车 22; the bench runs the largest
+//! and a cross-chain one) over `CHAINSCOUT_BENCH_N` (default 1,000,000) generated enterprises,
+//! and the memory the graph of those enterprises takes.
+//!
+//!     cargo bench --bench leads
+
+#[path = "common.rs"]
+mod common;
+
+use chainscout::leads::LeadQuery;
+use criterion::{Criterion, criterion_group, criterion_main};
+use std::time::{Duration, Instant};
+
+fn bench(c: &mut Criterion) {
+    let before = common::rss_mb();
+    let start = Instant::now();
+    let app = common::app();
+    println!("open (store + graph + index check): {:.1} s; RSS {:.0} MB → {:.0} MB", start.elapsed().as_secs_f64(), before, common::rss_mb());
+    // The graph alone: build a second one from the store and see what it adds.
+    let before_graph = common::rss_mb();
+    let start = Instant::now();
+    let graph = chainscout::app::build_graph(app.store()).unwrap();
+    println!(
+        "graph of {} enterprises: built in {:.1} s, {:.0} MB resident",
+        graph.n_enterprises(),
+        start.elapsed().as_secs_f64(),
+        common::rss_mb() - before_graph
+    );
+    drop(graph);
+
+    let query = |limit| LeadQuery {
+        as_of: chrono::NaiveDate::from_ymd_opt(2026, 11, 1).unwrap(),
+        kind: None,
+        link: None,
+        limit,
+        offset: 0,
+        dismissed: Default::default(),
+    };
+    println!("\n| chain | links | candidates | median | p99 |\n|---|---|---|---|---|");
+    for chain in ["lithium-battery", "new-energy-vehicle", "integrated-circuit"] {
+        let n_links = app.graph().chain(chain).map(|c| c.links.len()).unwrap_or(0);
+        let total = app.leads(chain, query(50)).unwrap().total;
+        let mut times: Vec<Duration> = (0..40)
+            .map(|_| {
+                let t = Instant::now();
+                std::hint::black_box(app.leads(chain, query(50)).unwrap());
+                t.elapsed()
+            })
+            .collect();
+        times.sort();
+        let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+        println!("| {chain} | {n_links} | {total} | {:.1} ms | {:.1} ms |", ms(times[times.len() / 2]), ms(times[times.len() * 99 / 100]));
+    }
+    println!();
+    let mut group = c.benchmark_group("leads");
+    group.sample_size(20).measurement_time(Duration::from_secs(5));
+    for chain in ["lithium-battery", "integrated-circuit"] {
+        group.bench_function(chain, |b| b.iter(|| app.leads(chain, query(50)).unwrap()));
+    }
+    group.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

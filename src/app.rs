@@ -26,6 +26,8 @@ pub struct App {
     store: Store,
     graph: RwLock<Graph>,
     index: SearchIndex,
+    /// Lead analyses by chain, with the graph version they were made from.
+    analyses: std::sync::Mutex<HashMap<String, (u64, std::sync::Arc<crate::leads::Analysis>)>>,
 }
 
 /// Rows written between two flushes during a bulk import; a crash loses at most these, and they
@@ -61,7 +63,7 @@ impl App {
         let store = Store::open(dir)?;
         let graph = build_graph(&store)?;
         let index = SearchIndex::open(&index_dir(dir))?;
-        let app = App { store, graph: RwLock::new(graph), index };
+        let app = App { store, graph: RwLock::new(graph), index, analyses: Default::default() };
         if app.index.generation() != Some(app.store.generation()) {
             tracing::info!(
                 index = ?app.index.generation(),
@@ -92,8 +94,22 @@ impl App {
     /// Leads for a chain (SPEC §6), leaving out enterprises dismissed for it.
     pub fn leads(&self, chain: &str, mut q: crate::leads::LeadQuery) -> Result<crate::leads::ChainLeads> {
         q.dismissed.extend(self.store.dismissals(chain)?.into_iter().map(|(id, _)| id));
-        crate::leads::leads(&self.graph(), chain, &q)
-            .ok_or_else(|| Error::NotFound(format!("chain {chain:?}")))
+        let not_found = || Error::NotFound(format!("chain {chain:?}"));
+        let graph = self.graph();
+        let cached = {
+            let analyses = self.analyses.lock().unwrap_or_else(|p| p.into_inner());
+            analyses.get(chain).filter(|(v, _)| *v == graph.version()).map(|(_, a)| a.clone())
+        };
+        let analysis = match cached {
+            Some(a) => a,
+            None => {
+                let a = std::sync::Arc::new(crate::leads::analyse(&graph, chain).ok_or_else(not_found)?);
+                let mut analyses = self.analyses.lock().unwrap_or_else(|p| p.into_inner());
+                analyses.insert(chain.to_string(), (graph.version(), a.clone()));
+                a
+            }
+        };
+        crate::leads::rank(&graph, chain, &analysis, &q).ok_or_else(not_found)
     }
 
     /// Stops suggesting `enterprise` for `chain`; recorded with the reason and audited.

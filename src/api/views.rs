@@ -176,8 +176,7 @@ fn chain_masters(
     let mut locals: Vec<&crate::graph::EnterpriseBrief> = status
         .links
         .iter()
-        .flat_map(|l| l.local_enterprises.iter())
-        .filter_map(|id| graph.enterprise(*id))
+        .flat_map(|l| graph.local_enterprises(&LinkRef { chain: chain.id.clone(), link: l.link.clone() }, 1))
         .collect();
     locals.sort_by(|a, b| {
         b.leader
@@ -217,29 +216,29 @@ pub fn chain_detail_with_leads(
         .iter()
         .zip(&status.links)
         .map(|(link, s)| {
-            let local_enterprises = s
-                .local_enterprises
-                .iter()
-                .take(per_link)
-                .filter_map(|eid| {
-                    let brief = graph.enterprise(*eid)?;
+            let r = LinkRef { chain: chain.id.clone(), link: link.id.clone() };
+            let local_enterprises = graph
+                .local_enterprises(&r, per_link)
+                .into_iter()
+                .map(|brief| {
                     let evidence = graph
-                        .links_of(*eid)
+                        .links_of(brief.id)
                         .into_iter()
                         .filter(|(r, _)| {
                             r.chain == chain.id && subtrees[link.id.as_str()].contains(&r.link.as_str())
                         })
                         .flat_map(|(r, ev)| {
-                            ev.iter().map(move |e| EvidenceView { link: r.link.clone(), evidence: e.clone() })
+                            ev.into_iter()
+                                .map(move |evidence| EvidenceView { link: r.link.clone(), evidence })
                         })
                         .collect();
-                    Some(LocalEnterprise {
+                    LocalEnterprise {
                         id: brief.id.to_string(),
                         name: brief.name.clone(),
                         region: brief.region.to_string(),
                         leader: brief.leader,
                         evidence,
-                    })
+                    }
                 })
                 .collect();
             let target = targets.iter().find(|t| t.link == link.id);

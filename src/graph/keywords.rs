@@ -32,16 +32,20 @@ impl KeywordMatcher {
         KeywordMatcher { automaton, keywords, targets }
     }
 
-    /// Every (keyword, link) whose keyword occurs in `product`, in order of where they end.
-    pub(super) fn matches(&self, product: &str) -> Vec<(&str, NodeIndex)> {
+    /// Every (keyword index, link) whose keyword occurs in `product`, in order of where they end.
+    pub(super) fn matches(&self, product: &str) -> Vec<(u32, NodeIndex)> {
         let Some(ac) = &self.automaton else { return vec![] };
-        let mut out: Vec<(&str, NodeIndex)> = Vec::new();
+        let mut out: Vec<(u32, NodeIndex)> = Vec::new();
         for m in ac.find_overlapping_iter(product) {
             let i = m.pattern().as_usize();
             for &idx in &self.targets[i] {
-                out.push((self.keywords[i].as_str(), idx));
+                out.push((i as u32, idx));
             }
         }
         out
+    }
+
+    pub(super) fn keyword(&self, i: u32) -> &str {
+        self.keywords.get(i as usize).map(String::as_str).unwrap_or("")
     }
 }

@@ -50,13 +50,24 @@ pub struct EnterpriseBrief {
     pub signals: Vec<Signal>,
     /// Declared supply partners, as written (credit code or exact name).
     pub partners: Vec<Partner>,
+    /// Main products (the evidence of keyword memberships points into this list).
+    pub products: Box<[Box<str>]>,
 }
 
-/// One membership: the member's region (for counting without lookups) and why it is a member.
+/// One membership: the member's region (for counting without lookups) and why it is a member,
+/// kept compact (a million enterprises have several million memberships).
 #[derive(Debug, Clone)]
 struct Member {
     region: RegionCode,
-    evidence: Vec<Evidence>,
+    evidence: Box<[EvidenceRef]>,
+}
+
+/// [`Evidence`] by reference: the index of the product in the enterprise's list and of the
+/// keyword in the matcher.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum EvidenceRef {
+    Explicit,
+    Keyword { product: u16, keyword: u32 },
 }
 
 /// A resolved supply tie with both sides' regions.
@@ -101,9 +112,20 @@ pub struct Graph {
     /// enterprises local to its chain's region in the link or its sub-links (with how many of
     /// those links they are in), and how many memberships the subtree has in all.
     local_in_subtree: HashMap<NodeIndex, HashMap<EnterpriseId, u32>>,
+    /// The same for local leaders only (上市公司, 专精特新小巨人, …): few, so small.
+    local_leaders_in_subtree: HashMap<NodeIndex, HashMap<EnterpriseId, u32>>,
+    /// Bumped by every change, so derived results can be cached against it.
+    version: u64,
     memberships_in_subtree: HashMap<NodeIndex, usize>,
     /// link node → its parent nodes, nearest first.
     ancestor_nodes: HashMap<NodeIndex, Vec<NodeIndex>>,
+}
+
+/// Versions are unique across every graph of the process, so a result cached against one graph's
+/// version is never mistaken for another's (a rebuilt graph starts afresh).
+fn next_version() -> u64 {
+    static VERSIONS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    VERSIONS.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
 }
 
 fn key_hash(s: &str) -> u64 {
@@ -124,7 +146,7 @@ impl Graph {
 
     /// The chain structure alone; add enterprises with [`Graph::upsert_enterprise`].
     pub fn with_chains(chains: Vec<Chain>) -> Graph {
-        let mut g = Graph::default();
+        let mut g = Graph { version: next_version(), ..Graph::default() };
         for chain in &chains {
             for link in &chain.links {
                 let r = LinkRef { chain: chain.id.clone(), link: link.id.clone() };
@@ -160,7 +182,8 @@ impl Graph {
         g.chains = chains.into_iter().map(|c| (c.id.clone(), c)).collect();
         let refs: Vec<LinkRef> = g.node_of.keys().cloned().collect();
         for r in refs {
-            let up: Vec<NodeIndex> = g.ancestors(&r).iter().filter_map(|a| g.node_of.get(a).copied()).collect();
+            let up: Vec<NodeIndex> =
+                g.ancestors(&r).iter().filter_map(|a| g.node_of.get(a).copied()).collect();
             g.ancestor_nodes.insert(g.node_of[&r], up);
         }
         g
@@ -177,19 +200,22 @@ impl Graph {
     /// Adds or replaces one enterprise's memberships.
     pub fn upsert_enterprise(&mut self, e: EnterpriseFacts) {
         self.ties = Default::default();
+        self.version = next_version();
         self.remove_enterprise(e.id);
         self.insert_new(e);
     }
 
     /// Adds an enterprise the graph does not hold yet (building from the store).
     pub fn insert_new(&mut self, e: EnterpriseFacts) {
-        let mut found: BTreeMap<NodeIndex, Vec<Evidence>> = BTreeMap::new();
+        self.ties = Default::default();
+        self.version = next_version();
+        let mut found: BTreeMap<NodeIndex, Vec<EvidenceRef>> = BTreeMap::new();
         for r in &e.links {
             if let Some(&idx) = self.node_of.get(r) {
-                found.entry(idx).or_default().push(Evidence::Explicit);
+                found.entry(idx).or_default().push(EvidenceRef::Explicit);
             }
         }
-        for product in &e.products {
+        for (product_index, product) in e.products.iter().enumerate().take(u16::MAX as usize) {
             for (keyword, idx) in self.matcher.matches(product) {
                 if self
                     .exclude
@@ -198,7 +224,7 @@ impl Graph {
                 {
                     continue;
                 }
-                let evidence = Evidence::Keyword { product: product.clone(), keyword: keyword.to_string() };
+                let evidence = EvidenceRef::Keyword { product: product_index as u16, keyword };
                 let list = found.entry(idx).or_default();
                 if !list.contains(&evidence) {
                     list.push(evidence);
@@ -209,15 +235,22 @@ impl Graph {
         for &idx in &nodes {
             let (chain_region, counted) = self.counted_nodes(idx);
             let local = chain_region.is_some_and(|r| e.region.is_within(r));
+            let leader = local && e.is_leader();
             for n in counted {
                 *self.memberships_in_subtree.entry(n).or_default() += 1;
                 if local {
                     *self.local_in_subtree.entry(n).or_default().entry(e.id).or_default() += 1;
                 }
+                if leader {
+                    *self.local_leaders_in_subtree.entry(n).or_default().entry(e.id).or_default() += 1;
+                }
             }
         }
         for (idx, evidence) in found {
-            self.members.entry(idx).or_default().insert(e.id, Member { region: e.region, evidence });
+            self.members
+                .entry(idx)
+                .or_default()
+                .insert(e.id, Member { region: e.region, evidence: evidence.into() });
         }
         self.memberships.insert(e.id, nodes);
         let leader = e.is_leader();
@@ -243,6 +276,7 @@ impl Graph {
                 credit_code: e.credit_code,
                 signals: e.signals,
                 partners: e.partners,
+                products: e.products.into_iter().map(String::into_boxed_str).collect(),
             },
         );
     }
@@ -300,6 +334,7 @@ impl Graph {
 
     pub fn remove_enterprise(&mut self, id: EnterpriseId) {
         self.ties = Default::default();
+        self.version = next_version();
         if let Some(nodes) = self.memberships.remove(&id) {
             for idx in nodes {
                 if let Some(m) = self.members.get_mut(&idx) {
@@ -310,12 +345,14 @@ impl Graph {
                     if let Some(c) = self.memberships_in_subtree.get_mut(&n) {
                         *c = c.saturating_sub(1);
                     }
-                    if let Some(set) = self.local_in_subtree.get_mut(&n)
-                        && let Some(k) = set.get_mut(&id)
-                    {
-                        *k -= 1;
-                        if *k == 0 {
-                            set.remove(&id);
+                    for sets in [&mut self.local_in_subtree, &mut self.local_leaders_in_subtree] {
+                        if let Some(set) = sets.get_mut(&n)
+                            && let Some(k) = set.get_mut(&id)
+                        {
+                            *k -= 1;
+                            if *k == 0 {
+                                set.remove(&id);
+                            }
                         }
                     }
                 }
@@ -349,15 +386,18 @@ impl Graph {
     }
 
     /// The links an enterprise is in, with evidence.
-    pub fn links_of(&self, id: EnterpriseId) -> Vec<(LinkRef, &[Evidence])> {
+    pub fn links_of(&self, id: EnterpriseId) -> Vec<(LinkRef, Vec<Evidence>)> {
         self.memberships
             .get(&id)
             .into_iter()
             .flatten()
             .filter_map(|idx| {
                 let node = &self.flows[*idx];
-                let evidence = &self.members.get(idx)?.get(&id)?.evidence;
-                Some((LinkRef { chain: node.chain.clone(), link: node.link.clone() }, evidence.as_slice()))
+                let member = self.members.get(idx)?.get(&id)?;
+                Some((
+                    LinkRef { chain: node.chain.clone(), link: node.link.clone() },
+                    self.evidence_of(id, member),
+                ))
             })
             .collect()
     }
@@ -414,7 +454,43 @@ impl Graph {
 
     /// The enterprises local to the link's own chain region in the link or its sub-links.
     pub fn local_in_subtree(&self, r: &LinkRef) -> impl Iterator<Item = EnterpriseId> + '_ {
-        self.node_of.get(r).and_then(|idx| self.local_in_subtree.get(idx)).into_iter().flat_map(|m| m.keys().copied())
+        self.node_of
+            .get(r)
+            .and_then(|idx| self.local_in_subtree.get(idx))
+            .into_iter()
+            .flat_map(|m| m.keys().copied())
+    }
+
+    /// Changes with every change to the graph (for caches of derived results).
+    pub fn version(&self) -> u64 {
+        self.version
+    }
+
+    /// Whether a leader local to the link's chain region is in the link or its sub-links.
+    pub fn has_local_leader(&self, r: &LinkRef) -> bool {
+        self.node_of
+            .get(r)
+            .and_then(|idx| self.local_leaders_in_subtree.get(idx))
+            .is_some_and(|m| !m.is_empty())
+    }
+
+    /// Up to `limit` local enterprises of the link and its sub-links: leaders first, then by
+    /// registered capital, then by id.
+    pub fn local_enterprises(&self, r: &LinkRef, limit: usize) -> Vec<&EnterpriseBrief> {
+        let mut local: Vec<&EnterpriseBrief> =
+            self.local_in_subtree(r).filter_map(|id| self.enterprise(id)).collect();
+        let order = |a: &&EnterpriseBrief, b: &&EnterpriseBrief| {
+            b.leader
+                .cmp(&a.leader)
+                .then(b.registered_capital.unwrap_or(0.0).total_cmp(&a.registered_capital.unwrap_or(0.0)))
+                .then(a.id.cmp(&b.id))
+        };
+        if local.len() > limit {
+            local.select_nth_unstable_by(limit, order);
+            local.truncate(limit);
+        }
+        local.sort_by(order);
+        local
     }
 
     /// Memberships (not distinct enterprises) in the link and its sub-links.
@@ -441,7 +517,12 @@ impl Graph {
 
     /// The members of one link with their regions (no lookups: the cheap way to count).
     pub fn member_regions(&self, link: &LinkRef) -> impl Iterator<Item = (EnterpriseId, RegionCode)> + '_ {
-        self.node_of.get(link).and_then(|idx| self.members.get(idx)).into_iter().flatten().map(|(id, m)| (*id, m.region))
+        self.node_of
+            .get(link)
+            .and_then(|idx| self.members.get(idx))
+            .into_iter()
+            .flatten()
+            .map(|(id, m)| (*id, m.region))
     }
 
     /// Whether an enterprise is in any link of `chain`.
@@ -492,13 +573,37 @@ impl Graph {
     }
 
     /// The members of one link (not its sub-links), with evidence.
-    pub fn members(&self, link: &LinkRef) -> impl Iterator<Item = (&EnterpriseBrief, &[Evidence])> {
+    pub fn members(&self, link: &LinkRef) -> impl Iterator<Item = (&EnterpriseBrief, Vec<Evidence>)> {
         self.node_of
             .get(link)
             .and_then(|idx| self.members.get(idx))
             .into_iter()
             .flatten()
-            .filter_map(|(id, m)| Some((self.enterprises.get(id)?, m.evidence.as_slice())))
+            .filter_map(|(id, m)| Some((self.enterprises.get(id)?, self.evidence_of(*id, m))))
+    }
+
+    /// The members of one link (not its sub-links), without evidence: the cheap walk.
+    pub fn member_briefs(&self, link: &LinkRef) -> impl Iterator<Item = &EnterpriseBrief> {
+        self.node_of
+            .get(link)
+            .and_then(|idx| self.members.get(idx))
+            .into_iter()
+            .flatten()
+            .filter_map(|(id, _)| self.enterprises.get(id))
+    }
+
+    fn evidence_of(&self, id: EnterpriseId, m: &Member) -> Vec<Evidence> {
+        let products = self.enterprises.get(&id).map(|e| &e.products[..]).unwrap_or(&[]);
+        m.evidence
+            .iter()
+            .map(|r| match *r {
+                EvidenceRef::Explicit => Evidence::Explicit,
+                EvidenceRef::Keyword { product, keyword } => Evidence::Keyword {
+                    product: products.get(product as usize).map(|p| p.to_string()).unwrap_or_default(),
+                    keyword: self.matcher.keyword(keyword).to_string(),
+                },
+            })
+            .collect()
     }
 }
 

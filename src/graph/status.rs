@@ -1,8 +1,8 @@
 //! Link status for a chain's region (SPEC §6): `missing`, `weak` or `strong`, counted over the
 //! link's own local members and those of its sub-links.
 
-use super::{EnterpriseBrief, Graph};
-use crate::model::{Chain, EnterpriseId, LinkRef};
+use super::Graph;
+use crate::model::{Chain, LinkRef};
 use serde::Serialize;
 use std::collections::HashMap;
 
@@ -37,8 +37,6 @@ pub struct LinkStatus {
     pub status: LinkState,
     /// Distinct local enterprises in the link and its sub-links.
     pub local_count: usize,
-    /// Those enterprises, leaders first, then by registered capital, then by id.
-    pub local_enterprises: Vec<EnterpriseId>,
     /// Memberships anywhere (local or not) in the link and its sub-links; an enterprise in two
     /// sub-links counts twice.
     pub member_count: usize,
@@ -97,20 +95,7 @@ impl Graph {
             .iter()
             .map(|link| {
                 let r = LinkRef { chain: chain.id.clone(), link: link.id.clone() };
-                let local: Vec<EnterpriseId> = self.local_in_subtree(&r).collect();
-                let mut local_enterprises: Vec<&EnterpriseBrief> =
-                    local.iter().filter_map(|id| self.enterprise(*id)).collect();
-                local_enterprises.sort_by(|a, b| {
-                    b.leader
-                        .cmp(&a.leader)
-                        .then(
-                            b.registered_capital
-                                .unwrap_or(0.0)
-                                .total_cmp(&a.registered_capital.unwrap_or(0.0)),
-                        )
-                        .then(a.id.cmp(&b.id))
-                });
-                let n = local.len();
+                let n = self.local_count(&r, chain.region);
                 LinkStatus {
                     link: link.id.clone(),
                     status: match n {
@@ -119,8 +104,7 @@ impl Graph {
                         _ => LinkState::Strong,
                     },
                     local_count: n,
-                    has_local_leader: local_enterprises.iter().any(|e| e.leader),
-                    local_enterprises: local_enterprises.iter().map(|e| e.id).collect(),
+                    has_local_leader: self.has_local_leader(&r),
                     member_count: self.memberships_in_subtree(&r),
                 }
             })

@@ -87,12 +87,31 @@ fn ties(graph: &Graph, chain: &Chain) -> HashMap<EnterpriseId, Tie> {
     out
 }
 
+/// What a chain's leads are drawn from: its target links and the supply ties of its local
+/// enterprises. Depends only on the graph, so it can be kept until the graph changes.
+#[derive(Debug, Clone)]
+pub struct Analysis {
+    pub targets: Vec<TargetLink>,
+    ties: HashMap<EnterpriseId, Tie>,
+}
+
+/// Analyses a chain, or `None` when there is no such chain.
+pub fn analyse(graph: &Graph, chain_id: &str) -> Option<Analysis> {
+    let chain = graph.chain(chain_id)?;
+    Some(Analysis { targets: classify(graph, chain), ties: ties(graph, chain) })
+}
+
 /// Leads for `chain_id`, or `None` when there is no such chain.
 pub fn leads(graph: &Graph, chain_id: &str, q: &LeadQuery) -> Option<ChainLeads> {
+    rank(graph, chain_id, &analyse(graph, chain_id)?, q)
+}
+
+/// Scores and ranks the candidates of an analysed chain.
+pub fn rank(graph: &Graph, chain_id: &str, analysis: &Analysis, q: &LeadQuery) -> Option<ChainLeads> {
     let chain = graph.chain(chain_id)?;
-    let targets = classify(graph, chain);
+    let targets = &analysis.targets;
     let ctx = Context::new(chain, q.as_of);
-    let mut ties = ties(graph, chain);
+    let mut ties = analysis.ties.clone();
     let eligible = |id: EnterpriseId| {
         graph
             .enterprise(id)
@@ -100,11 +119,11 @@ pub fn leads(graph: &Graph, chain_id: &str, q: &LeadQuery) -> Option<ChainLeads>
     };
 
     let mut candidates: Vec<Candidate> = Vec::new();
-    for t in &targets {
+    for t in targets {
         if q.kind.is_some_and(|k| k != t.kind) || q.link.as_ref().is_some_and(|l| *l != t.link) {
             continue;
         }
-        for (e, _) in graph.members(&LinkRef { chain: chain.id.clone(), link: t.link.clone() }) {
+        for e in graph.member_briefs(&LinkRef { chain: chain.id.clone(), link: t.link.clone() }) {
             let Some(e) = eligible(e.id) else { continue };
             let tie = ties.get(&e.id).cloned();
             let score = score::score(&ctx, Some(t), e, tie.as_ref());
@@ -162,7 +181,7 @@ pub fn leads(graph: &Graph, chain_id: &str, q: &LeadQuery) -> Option<ChainLeads>
             }
         })
         .collect();
-    Some(ChainLeads { chain: chain.id.clone(), as_of: q.as_of, targets, total, leads })
+    Some(ChainLeads { chain: chain.id.clone(), as_of: q.as_of, targets: targets.clone(), total, leads })
 }
 
 #[cfg(test)]

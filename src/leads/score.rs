@@ -67,13 +67,30 @@ pub struct Context {
     pub as_of: NaiveDate,
     pub centre: Option<(f64, f64)>,
     pub near: Vec<RegionCode>,
+    /// region → (in a source region, km from the chain's region): a million candidates come
+    /// from a few thousand regions.
+    places: std::cell::RefCell<std::collections::HashMap<RegionCode, (bool, Option<f64>)>>,
 }
 
 impl Context {
     pub fn new(chain: &Chain, as_of: NaiveDate) -> Context {
         let near =
             chain.source_regions.iter().filter_map(|s| regions().expand_group(s).ok()).flatten().collect();
-        Context { weights: Weights::of(chain), as_of, centre: regions().coordinates(chain.region), near }
+        Context {
+            weights: Weights::of(chain),
+            as_of,
+            centre: regions().coordinates(chain.region),
+            near,
+            places: Default::default(),
+        }
+    }
+
+    fn place(&self, region: RegionCode) -> (bool, Option<f64>) {
+        *self.places.borrow_mut().entry(region).or_insert_with(|| {
+            let near = self.near.iter().any(|r| region.is_within(*r));
+            let km = self.centre.zip(regions().coordinates(region)).map(|(a, b)| km_between(a, b));
+            (near, km)
+        })
     }
 }
 
@@ -205,8 +222,7 @@ pub fn reasons(
         None => String::new(),
     });
 
-    let is_near = ctx.near.iter().any(|r| e.region.is_within(*r));
-    let km = ctx.centre.zip(regions().coordinates(e.region)).map(|(a, b)| km_between(a, b));
+    let (is_near, km) = ctx.place(e.region);
     let distance_part = if is_near { 1.0 } else { km.map(|d| (-d / DISTANCE_SCALE_KM).exp()).unwrap_or(0.0) };
     push("distance", w.distance * distance_part, &|| {
         let place = regions().full_name(e.region);

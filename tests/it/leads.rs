@@ -126,3 +126,38 @@ fn the_chain_map_names_lead_kinds_candidates_and_the_chain_master() {
     assert!(human.stdout.contains("[延链·上游]"), "{}", human.stdout);
     assert!(human.stdout.contains("候选："));
 }
+
+#[test]
+fn a_write_changes_the_leads_at_once() {
+    use chainscout::app::App;
+    use chainscout::leads::LeadQuery;
+    let dir = tempfile::tempdir().unwrap();
+    let app = App::open(dir.path()).unwrap();
+    app.load_demo(&mut |_, _| {}).unwrap();
+    let q = || LeadQuery {
+        as_of: chrono::NaiveDate::from_ymd_opt(2026, 6, 1).unwrap(),
+        kind: None,
+        link: Some("anode".into()),
+        limit: 500,
+        offset: 0,
+        dismissed: Default::default(),
+    };
+    let before = app.leads("lithium-battery", q()).unwrap();
+    let today = chrono::NaiveDate::from_ymd_opt(2026, 6, 1).unwrap();
+    let record = serde_json::json!({"name": "宁波测试负极材料有限公司", "region": "330200", "products": ["人造石墨负极材料"]});
+    let patch = chainscout::model::EnterprisePatch::from_record(record.as_object().unwrap(), today).unwrap();
+    let (e, _) = app.write_enterprise(patch).unwrap();
+    let after = app.leads("lithium-battery", q()).unwrap();
+    assert_eq!(after.total, before.total + 1);
+    assert!(after.leads.iter().any(|l| l.enterprise == e.id));
+    // A local firm in the link turns 负极材料 from missing into weak: the target changes kind.
+    let local =
+        serde_json::json!({"name": "常州测试负极材料有限公司", "region": "320412", "products": ["负极材料"]});
+    app.write_enterprise(
+        chainscout::model::EnterprisePatch::from_record(local.as_object().unwrap(), today).unwrap(),
+    )
+    .unwrap();
+    let now = app.leads("lithium-battery", q()).unwrap();
+    let anode = now.targets.iter().find(|t| t.link == "anode").unwrap();
+    assert_eq!(anode.kind, chainscout::leads::Kind::Strengthen);
+}

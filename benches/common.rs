@@ -1,3 +1,6 @@
+// Shared by two bench binaries; each uses a part of it.
+#![allow(dead_code)]
+
 //! Shared by the benches: the data dir of `CHAINSCOUT_BENCH_N` (default 1,000,000) synthetic
 //! enterprises from `chainscout gen` plus the demo, built once into target/bench-data-N.
 

@@ -356,7 +356,7 @@ pub fn leads_view(graph: &Graph, l: ChainLeads) -> LeadsView {
                     name: e.name.clone(),
                     region: e.region.to_string(),
                     region_name: regions().full_name(e.region),
-                    tags: e.tags.clone(),
+                    tags: e.tags.to_vec(),
                     registered_capital: e.registered_capital,
                 },
                 link: lead.link,

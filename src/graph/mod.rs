@@ -44,12 +44,13 @@ pub struct EnterpriseBrief {
     pub registered_capital: Option<f64>,
     pub listed: bool,
     /// Tags (empty for most firms): leader tags make a lead stronger.
-    pub tags: Vec<String>,
-    pub credit_code: Option<CreditCode>,
+    pub tags: Box<[String]>,
+    /// Hash of the credit code, to keep the credit-code lookup in step on removal.
+    credit_hash: Option<u64>,
     /// Expansion signals (扩产, 融资, …) for lead scoring.
-    pub signals: Vec<Signal>,
+    pub signals: Box<[Signal]>,
     /// Declared supply partners, as written (credit code or exact name).
-    pub partners: Vec<Partner>,
+    pub partners: Box<[Partner]>,
     /// Main products (the evidence of keyword memberships points into this list).
     pub products: Box<[Box<str>]>,
 }
@@ -59,7 +60,27 @@ pub struct EnterpriseBrief {
 #[derive(Debug, Clone)]
 struct Member {
     region: RegionCode,
-    evidence: Box<[EvidenceRef]>,
+    evidence: EvidenceList,
+}
+
+/// Most memberships have one piece of evidence: keep it inline.
+#[derive(Debug, Clone)]
+enum EvidenceList {
+    One(EvidenceRef),
+    Many(Box<[EvidenceRef]>),
+}
+
+impl EvidenceList {
+    fn new(mut v: Vec<EvidenceRef>) -> Self {
+        if v.len() == 1 { EvidenceList::One(v.remove(0)) } else { EvidenceList::Many(v.into()) }
+    }
+
+    fn as_slice(&self) -> &[EvidenceRef] {
+        match self {
+            EvidenceList::One(e) => std::slice::from_ref(e),
+            EvidenceList::Many(v) => v,
+        }
+    }
 }
 
 /// [`Evidence`] by reference: the index of the product in the enterprise's list and of the
@@ -100,9 +121,12 @@ pub struct Graph {
     /// enterprise → the link nodes it is in (to remove it again).
     memberships: HashMap<EnterpriseId, Vec<NodeIndex>>,
     enterprises: HashMap<EnterpriseId, EnterpriseBrief>,
-    /// Hash of a name → enterprises with it (partners are named by exact name).
-    by_name: HashMap<u64, Vec<EnterpriseId>>,
-    /// Hash of a credit code → enterprise.
+    /// Hash of a name → an enterprise with it (partners are named by exact name); further
+    /// enterprises with the same name hash (same name, other region) go to `more_by_name`.
+    by_name: HashMap<u64, EnterpriseId>,
+    more_by_name: HashMap<u64, Vec<EnterpriseId>>,
+    /// 64-bit hash of a credit code → enterprise (two codes sharing a hash among a million:
+    /// odds about 1 in 30 million).
     by_credit_code: HashMap<u64, EnterpriseId>,
     /// Enterprises that declare partners, to find supply ties without scanning everyone.
     with_partners: BTreeSet<EnterpriseId>,
@@ -250,13 +274,21 @@ impl Graph {
             self.members
                 .entry(idx)
                 .or_default()
-                .insert(e.id, Member { region: e.region, evidence: evidence.into() });
+                .insert(e.id, Member { region: e.region, evidence: EvidenceList::new(evidence) });
         }
         self.memberships.insert(e.id, nodes);
         let leader = e.is_leader();
-        self.by_name.entry(key_hash(&e.name)).or_default().push(e.id);
-        if let Some(c) = &e.credit_code {
-            self.by_credit_code.insert(key_hash(c.as_str()), e.id);
+        let name_hash = key_hash(&e.name);
+        if let Some(first) = self.by_name.get(&name_hash)
+            && *first != e.id
+        {
+            self.more_by_name.entry(name_hash).or_default().push(e.id);
+        } else {
+            self.by_name.insert(name_hash, e.id);
+        }
+        let credit_hash = e.credit_code.as_ref().map(|c| key_hash(c.as_str()));
+        if let Some(h) = credit_hash {
+            self.by_credit_code.insert(h, e.id);
         }
         if !e.partners.is_empty() {
             self.with_partners.insert(e.id);
@@ -272,10 +304,10 @@ impl Graph {
                 restricted: e.restricted,
                 registered_capital: e.registered_capital,
                 listed,
-                tags: e.tags,
-                credit_code: e.credit_code,
-                signals: e.signals,
-                partners: e.partners,
+                tags: e.tags.into(),
+                credit_hash,
+                signals: e.signals.into(),
+                partners: e.partners.into(),
                 products: e.products.into_iter().map(String::into_boxed_str).collect(),
             },
         );
@@ -285,11 +317,13 @@ impl Graph {
     /// enterprise has. Unknown or ambiguous references resolve to nothing.
     pub fn resolve_partner(&self, reference: &str) -> Option<EnterpriseId> {
         if let Ok(code) = CreditCode::parse(reference) {
-            let id = *self.by_credit_code.get(&key_hash(code.as_str()))?;
-            return self.enterprises.get(&id).filter(|e| e.credit_code.as_ref() == Some(&code)).map(|e| e.id);
+            return self.by_credit_code.get(&key_hash(code.as_str())).copied();
         }
-        let ids = self.by_name.get(&key_hash(reference))?;
-        let mut named = ids.iter().filter(|id| self.enterprises.get(id).is_some_and(|e| e.name == reference));
+        let hash = key_hash(reference);
+        let first = self.by_name.get(&hash)?;
+        let mut named = std::iter::once(first)
+            .chain(self.more_by_name.get(&hash).into_iter().flatten())
+            .filter(|id| self.enterprises.get(id).is_some_and(|e| e.name == reference));
         match (named.next(), named.next()) {
             (Some(id), None) => Some(*id),
             _ => None,
@@ -359,11 +393,21 @@ impl Graph {
             }
         }
         if let Some(old) = self.enterprises.remove(&id) {
-            if let Some(ids) = self.by_name.get_mut(&key_hash(&old.name)) {
-                ids.retain(|x| *x != id);
+            let name_hash = key_hash(&old.name);
+            if self.by_name.get(&name_hash) == Some(&id) {
+                self.by_name.remove(&name_hash);
+                if let Some(more) = self.more_by_name.get_mut(&name_hash)
+                    && let Some(next) = more.pop()
+                {
+                    self.by_name.insert(name_hash, next);
+                }
+            } else if let Some(more) = self.more_by_name.get_mut(&name_hash) {
+                more.retain(|x| *x != id);
             }
-            if let Some(c) = &old.credit_code {
-                self.by_credit_code.remove(&key_hash(c.as_str()));
+            if let Some(h) = old.credit_hash
+                && self.by_credit_code.get(&h) == Some(&id)
+            {
+                self.by_credit_code.remove(&h);
             }
             self.with_partners.remove(&id);
         }
@@ -595,6 +639,7 @@ impl Graph {
     fn evidence_of(&self, id: EnterpriseId, m: &Member) -> Vec<Evidence> {
         let products = self.enterprises.get(&id).map(|e| &e.products[..]).unwrap_or(&[]);
         m.evidence
+            .as_slice()
             .iter()
             .map(|r| match *r {
                 EvidenceRef::Explicit => Evidence::Explicit,

@@ -64,7 +64,10 @@ impl App {
         let graph = build_graph(&store)?;
         let index = SearchIndex::open(&index_dir(dir))?;
         let app = App { store, graph: RwLock::new(graph), index, analyses: Default::default() };
-        if app.index.generation() != Some(app.store.generation()) {
+        if app.index.generation().is_none() && app.store.generation() == 0 {
+            // A new data dir: nothing to index yet.
+            app.index.commit(0)?;
+        } else if app.index.generation() != Some(app.store.generation()) {
             tracing::info!(
                 index = ?app.index.generation(),
                 store = app.store.generation(),

@@ -62,7 +62,7 @@ struct Candidate<'t> {
     target: Option<&'t TargetLink>,
     kind: Kind,
     direction: Option<Direction>,
-    tie: Option<Tie>,
+    tie: Option<&'t Tie>,
     score: f64,
 }
 
@@ -111,7 +111,7 @@ pub fn rank(graph: &Graph, chain_id: &str, analysis: &Analysis, q: &LeadQuery) -
     let chain = graph.chain(chain_id)?;
     let targets = &analysis.targets;
     let ctx = Context::new(chain, q.as_of);
-    let mut ties = analysis.ties.clone();
+    let ties = &analysis.ties;
     let eligible = |id: EnterpriseId| {
         graph
             .enterprise(id)
@@ -125,8 +125,8 @@ pub fn rank(graph: &Graph, chain_id: &str, analysis: &Analysis, q: &LeadQuery) -
         }
         for e in graph.member_briefs(&LinkRef { chain: chain.id.clone(), link: t.link.clone() }) {
             let Some(e) = eligible(e.id) else { continue };
-            let tie = ties.get(&e.id).cloned();
-            let score = score::score(&ctx, Some(t), e, tie.as_ref());
+            let tie = ties.get(&e.id);
+            let score = score::score(&ctx, Some(t), e, tie);
             candidates.push(Candidate {
                 enterprise: e.id,
                 target: Some(t),
@@ -139,13 +139,16 @@ pub fn rank(graph: &Graph, chain_id: &str, analysis: &Analysis, q: &LeadQuery) -
     }
     // Suppliers and customers in no link of this chain extend it up- or downstream.
     if q.link.is_none() && q.kind.is_none_or(|k| k == Kind::Extend) {
-        let mut loose: Vec<(EnterpriseId, Tie)> =
-            ties.drain().filter(|(id, _)| !graph.is_in_chain(*id, &chain.id)).collect();
+        let mut loose: Vec<(EnterpriseId, &Tie)> = ties
+            .iter()
+            .filter(|(id, _)| !graph.is_in_chain(**id, &chain.id))
+            .map(|(id, t)| (*id, t))
+            .collect();
         loose.sort_by_key(|(id, _)| *id);
         for (id, tie) in loose {
             let Some(e) = eligible(id) else { continue };
             let direction = if tie.candidate_supplies { Direction::Upstream } else { Direction::Downstream };
-            let score = score::score(&ctx, None, e, Some(&tie));
+            let score = score::score(&ctx, None, e, Some(tie));
             candidates.push(Candidate {
                 enterprise: id,
                 target: None,
@@ -169,7 +172,7 @@ pub fn rank(graph: &Graph, chain_id: &str, analysis: &Analysis, q: &LeadQuery) -
         .take(q.limit)
         .map(|c| {
             let e = graph.enterprise(c.enterprise).expect("candidate exists");
-            let reasons = score::reasons(&ctx, c.target, e, c.tie.as_ref(), true);
+            let reasons = score::reasons(&ctx, c.target, e, c.tie, true);
             Lead {
                 enterprise: c.enterprise,
                 link: c.target.map(|t| t.link.clone()),

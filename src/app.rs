@@ -46,6 +46,12 @@ pub fn build_graph(store: &Store) -> Result<Graph> {
     Ok(graph)
 }
 
+/// SHA-256 of a token secret: what the store keeps.
+pub fn token_hash(secret: &str) -> [u8; 32] {
+    use sha2::Digest;
+    sha2::Sha256::digest(secret.as_bytes()).into()
+}
+
 /// Today's date, the upper bound of dates in input.
 pub fn today() -> chrono::NaiveDate {
     chrono::Local::now().date_naive()
@@ -137,8 +143,134 @@ impl App {
             action: "dismiss_lead".into(),
             target: format!("{chain}/{enterprise}"),
             detail: reason.to_string(),
+            before: None,
+            after: None,
         })?;
         self.store.dismiss(chain, enterprise, &d)
+    }
+
+    /// Records a change in the audit trail (durable with the next flush, which every write does).
+    pub fn audit(
+        &self,
+        actor: &str,
+        action: &str,
+        target: &str,
+        before: Option<serde_json::Value>,
+        after: Option<serde_json::Value>,
+    ) -> Result<()> {
+        self.store.append_audit(&crate::store::AuditEntry {
+            at: chrono::Utc::now(),
+            actor: actor.to_string(),
+            action: action.to_string(),
+            target: target.to_string(),
+            detail: String::new(),
+            before,
+            after,
+        })?;
+        self.store.flush()
+    }
+
+    /// Creates an enterprise; one that already exists (same credit code, or name and region) is
+    /// a conflict naming it.
+    pub fn create_enterprise(&self, patch: EnterprisePatch) -> Result<Enterprise> {
+        let mut w = self.store.writer();
+        if let Some(existing) = Self::identify(&w, &patch)?.map_err(Error::Conflict)? {
+            return Err(Error::Conflict(Problem::new(
+                "name",
+                "duplicate_enterprise",
+                format!("企业已存在：{}（{}）", existing.name, existing.id),
+            )));
+        }
+        let result = Self::stage(&mut w, patch)?;
+        self.commit(w)?;
+        self.flush()?;
+        result.map(|(e, _)| e).map_err(Self::rejection)
+    }
+
+    /// Replaces a stored enterprise with exactly what the patch says (fields it leaves out are
+    /// cleared). Returns (before, after).
+    pub fn replace_enterprise(
+        &self,
+        id: crate::model::EnterpriseId,
+        patch: EnterprisePatch,
+    ) -> Result<(Enterprise, Enterprise)> {
+        let mut w = self.store.writer();
+        let old = w.enterprise(id)?.ok_or_else(|| Error::NotFound(format!("enterprise {id}")))?;
+        let new = patch.into_new(id).map_err(Error::Invalid)?;
+        if let Some(code) = &new.credit_code
+            && let Some(other) = w.find_by_credit_code(code)?
+            && other != id
+        {
+            return Err(Error::Conflict(Problem::new(
+                "credit_code",
+                "duplicate_enterprise",
+                format!("信用代码 {code} 已属于企业 {other}"),
+            )));
+        }
+        if let Some(other) = w.find_by_name(&new.name, new.region)?
+            && other != id
+        {
+            return Err(Error::Conflict(Problem::new(
+                "name",
+                "duplicate_enterprise",
+                format!("同一地区已有同名企业 {other}（{}）", new.name),
+            )));
+        }
+        w.put_enterprise(Some(&old), &new)?;
+        self.commit(w)?;
+        self.flush()?;
+        Ok((old, new))
+    }
+
+    fn rejection(problems: Vec<Problem>) -> Error {
+        match problems.first().map(|p| p.code) {
+            Some("conflicting_identity" | "duplicate_enterprise") => Error::Conflict(problems[0].clone()),
+            _ => Error::Invalid(problems),
+        }
+    }
+
+    // ---- API tokens ----
+
+    /// Creates a token; returns its record and the secret, which is shown only now.
+    pub fn create_token(&self, role: &str, name: &str) -> Result<(crate::store::TokenRecord, String)> {
+        if !matches!(role, "viewer" | "analyst" | "admin") {
+            return Err(Error::Invalid(vec![Problem::new(
+                "role",
+                "invalid_value",
+                format!("角色“{role}”无效（viewer、analyst、admin）"),
+            )]));
+        }
+        if name.trim().is_empty() {
+            return Err(Error::Invalid(vec![Problem::new("name", "missing_field", "缺少令牌名称")]));
+        }
+        let mut secret = [0u8; 24];
+        let mut id = [0u8; 6];
+        getrandom::fill(&mut secret).map_err(|e| Error::Index(format!("no randomness: {e}")))?;
+        getrandom::fill(&mut id).map_err(|e| Error::Index(format!("no randomness: {e}")))?;
+        let hex = |b: &[u8]| b.iter().map(|x| format!("{x:02x}")).collect::<String>();
+        let secret = format!("cs_{}", hex(&secret));
+        let record = crate::store::TokenRecord {
+            id: format!("tok_{}", hex(&id)),
+            name: name.trim().to_string(),
+            role: role.to_string(),
+            created: chrono::Utc::now(),
+        };
+        self.store.put_token(&token_hash(&secret), &record)?;
+        Ok((record, secret))
+    }
+
+    /// The token a secret belongs to, if any.
+    pub fn authenticate(&self, secret: &str) -> Result<Option<crate::store::TokenRecord>> {
+        self.store.token_by_hash(&token_hash(secret))
+    }
+
+    /// Makes sure an admin token exists; when it makes one, returns its secret.
+    pub fn ensure_admin_token(&self) -> Result<Option<String>> {
+        if self.store.tokens()?.iter().any(|t| t.role == "admin") {
+            return Ok(None);
+        }
+        let (_, secret) = self.create_token("admin", "initial admin")?;
+        Ok(Some(secret))
     }
 
     /// Searches enterprises and chain links.

@@ -133,8 +133,39 @@ enum Command {
     },
     /// Rebuild the graph and the search index from the store.
     Reindex,
+    /// API tokens.
+    Token {
+        #[command(subcommand)]
+        action: TokenAction,
+    },
     /// What the data directory holds: chains, enterprises, size on disk.
     Info,
+}
+
+#[derive(Subcommand)]
+enum TokenAction {
+    /// Create a token; it is printed on the last line, once.
+    Create {
+        #[arg(long, value_parser = ["viewer", "analyst", "admin"])]
+        role: String,
+        #[arg(long)]
+        name: String,
+    },
+}
+
+/// Writes a secret readable by the owner only.
+fn write_secret(path: &Path, secret: &str) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut f = options.open(path).map_err(|e| Error::io(path, e))?;
+    writeln!(f, "{secret}").map_err(|e| Error::io(path, e))?;
+    Ok(())
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -248,7 +279,25 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             }
             Ok(())
         }
-        Command::Serve { addr, public_read: _, demo } => serve(&data, !explicit_data || demo, &addr),
+        Command::Serve { addr, public_read, demo } => {
+            serve(&data, !explicit_data || demo, &addr, public_read)
+        }
+        Command::Token { action: TokenAction::Create { role, name } } => {
+            let app = App::open(&data)?;
+            let (record, secret) = app.create_token(&role, &name)?;
+            app.audit("cli", "create_token", &record.id, None, Some(serde_json::json!(record)))?;
+            if cli.json {
+                return print_json(
+                    &serde_json::json!({"id": record.id, "token": secret, "role": record.role, "name": record.name}),
+                );
+            }
+            println!(
+                "created {} token {} ({}); keep it secret, it is shown only once:",
+                record.role, record.id, record.name
+            );
+            println!("{secret}");
+            Ok(())
+        }
         Command::Import { what } => {
             let app = App::open(&data)?;
             match what {
@@ -669,7 +718,7 @@ fn read_chain_files(paths: &[PathBuf]) -> anyhow::Result<Vec<(String, String)>> 
     Ok(files)
 }
 
-fn serve(data: &Path, load_demo_if_empty: bool, addr: &str) -> anyhow::Result<()> {
+fn serve(data: &Path, load_demo_if_empty: bool, addr: &str, public_read: bool) -> anyhow::Result<()> {
     let app = App::open(data)?;
     {
         let empty = app.graph().chains().next().is_none() && app.store().count_enterprises() == 0;
@@ -677,6 +726,12 @@ fn serve(data: &Path, load_demo_if_empty: bool, addr: &str) -> anyhow::Result<()
             let (chains, report) = app.load_demo(&mut |_, _| {})?;
             tracing::info!(chains = chains.len(), enterprises = report.inserted, "loaded the bundled demo");
         }
+    }
+    if let Some(secret) = app.ensure_admin_token()? {
+        let path = data.join("admin.token");
+        write_secret(&path, &secret)?;
+        println!("created the first admin token (shown once, also in {}):", path.display());
+        println!("{secret}");
     }
     let app = Arc::new(app);
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
@@ -696,7 +751,7 @@ fn serve(data: &Path, load_demo_if_empty: bool, addr: &str) -> anyhow::Result<()
             data.display()
         );
         tracing::info!(%local, "serving");
-        crate::api::serve(app, listener).await?;
+        crate::api::serve(app, listener, public_read).await?;
         Ok(())
     })
 }

@@ -37,6 +37,8 @@ pub struct Store {
     dismissals: sled::Tree,
     /// sequence (u64 BE) → audit entry.
     audit: sled::Tree,
+    /// SHA-256 of a token (32 bytes) → token record.
+    tokens: sled::Tree,
     dir: PathBuf,
 }
 
@@ -75,6 +77,16 @@ pub struct Dismissal {
     pub at: chrono::DateTime<chrono::Utc>,
 }
 
+/// An API token, stored under the SHA-256 of its secret (the secret itself is never stored).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct TokenRecord {
+    pub id: String,
+    pub name: String,
+    /// `viewer`, `analyst` or `admin`.
+    pub role: String,
+    pub created: chrono::DateTime<chrono::Utc>,
+}
+
 /// Who changed what, when.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AuditEntry {
@@ -84,6 +96,10 @@ pub struct AuditEntry {
     pub target: String,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub detail: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub before: Option<serde_json::Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after: Option<serde_json::Value>,
 }
 
 fn id_of(bytes: &[u8]) -> Result<EnterpriseId> {
@@ -146,6 +162,7 @@ impl Store {
             chains: db.open_tree("chains")?,
             dismissals: db.open_tree("dismissals")?,
             audit: db.open_tree("audit")?,
+            tokens: db.open_tree("tokens")?,
             records,
             db,
             dir: dir.to_path_buf(),
@@ -252,6 +269,36 @@ impl Store {
                 record::decode(format!("audit {k:?}"), &v)
             })
             .collect()
+    }
+
+    // ---- API tokens ----
+
+    /// Stores a token record under the hash of its secret (flushed).
+    pub fn put_token(&self, hash: &[u8; 32], t: &TokenRecord) -> Result<()> {
+        self.tokens.insert(hash, record::encode(t)?)?;
+        self.flush()
+    }
+
+    pub fn token_by_hash(&self, hash: &[u8; 32]) -> Result<Option<TokenRecord>> {
+        self.tokens.get(hash)?.map(|v| record::decode("token", &v)).transpose()
+    }
+
+    pub fn tokens(&self) -> Result<Vec<TokenRecord>> {
+        self.tokens.iter().map(|kv| record::decode("token", &kv?.1)).collect()
+    }
+
+    /// Removes the token with this id; returns whether there was one (flushed).
+    pub fn delete_token(&self, id: &str) -> Result<Option<TokenRecord>> {
+        for kv in self.tokens.iter() {
+            let (k, v) = kv?;
+            let t: TokenRecord = record::decode("token", &v)?;
+            if t.id == id {
+                self.tokens.remove(k)?;
+                self.flush()?;
+                return Ok(Some(t));
+            }
+        }
+        Ok(None)
     }
 
     // ---- enterprises ----

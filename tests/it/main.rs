@@ -1,5 +1,6 @@
 //! Black-box tests: the real `chainscout` binary on temporary data directories.
 
+mod api;
 mod cli_chains;
 mod cli_import;
 mod helpers;

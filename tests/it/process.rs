@@ -6,12 +6,19 @@ use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
 /// Starts `serve` on a free port and returns the child and its address.
-fn serve(env: &Env, extra: &[&str]) -> (Child, String) {
+pub fn serve(env: &Env, extra: &[&str]) -> (Child, String) {
     let mut args = vec!["serve", "--addr", "127.0.0.1:0"];
     args.extend_from_slice(extra);
     let mut child = env.command(&args).stdout(Stdio::piped()).stderr(Stdio::null()).spawn().unwrap();
+    let mut reader = BufReader::new(child.stdout.take().unwrap());
     let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    // The first start prints the admin token before the address.
+    while !line.contains("http://") {
+        line.clear();
+        if reader.read_line(&mut line).unwrap() == 0 {
+            panic!("the server exited before listening");
+        }
+    }
     let addr = line
         .split("http://")
         .nth(1)

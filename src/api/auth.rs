@@ -1,0 +1,85 @@
+//! Bearer tokens and roles: viewer < analyst < admin. `--public-read` lets anonymous callers
+//! read (viewer) but never write.
+
+use super::AppState;
+use super::error::ApiError;
+use axum::extract::FromRequestParts;
+use axum::http::StatusCode;
+use axum::http::request::Parts;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Role {
+    Viewer,
+    Analyst,
+    Admin,
+}
+
+impl Role {
+    fn parse(s: &str) -> Option<Role> {
+        match s {
+            "viewer" => Some(Role::Viewer),
+            "analyst" => Some(Role::Analyst),
+            "admin" => Some(Role::Admin),
+            _ => None,
+        }
+    }
+}
+
+/// Who is calling: a token's name and role, or anonymous (with public read).
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub name: String,
+    pub role: Option<Role>,
+}
+
+impl Caller {
+    /// Fails with 401/403 unless the caller has at least `role`.
+    pub fn require(&self, role: Role) -> Result<(), ApiError> {
+        match self.role {
+            None => Err(ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "missing_token",
+                "this request needs a token: Authorization: Bearer TOKEN",
+            )),
+            Some(r) if r < role => Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "forbidden",
+                format!("this request needs the {role:?} role; the token has {r:?}").to_lowercase(),
+            )),
+            Some(_) => Ok(()),
+        }
+    }
+
+    /// Reads need a viewer, or anonymous access with `--public-read`.
+    pub fn require_read(&self, public_read: bool) -> Result<(), ApiError> {
+        if public_read && self.role.is_none() { Ok(()) } else { self.require(Role::Viewer) }
+    }
+}
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let Some(header) = parts.headers.get(axum::http::header::AUTHORIZATION) else {
+            return Ok(Caller { name: "anonymous".into(), role: None });
+        };
+        let secret = header
+            .to_str()
+            .ok()
+            .and_then(|h| h.strip_prefix("Bearer "))
+            .map(str::trim)
+            .ok_or_else(|| {
+                ApiError::new(StatusCode::UNAUTHORIZED, "invalid_token", "use Authorization: Bearer TOKEN")
+            })?
+            .to_string();
+        let app = state.app.clone();
+        let token = tokio::task::spawn_blocking(move || app.authenticate(&secret))
+            .await
+            .map_err(|_| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "internal error"))?
+            .map_err(ApiError::from)?
+            .ok_or_else(|| {
+                ApiError::new(StatusCode::UNAUTHORIZED, "invalid_token", "the token is unknown or revoked")
+            })?;
+        Ok(Caller { role: Role::parse(&token.role), name: format!("{} ({})", token.name, token.id) })
+    }
+}

@@ -1,0 +1,551 @@
+//! The handlers of API v1 (SPEC §8). Each parses its input into library types, checks the
+//! caller's role, runs the app on a blocking thread (sled and tantivy are synchronous) and
+//! renders `api::views`.
+
+use super::AppState;
+use super::auth::{Caller, Role};
+use super::error::ApiError;
+use super::views;
+use crate::app::App;
+use crate::model::{EnterpriseId, EnterprisePatch, LinkRef, RegionCode, regions};
+use crate::search::{SearchRequest, Sort};
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+use std::sync::Arc;
+
+type ApiResult<T> = Result<T, ApiError>;
+
+/// Runs app work off the async threads.
+async fn blocking<T: Send + 'static>(
+    app: &Arc<App>,
+    f: impl FnOnce(&App) -> crate::Result<T> + Send + 'static,
+) -> ApiResult<T> {
+    let app = app.clone();
+    tokio::task::spawn_blocking(move || f(&app))
+        .await
+        .map_err(|e| {
+            tracing::error!(error = %e, "worker failed");
+            ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "internal error")
+        })?
+        .map_err(ApiError::from)
+}
+
+/// Query parameters, rejecting any not in `allowed`.
+fn params(raw: Option<String>, allowed: &[&str]) -> ApiResult<Vec<(String, String)>> {
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(raw.as_deref().unwrap_or(""))
+        .map_err(|e| ApiError::bad_request("invalid_parameter", format!("query string: {e}")))?;
+    if let Some((k, _)) = pairs.iter().find(|(k, _)| !allowed.contains(&k.as_str())) {
+        return Err(ApiError::bad_request(
+            "unknown_parameter",
+            format!("unknown parameter {k:?}; known: {}", allowed.join(", ")),
+        )
+        .with_field(k.clone()));
+    }
+    Ok(pairs)
+}
+
+fn get<'a>(pairs: &'a [(String, String)], key: &str) -> Option<&'a str> {
+    pairs.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str()).filter(|v| !v.is_empty())
+}
+
+fn parse<T: std::str::FromStr>(pairs: &[(String, String)], key: &str) -> ApiResult<Option<T>> {
+    get(pairs, key)
+        .map(|v| {
+            v.parse::<T>().map_err(|_| {
+                ApiError::bad_request("invalid_parameter", format!("{key}={v:?} is not valid"))
+                    .with_field(key)
+            })
+        })
+        .transpose()
+}
+
+/// A JSON object body, with our errors for the wrong type, bad JSON and size.
+fn json_body(
+    headers: &HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> ApiResult<serde_json::Map<String, Value>> {
+    let media = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    if !media.starts_with("application/json") {
+        return Err(ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "send application/json",
+        ));
+    }
+    let bytes = body_bytes(body)?;
+    match serde_json::from_slice::<Value>(&bytes) {
+        Ok(Value::Object(map)) => Ok(map),
+        Ok(_) => Err(ApiError::bad_request("malformed_body", "the body must be a JSON object")),
+        Err(e) => Err(ApiError::bad_request("malformed_body", format!("malformed JSON: {e}"))),
+    }
+}
+
+fn body_bytes(body: Result<Bytes, BytesRejection>) -> ApiResult<Bytes> {
+    body.map_err(|r| {
+        if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "body_too_large",
+                "the body is larger than this endpoint accepts",
+            )
+        } else {
+            ApiError::bad_request("malformed_body", r.body_text())
+        }
+    })
+}
+
+fn enterprise_id(s: &str) -> ApiResult<EnterpriseId> {
+    EnterpriseId::parse(s).ok_or_else(|| ApiError::not_found(format!("enterprise {s:?}")))
+}
+
+pub async fn health(State(state): State<AppState>) -> Json<Value> {
+    let graph = state.app.graph();
+    Json(json!({"status": "ok", "enterprises": graph.n_enterprises(), "chains": graph.chains().count()}))
+}
+
+pub async fn chains(
+    State(state): State<AppState>,
+    caller: Caller,
+    RawQuery(q): RawQuery,
+) -> ApiResult<Json<views::ChainList>> {
+    caller.require_read(state.public_read)?;
+    params(q, &[])?;
+    Ok(Json(blocking(&state.app, |app| Ok(views::chain_list(&app.graph()))).await?))
+}
+
+fn lead_query(pairs: &[(String, String)]) -> ApiResult<crate::leads::LeadQuery> {
+    let kind = match get(pairs, "kind") {
+        Some(k) => Some(crate::leads::Kind::parse(k).ok_or_else(|| {
+            ApiError::bad_request("invalid_parameter", format!("kind={k:?}: use fill, extend or strengthen"))
+                .with_field("kind")
+        })?),
+        None => None,
+    };
+    let as_of = match get(pairs, "as_of") {
+        Some(d) => chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").map_err(|_| {
+            ApiError::bad_request("invalid_parameter", format!("as_of={d:?}: use YYYY-MM-DD"))
+                .with_field("as_of")
+        })?,
+        None => crate::app::today(),
+    };
+    Ok(crate::leads::LeadQuery {
+        as_of,
+        kind,
+        link: get(pairs, "link").map(str::to_string),
+        limit: parse::<usize>(pairs, "limit")?.unwrap_or(50).clamp(1, 5000),
+        offset: parse::<usize>(pairs, "offset")?.unwrap_or(0),
+        dismissed: Default::default(),
+    })
+}
+
+pub async fn chain(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    RawQuery(q): RawQuery,
+) -> ApiResult<Json<views::ChainDetail>> {
+    caller.require_read(state.public_read)?;
+    let pairs = params(q, &["per_link"])?;
+    let per_link = parse::<usize>(&pairs, "per_link")?.unwrap_or(20);
+    let detail = blocking(&state.app, move |app| {
+        let query = crate::leads::LeadQuery {
+            as_of: crate::app::today(),
+            kind: None,
+            link: None,
+            limit: 2000,
+            offset: 0,
+            dismissed: Default::default(),
+        };
+        let leads = app.leads(&id, query)?;
+        views::chain_detail_with_leads(&app.graph(), &id, per_link, Some(&leads))
+            .ok_or_else(|| crate::Error::NotFound(format!("chain {id:?}")))
+    })
+    .await?;
+    Ok(Json(detail))
+}
+
+pub async fn put_chain(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> ApiResult<Response> {
+    caller.require(Role::Analyst)?;
+    let media = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+    let bytes = body_bytes(body)?;
+    let text = String::from_utf8(bytes.to_vec())
+        .map_err(|_| ApiError::bad_request("malformed_body", "the body is not UTF-8"))?;
+    let toml_text = if media.starts_with("application/toml") || media.starts_with("text/plain") {
+        text
+    } else if media.starts_with("application/json") {
+        let v: toml::Table = serde_json::from_str(&text)
+            .map_err(|e| ApiError::bad_request("malformed_body", format!("malformed JSON: {e}")))?;
+        toml::to_string(&v).map_err(|e| ApiError::bad_request("malformed_body", e.to_string()))?
+    } else {
+        return Err(ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "send application/toml or application/json",
+        ));
+    };
+    let actor = caller.name.clone();
+    let (created, chain) = blocking(&state.app, move |app| {
+        let chain = crate::model::chain::parse_chain_toml(&format!("{id}.toml"), &toml_text)?;
+        if chain.id != id {
+            return Err(crate::Error::Invalid(vec![crate::error::Problem::new(
+                "id",
+                "invalid_chain",
+                format!("the body's id {:?} is not the path's {id:?}", chain.id),
+            )]));
+        }
+        let before = app.graph().chain(&id).cloned();
+        app.put_chain(&format!("{id}.toml"), chain.clone())?;
+        app.audit(&actor, "put_chain", &id, before.as_ref().map(|c| json!(c)), Some(json!(chain)))?;
+        Ok((before.is_none(), chain))
+    })
+    .await?;
+    let status = if created { StatusCode::CREATED } else { StatusCode::OK };
+    Ok((status, Json(json!(chain))).into_response())
+}
+
+pub async fn leads(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    RawQuery(q): RawQuery,
+) -> ApiResult<Response> {
+    caller.require_read(state.public_read)?;
+    let pairs = params(q, &["kind", "link", "limit", "offset", "as_of", "format"])?;
+    let query = lead_query(&pairs)?;
+    let format = get(&pairs, "format").map(str::to_string);
+    if let Some(f) = &format
+        && !matches!(f.as_str(), "json" | "xlsx" | "csv")
+    {
+        return Err(ApiError::bad_request(
+            "invalid_parameter",
+            format!("format={f:?}: use json, xlsx or csv"),
+        )
+        .with_field("format"));
+    }
+    let view = blocking(&state.app, move |app| {
+        let result = app.leads(&id, query)?;
+        Ok(views::leads_view(&app.graph(), result))
+    })
+    .await?;
+    match format.as_deref() {
+        Some(f @ ("xlsx" | "csv")) => {
+            let bytes = crate::export::to_bytes(&views::leads_sheet(&view), f).map_err(ApiError::from)?;
+            let media = if f == "xlsx" {
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+            } else {
+                "text/csv; charset=utf-8"
+            };
+            let disposition = format!("attachment; filename=\"leads-{}.{f}\"", view.chain);
+            Ok((
+                [(header::CONTENT_TYPE, media.to_string()), (header::CONTENT_DISPOSITION, disposition)],
+                bytes,
+            )
+                .into_response())
+        }
+        _ => Ok(Json(view).into_response()),
+    }
+}
+
+pub async fn dismiss(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((chain, enterprise)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> ApiResult<Json<Value>> {
+    caller.require(Role::Analyst)?;
+    let body = json_body(&headers, body)?;
+    let reason = body.get("reason").and_then(Value::as_str).map(str::trim).unwrap_or("").to_string();
+    if reason.is_empty() {
+        return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "missing_field", "请填写不再推荐的原因")
+            .with_field("reason"));
+    }
+    let id = enterprise_id(&enterprise)?;
+    let actor = caller.name.clone();
+    blocking(&state.app, move |app| app.dismiss(&chain, id, &reason, &actor)).await?;
+    Ok(Json(json!({"dismissed": true, "enterprise": id})))
+}
+
+pub async fn search(
+    State(state): State<AppState>,
+    caller: Caller,
+    RawQuery(q): RawQuery,
+) -> ApiResult<Json<crate::search::SearchResults>> {
+    caller.require_read(state.public_read)?;
+    let pairs = params(
+        q,
+        &[
+            "q",
+            "region",
+            "tag",
+            "chain",
+            "link",
+            "capital_min",
+            "capital_max",
+            "listed",
+            "sort",
+            "limit",
+            "offset",
+        ],
+    )?;
+    let region = match get(&pairs, "region") {
+        Some(r) => Some(regions().parse(r).map_err(|e| {
+            ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, e.code(), e.to_string()).with_field("region")
+        })?),
+        None => None,
+    };
+    let link = match get(&pairs, "link") {
+        Some(l) => Some(LinkRef::parse(l).ok_or_else(|| {
+            ApiError::bad_request("invalid_parameter", format!("link={l:?}: use CHAIN/LINK"))
+                .with_field("link")
+        })?),
+        None => None,
+    };
+    let sort = match get(&pairs, "sort") {
+        None | Some("relevance") => Sort::Relevance,
+        Some("capital") => Sort::Capital,
+        Some(s) => {
+            return Err(ApiError::bad_request(
+                "invalid_parameter",
+                format!("sort={s:?}: use relevance or capital"),
+            )
+            .with_field("sort"));
+        }
+    };
+    let request = SearchRequest {
+        q: get(&pairs, "q").unwrap_or("").to_string(),
+        region: region.map(|r: RegionCode| r),
+        tags: pairs.iter().filter(|(k, v)| k == "tag" && !v.is_empty()).map(|(_, v)| v.clone()).collect(),
+        chain: get(&pairs, "chain").map(str::to_string),
+        link,
+        capital_min: parse(&pairs, "capital_min")?,
+        capital_max: parse(&pairs, "capital_max")?,
+        listed: parse(&pairs, "listed")?,
+        sort,
+        limit: parse::<usize>(&pairs, "limit")?.unwrap_or(20).clamp(1, 500),
+        offset: parse::<usize>(&pairs, "offset")?.unwrap_or(0),
+        facets: true,
+    };
+    Ok(Json(blocking(&state.app, move |app| app.search(&request)).await?))
+}
+
+/// The enterprise with its links (and why) and its partners.
+fn enterprise_json(app: &App, e: &crate::model::Enterprise) -> Value {
+    let graph = app.graph();
+    let links: Vec<Value> = graph
+        .links_of(e.id)
+        .into_iter()
+        .map(|(r, evidence)| {
+            let name =
+                graph.chain(&r.chain).and_then(|c| c.link(&r.link).map(|l| format!("{}·{}", c.name, l.name)));
+            json!({"chain": r.chain, "link": r.link, "name": name, "evidence": evidence})
+        })
+        .collect();
+    let mut v = json!(e);
+    v["region_name"] = json!(regions().full_name(e.region));
+    v["chain_links"] = json!(links);
+    let partners: Vec<Value> = e
+        .partners
+        .iter()
+        .map(|p| json!({"enterprise": p.enterprise, "relation": p.relation, "id": graph.resolve_partner(&p.enterprise)}))
+        .collect();
+    v["partners"] = json!(partners);
+    v
+}
+
+pub async fn enterprise(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    caller.require_read(state.public_read)?;
+    let id = enterprise_id(&id)?;
+    Ok(Json(
+        blocking(&state.app, move |app| {
+            let e = app
+                .store()
+                .enterprise(id)?
+                .ok_or_else(|| crate::Error::NotFound(format!("enterprise {id}")))?;
+            Ok(enterprise_json(app, &e))
+        })
+        .await?,
+    ))
+}
+
+fn patch_of(body: &serde_json::Map<String, Value>) -> ApiResult<EnterprisePatch> {
+    EnterprisePatch::from_record(body, crate::app::today())
+        .map_err(|p| ApiError::from(crate::Error::Invalid(p)))
+}
+
+pub async fn create_enterprise(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> ApiResult<Response> {
+    caller.require(Role::Analyst)?;
+    let patch = patch_of(&json_body(&headers, body)?)?;
+    let actor = caller.name.clone();
+    let v = blocking(&state.app, move |app| {
+        let e = app.create_enterprise(patch)?;
+        app.audit(&actor, "create_enterprise", &e.id.to_string(), None, Some(json!(e)))?;
+        Ok(enterprise_json(app, &e))
+    })
+    .await?;
+    Ok((StatusCode::CREATED, Json(v)).into_response())
+}
+
+pub async fn replace_enterprise(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> ApiResult<Json<Value>> {
+    caller.require(Role::Analyst)?;
+    let id = enterprise_id(&id)?;
+    let patch = patch_of(&json_body(&headers, body)?)?;
+    let actor = caller.name.clone();
+    Ok(Json(
+        blocking(&state.app, move |app| {
+            let (before, after) = app.replace_enterprise(id, patch)?;
+            app.audit(
+                &actor,
+                "replace_enterprise",
+                &id.to_string(),
+                Some(json!(before)),
+                Some(json!(after)),
+            )?;
+            Ok(enterprise_json(app, &after))
+        })
+        .await?,
+    ))
+}
+
+pub async fn delete_enterprise(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
+    caller.require(Role::Admin)?;
+    let id = enterprise_id(&id)?;
+    let actor = caller.name.clone();
+    blocking(&state.app, move |app| {
+        let old = app.delete_enterprise(id)?;
+        app.audit(&actor, "delete_enterprise", &id.to_string(), Some(json!(old)), None)
+    })
+    .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+pub async fn import(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> ApiResult<Json<crate::import::ImportReport>> {
+    caller.require(Role::Analyst)?;
+    let media = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let format = crate::import::Format::from_media_type(media).ok_or_else(|| {
+        ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "send text/csv, an XLSX workbook or application/x-ndjson",
+        )
+    })?;
+    let bytes = body_bytes(body)?;
+    let actor = caller.name.clone();
+    Ok(Json(
+        blocking(&state.app, move |app| {
+            let table = crate::import::read_bytes(&bytes, format, None)?;
+            let report = app.import_table(table, Some(&format!("import by {actor}")), &mut |_, _| {})?;
+            app.audit(
+                &actor,
+                "import",
+                "enterprises",
+                None,
+                Some(json!({"inserted": report.inserted, "updated": report.updated, "rejected": report.rejected.len()})),
+            )?;
+            Ok(report)
+        })
+        .await?,
+    ))
+}
+
+pub async fn audit(
+    State(state): State<AppState>,
+    caller: Caller,
+    RawQuery(q): RawQuery,
+) -> ApiResult<Json<Value>> {
+    caller.require(Role::Admin)?;
+    let pairs = params(q, &["target", "action", "since", "until", "limit"])?;
+    let limit = parse::<usize>(&pairs, "limit")?.unwrap_or(100).clamp(1, 10_000);
+    let since: Option<chrono::DateTime<chrono::Utc>> = parse(&pairs, "since")?;
+    let until: Option<chrono::DateTime<chrono::Utc>> = parse(&pairs, "until")?;
+    let target = get(&pairs, "target").map(str::to_string);
+    let action = get(&pairs, "action").map(str::to_string);
+    let entries = blocking(&state.app, move |app| app.store().audit(usize::MAX)).await?;
+    let entries: Vec<_> = entries
+        .into_iter()
+        .filter(|e| target.as_ref().is_none_or(|t| e.target.starts_with(t.as_str())))
+        .filter(|e| action.as_ref().is_none_or(|a| &e.action == a))
+        .filter(|e| since.is_none_or(|s| e.at >= s) && until.is_none_or(|u| e.at <= u))
+        .take(limit)
+        .collect();
+    Ok(Json(json!({ "entries": entries })))
+}
+
+pub async fn create_token(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> ApiResult<Response> {
+    caller.require(Role::Admin)?;
+    let body = json_body(&headers, body)?;
+    let role = body.get("role").and_then(Value::as_str).unwrap_or("").to_string();
+    let name = body.get("name").and_then(Value::as_str).unwrap_or("").to_string();
+    let actor = caller.name.clone();
+    let (record, secret) = blocking(&state.app, move |app| {
+        let (record, secret) = app.create_token(&role, &name)?;
+        app.audit(&actor, "create_token", &record.id, None, Some(json!(record)))?;
+        Ok((record, secret))
+    })
+    .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({"id": record.id, "token": secret, "role": record.role, "name": record.name})),
+    )
+        .into_response())
+}
+
+pub async fn delete_token(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
+    caller.require(Role::Admin)?;
+    let actor = caller.name.clone();
+    blocking(&state.app, move |app| {
+        let old =
+            app.store().delete_token(&id)?.ok_or_else(|| crate::Error::NotFound(format!("token {id:?}")))?;
+        app.audit(&actor, "delete_token", &id, Some(json!(old)), None)
+    })
+    .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+pub async fn fallback() -> ApiError {
+    ApiError::not_found("route")
+}

@@ -1,0 +1,311 @@
+//! The HTTP API through a real server on 127.0.0.1:0 over a temp data dir.
+
+use crate::helpers::Env;
+use crate::process::serve;
+use serde_json::{Value, json};
+use std::io::{Read, Write};
+use std::process::Child;
+
+struct Server {
+    child: Child,
+    addr: String,
+    admin: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start(env: &Env, extra: &[&str]) -> Server {
+    let (child, addr) = serve(env, extra);
+    let admin = std::fs::read_to_string(env.data().join("admin.token")).unwrap().trim().to_string();
+    Server { child, addr, admin }
+}
+
+/// One HTTP/1.1 request; returns (status, headers, body bytes).
+fn raw(
+    addr: &str,
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    media: Option<&str>,
+    body: &[u8],
+) -> (u16, String, Vec<u8>) {
+    let mut stream = std::net::TcpStream::connect(addr).unwrap();
+    let mut head = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    if let Some(t) = token {
+        head.push_str(&format!("Authorization: Bearer {t}\r\n"));
+    }
+    if let Some(m) = media {
+        head.push_str(&format!("Content-Type: {m}\r\n"));
+    }
+    head.push_str("\r\n");
+    stream.write_all(head.as_bytes()).unwrap();
+    let _ = stream.write_all(body);
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).unwrap();
+    let split = response.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
+    let headers = String::from_utf8_lossy(&response[..split]).into_owned();
+    let mut body = response[split + 4..].to_vec();
+    if headers.to_ascii_lowercase().contains("transfer-encoding: chunked") {
+        body = dechunk(&body);
+    }
+    (headers[9..12].parse().unwrap(), headers, body)
+}
+
+fn dechunk(mut b: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    loop {
+        let line_end = b.windows(2).position(|w| w == b"\r\n").unwrap();
+        let size = usize::from_str_radix(std::str::from_utf8(&b[..line_end]).unwrap().trim(), 16).unwrap();
+        if size == 0 {
+            return out;
+        }
+        out.extend_from_slice(&b[line_end + 2..line_end + 2 + size]);
+        b = &b[line_end + 2 + size + 2..];
+    }
+}
+
+fn call(s: &Server, method: &str, path: &str, token: Option<&str>, body: Option<Value>) -> (u16, Value) {
+    let bytes = body.map(|b| b.to_string().into_bytes()).unwrap_or_default();
+    let media = if bytes.is_empty() { None } else { Some("application/json") };
+    let (status, _, body) = raw(&s.addr, method, path, token, media, &bytes);
+    (status, serde_json::from_slice(&body).unwrap_or(Value::Null))
+}
+
+fn token(s: &Server, role: &str) -> String {
+    let (status, v) = call(
+        s,
+        "POST",
+        "/api/v1/tokens",
+        Some(&s.admin),
+        Some(json!({"role": role, "name": format!("{role} test")})),
+    );
+    assert_eq!(status, 201, "{v}");
+    v["token"].as_str().unwrap().to_string()
+}
+
+fn code(v: &Value) -> &str {
+    v["error"]["code"].as_str().unwrap_or("")
+}
+
+#[test]
+fn roles_guard_every_write_and_public_read_opens_reads_only() {
+    let env = Env::new();
+    let s = start(&env, &["--demo"]);
+    let viewer = token(&s, "viewer");
+    let analyst = token(&s, "analyst");
+    let e = json!({"name": "常州测试科技有限公司", "region": "320412"});
+
+    let (st, v) = call(&s, "GET", "/api/v1/chains", None, None);
+    assert_eq!((st, code(&v)), (401, "missing_token"));
+    let (st, v) = call(&s, "GET", "/api/v1/chains", Some("cs_nope"), None);
+    assert_eq!((st, code(&v)), (401, "invalid_token"));
+    let (st, v) = call(&s, "GET", "/api/v1/chains", Some(&viewer), None);
+    assert_eq!(st, 200);
+    assert_eq!(v["chains"].as_array().unwrap().len(), 8);
+
+    for (method, path, body) in [
+        ("POST", "/api/v1/enterprises", Some(e.clone())),
+        ("PUT", "/api/v1/enterprises/E00000001", Some(e.clone())),
+        ("POST", "/api/v1/chains/lithium-battery/leads/E00000001/dismiss", Some(json!({"reason": "x"}))),
+        ("PUT", "/api/v1/chains/lithium-battery", Some(json!({}))),
+    ] {
+        assert_eq!(call(&s, method, path, None, body.clone()).0, 401, "{method} {path}");
+        let (st, v) = call(&s, method, path, Some(&viewer), body.clone());
+        assert_eq!((st, code(&v)), (403, "forbidden"), "{method} {path}");
+    }
+    for (method, path) in [
+        ("DELETE", "/api/v1/enterprises/E00000001"),
+        ("GET", "/api/v1/audit"),
+        ("DELETE", "/api/v1/tokens/tok_x"),
+    ] {
+        let (st, v) = call(&s, method, path, Some(&analyst), None);
+        assert_eq!((st, code(&v)), (403, "forbidden"), "{method} {path}");
+    }
+    let (st, _) =
+        call(&s, "POST", "/api/v1/tokens", Some(&analyst), Some(json!({"role": "admin", "name": "x"})));
+    assert_eq!(st, 403);
+    drop(s);
+
+    let s = start(&env, &["--public-read"]);
+    assert_eq!(call(&s, "GET", "/api/v1/chains", None, None).0, 200);
+    assert_eq!(call(&s, "GET", "/api/v1/enterprises?q=宁德", None, None).0, 200);
+    assert_eq!(call(&s, "POST", "/api/v1/enterprises", None, Some(e)).0, 401);
+}
+
+#[test]
+fn an_enterprise_lives_and_dies_through_the_api_and_the_audit_says_so() {
+    let env = Env::new();
+    let s = start(&env, &["--demo"]);
+    let analyst = token(&s, "analyst");
+    let body = json!({"name": "常州星河储能科技有限公司", "region": "320412", "products": ["储能电池"], "registered_capital": "1.2亿元"});
+    let (st, created) = call(&s, "POST", "/api/v1/enterprises", Some(&analyst), Some(body.clone()));
+    assert_eq!(st, 201, "{created}");
+    let id = created["id"].as_str().unwrap().to_string();
+    assert_eq!(created["registered_capital"], 12000.0);
+    assert!(created["chain_links"].as_array().unwrap().iter().any(|l| l["link"] == "storage-cell"));
+
+    let (_, found) = call(&s, "GET", "/api/v1/enterprises?q=%E6%98%9F%E6%B2%B3", Some(&analyst), None);
+    assert_eq!(found["hits"][0]["id"], id.as_str(), "searchable at once: {found}");
+    let (st, v) = call(&s, "POST", "/api/v1/enterprises", Some(&analyst), Some(body));
+    assert_eq!((st, code(&v)), (409, "duplicate_enterprise"));
+
+    let (st, replaced) = call(
+        &s,
+        "PUT",
+        &format!("/api/v1/enterprises/{id}"),
+        Some(&analyst),
+        Some(json!({"name": "常州星河储能科技有限公司", "region": "320412"})),
+    );
+    assert_eq!(st, 200, "{replaced}");
+    assert!(
+        replaced.get("products").is_none() || replaced["products"] == json!([]),
+        "replace clears: {replaced}"
+    );
+    let (st, _) = call(&s, "DELETE", &format!("/api/v1/enterprises/{id}"), Some(&s.admin), None);
+    assert_eq!(st, 204);
+    let (st, v) = call(&s, "GET", &format!("/api/v1/enterprises/{id}"), Some(&analyst), None);
+    assert_eq!((st, code(&v)), (404, "not_found"));
+
+    let (st, audit) = call(&s, "GET", &format!("/api/v1/audit?target={id}"), Some(&s.admin), None);
+    assert_eq!(st, 200);
+    let actions: Vec<&str> =
+        audit["entries"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
+    assert_eq!(actions, vec!["delete_enterprise", "replace_enterprise", "create_enterprise"]);
+    let replace = &audit["entries"][1];
+    assert_eq!(replace["before"]["products"], json!(["储能电池"]));
+    assert!(replace["actor"].as_str().unwrap().contains("analyst test"));
+}
+
+#[test]
+fn bad_requests_get_our_error_codes() {
+    let env = Env::new();
+    let s = start(&env, &["--demo"]);
+    let a = token(&s, "analyst");
+    let post = |media: &str, body: &[u8]| {
+        let (st, _, b) = raw(&s.addr, "POST", "/api/v1/enterprises", Some(&a), Some(media), body);
+        (st, serde_json::from_slice::<Value>(&b).unwrap_or(Value::Null))
+    };
+    let (st, v) = post("application/json", b"{not json");
+    assert_eq!((st, code(&v)), (400, "malformed_body"));
+    let (st, v) = post("text/plain", b"{}");
+    assert_eq!((st, code(&v)), (415, "unsupported_media_type"));
+    let (st, v) = post(
+        "application/json",
+        br#"{"name": "x", "region": "320412", "credit_code": "91110000600037341N"}"#,
+    );
+    assert_eq!(
+        (st, code(&v), v["error"]["field"].as_str()),
+        (422, "invalid_credit_code", Some("credit_code"))
+    );
+    let (st, v) = post("application/json", r#"{"name": "x", "region": "朝阳区"}"#.as_bytes());
+    assert_eq!((st, code(&v)), (422, "ambiguous_region"));
+    let (st, v) = post("application/json", br#"{"region": "320412"}"#);
+    assert_eq!((st, code(&v)), (422, "missing_field"));
+    let big = vec![b' '; 2 * 1024 * 1024];
+    let (st, v) = post("application/json", &big);
+    assert_eq!((st, code(&v)), (413, "body_too_large"));
+    let (st, v) = call(&s, "GET", "/api/v1/enterprises?q=x&colour=red", Some(&a), None);
+    assert_eq!((st, code(&v)), (400, "unknown_parameter"));
+    let (st, v) = call(&s, "GET", "/api/v1/enterprises?limit=many", Some(&a), None);
+    assert_eq!((st, code(&v)), (400, "invalid_parameter"));
+    let (st, v) = call(&s, "GET", "/api/v1/nowhere", Some(&a), None);
+    assert_eq!((st, code(&v)), (404, "not_found"));
+    let (st, v) = call(&s, "GET", "/api/v1/chains/nope/leads", Some(&a), None);
+    assert_eq!((st, code(&v)), (404, "not_found"));
+    let (st, v) = call(
+        &s,
+        "PUT",
+        "/api/v1/chains/x",
+        Some(&a),
+        Some(json!({"id": "x", "name": "坏链", "region": "320400", "links": []})),
+    );
+    assert_eq!((st, code(&v)), (422, "invalid_chain"), "{v}");
+}
+
+#[test]
+fn leads_imports_chains_and_tokens() {
+    let env = Env::new();
+    let s = start(&env, &["--demo"]);
+    let a = token(&s, "analyst");
+    let (st, leads) =
+        call(&s, "GET", "/api/v1/chains/lithium-battery/leads?limit=5&as_of=2026-06-01", Some(&a), None);
+    assert_eq!(st, 200);
+    assert_eq!(leads["leads"].as_array().unwrap().len(), 5);
+    let first = &leads["leads"][0];
+    for key in ["enterprise", "link", "link_name", "kind", "score", "reasons"] {
+        assert!(first.get(key).is_some(), "{key} in {first}");
+    }
+    let (st, headers, bytes) =
+        raw(&s.addr, "GET", "/api/v1/chains/lithium-battery/leads?format=xlsx", Some(&a), None, b"");
+    assert_eq!(st, 200);
+    assert!(headers.contains("spreadsheetml"));
+    assert!(bytes.starts_with(b"PK"));
+    let id = first["enterprise"]["id"].as_str().unwrap();
+    let (st, _) = call(
+        &s,
+        "POST",
+        &format!("/api/v1/chains/lithium-battery/leads/{id}/dismiss"),
+        Some(&a),
+        Some(json!({"reason": "已对接"})),
+    );
+    assert_eq!(st, 200);
+    let (_, after) = call(&s, "GET", "/api/v1/chains/lithium-battery/leads?limit=500", Some(&a), None);
+    assert!(after["leads"].as_array().unwrap().iter().all(|l| l["enterprise"]["id"] != id));
+
+    let csv = "企业名称,行政区划代码,主营产品\n无锡测试负极有限公司,320200,负极材料\n,320200,电芯\n";
+    let (st, _, b) = raw(&s.addr, "POST", "/api/v1/imports", Some(&a), Some("text/csv"), csv.as_bytes());
+    let report: Value = serde_json::from_slice(&b).unwrap();
+    assert_eq!(st, 200, "{report}");
+    assert_eq!(
+        (report["inserted"].as_u64(), report["rejected"][0]["code"].as_str()),
+        (Some(1), Some("missing_field"))
+    );
+    let (_, d) = call(&s, "GET", "/api/v1/chains/lithium-battery", Some(&a), None);
+    let anode = d["links"].as_array().unwrap().iter().find(|l| l["id"] == "anode").unwrap().clone();
+    assert_eq!(anode["status"], "weak", "the imported firm is local: {anode}");
+
+    let mini = "id = \"mini\"\nname = \"迷你链\"\nregion = \"320400\"\n[[links]]\nid = \"a\"\nname = \"甲\"\nstage = \"upstream\"\n";
+    let (st, _, _) =
+        raw(&s.addr, "PUT", "/api/v1/chains/mini", Some(&a), Some("application/toml"), mini.as_bytes());
+    assert_eq!(st, 201);
+    let (st, _, _) =
+        raw(&s.addr, "PUT", "/api/v1/chains/mini", Some(&a), Some("application/toml"), mini.as_bytes());
+    assert_eq!(st, 200);
+
+    let (_, t) =
+        call(&s, "POST", "/api/v1/tokens", Some(&s.admin), Some(json!({"role": "viewer", "name": "临时"})));
+    let (st, _) =
+        call(&s, "DELETE", &format!("/api/v1/tokens/{}", t["id"].as_str().unwrap()), Some(&s.admin), None);
+    assert_eq!(st, 204);
+    let (st, v) = call(&s, "GET", "/api/v1/chains", Some(t["token"].as_str().unwrap()), None);
+    assert_eq!((st, code(&v)), (401, "invalid_token"), "revoked");
+}
+
+#[test]
+fn an_acknowledged_write_survives_kill_9() {
+    let env = Env::new();
+    let mut s = start(&env, &[]);
+    let body = json!({"name": "苏州韧性测试有限公司", "region": "320500", "products": ["电芯"]});
+    let (st, v) = call(&s, "POST", "/api/v1/enterprises", Some(&s.admin.clone()), Some(body));
+    assert_eq!(st, 201, "{v}");
+    s.child.kill().unwrap();
+    s.child.wait().unwrap();
+    let s2 = start(&env, &[]);
+    let (_, found) = call(&s2, "GET", "/api/v1/enterprises?q=%E9%9F%A7%E6%80%A7", Some(&s2.admin), None);
+    assert_eq!(found["total"], 1, "{found}");
+    assert!(std::fs::metadata(env.data().join("admin.token")).is_ok());
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(env.data().join("admin.token")).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+}

@@ -23,6 +23,8 @@ pub enum Outcome {
 }
 
 pub struct App {
+    /// Writers hold it shared; a backup holds it alone, so the snapshot is consistent.
+    write_gate: RwLock<()>,
     store: Store,
     graph: RwLock<Graph>,
     index: SearchIndex,
@@ -69,7 +71,13 @@ impl App {
         let store = Store::open(dir)?;
         let graph = build_graph(&store)?;
         let index = SearchIndex::open(&index_dir(dir))?;
-        let app = App { store, graph: RwLock::new(graph), index, analyses: Default::default() };
+        let app = App {
+            write_gate: RwLock::new(()),
+            store,
+            graph: RwLock::new(graph),
+            index,
+            analyses: Default::default(),
+        };
         if app.index.generation().is_none() && app.store.generation() == 0 {
             // A new data dir: nothing to index yet.
             app.index.commit(0)?;
@@ -273,6 +281,50 @@ impl App {
         Ok(Some(secret))
     }
 
+    /// Writes a consistent snapshot of the store as JSON lines (no write runs meanwhile).
+    pub fn backup(&self, out: &mut dyn std::io::Write) -> Result<()> {
+        let _alone = self.write_gate.write().unwrap_or_else(|p| p.into_inner());
+        self.store.flush()?;
+        self.store.export_lines(|v| {
+            serde_json::to_writer(&mut *out, &v).map_err(|e| Error::io("backup", e.into()))?;
+            out.write_all(b"\n").map_err(|e| Error::io("backup", e))
+        })
+    }
+
+    /// Loads a backup into an empty data dir and rebuilds the graph and the index.
+    pub fn restore(&self, input: impl std::io::BufRead) -> Result<usize> {
+        if !self.store.is_empty() {
+            return Err(Error::Invalid(vec![Problem::new("", "invalid_value", "恢复只能写入空的数据目录")]));
+        }
+        let mut n = 0;
+        for (i, line) in input.lines().enumerate() {
+            let line = line.map_err(|e| Error::io("backup", e))?;
+            if line.trim().is_empty() {
+                continue;
+            }
+            let v: serde_json::Value = serde_json::from_str(&line)
+                .map_err(|e| Error::UnreadableInput(format!("backup line {}: {e}", i + 1)))?;
+            if i == 0 && v.get("chainscout_backup").is_none() {
+                return Err(Error::UnreadableInput("not a chainscout backup (no header line)".into()));
+            }
+            self.store.restore_line(&v)?;
+            n += 1;
+        }
+        self.store.flush()?;
+        self.reindex(&mut |_, _| {})?;
+        Ok(n)
+    }
+
+    /// Bytes the search index takes on disk.
+    pub fn index_bytes(&self) -> u64 {
+        fn size(p: &Path) -> u64 {
+            std::fs::read_dir(p)
+                .map(|d| d.filter_map(|e| e.ok()).map(|e| e.metadata().map(|m| m.len()).unwrap_or(0)).sum())
+                .unwrap_or(0)
+        }
+        size(&index_dir(self.store.dir()))
+    }
+
     /// Searches enterprises and chain links.
     pub fn search(&self, req: &SearchRequest) -> Result<SearchResults> {
         let mut results = self.index.search(req)?;
@@ -470,7 +522,9 @@ impl App {
     /// Commits a writer's batch to the store, then brings the graph and the (uncommitted)
     /// index up to date. The index is committed where the store is flushed.
     fn commit(&self, w: Writer<'_>) -> Result<()> {
+        let gate = self.write_gate.read().unwrap_or_else(|p| p.into_inner());
         let written = w.commit()?;
+        drop(gate);
         let mut graph = self.graph_mut();
         for e in &written {
             graph.upsert_enterprise(e.into());

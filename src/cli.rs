@@ -133,6 +133,11 @@ enum Command {
     },
     /// Rebuild the graph and the search index from the store.
     Reindex,
+    /// Write a consistent snapshot of the store (JSON lines). Use the API's backup while a
+    /// server holds the data dir.
+    Backup { file: PathBuf },
+    /// Load a backup into an empty data dir.
+    Restore { file: PathBuf },
     /// API tokens.
     Token {
         #[command(subcommand)]
@@ -484,6 +489,23 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 return print_json(&serde_json::json!({"chain": chain, "enterprise": id, "dismissed": true}));
             }
             println!("dismissed {id} for {chain}: it will not be suggested again");
+            Ok(())
+        }
+        Command::Backup { file } => {
+            let app = App::open(&data)?;
+            let out = std::fs::File::create(&file).map_err(|e| Error::io(&file, e))?;
+            let mut out = std::io::BufWriter::new(out);
+            app.backup(&mut out)?;
+            std::io::Write::flush(&mut out).map_err(|e| Error::io(&file, e))?;
+            println!("wrote a backup of {} to {}", data.display(), file.display());
+            Ok(())
+        }
+        Command::Restore { file } => {
+            let input = std::fs::File::open(&file)
+                .map_err(|e| Error::UnreadableInput(format!("{}: {e}", file.display())))?;
+            let app = App::open(&data)?;
+            let n = app.restore(std::io::BufReader::new(input))?;
+            println!("restored {n} records into {}", data.display());
             Ok(())
         }
         Command::Info => {

@@ -4,13 +4,16 @@
 
 pub mod auth;
 pub mod error;
+mod metrics;
+pub mod openapi;
 mod routes;
 pub mod views;
 
 use crate::app::App;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::routing::{get, post, put};
+use axum::routing::{MethodRouter, delete, get, post};
+use openapi::Op;
 use std::sync::Arc;
 
 #[derive(Clone)]
@@ -18,6 +21,7 @@ pub struct AppState {
     pub app: Arc<App>,
     /// Anonymous callers may read.
     pub public_read: bool,
+    pub metrics: Arc<metrics::Metrics>,
 }
 
 /// Largest JSON body (enterprise, chain, token, dismissal).
@@ -25,28 +29,175 @@ pub const JSON_LIMIT: usize = 1024 * 1024;
 /// Largest import body.
 pub const IMPORT_LIMIT: usize = 50 * 1024 * 1024;
 
-/// The router over one app.
-pub fn router(app: Arc<App>, public_read: bool) -> Router {
-    let state = AppState { app, public_read };
-    let imports = Router::new()
-        .route("/api/v1/imports", post(routes::import))
-        .layer(DefaultBodyLimit::max(IMPORT_LIMIT));
-    Router::new()
-        .route("/api/v1/health", get(routes::health))
-        .route("/api/v1/chains", get(routes::chains))
-        .route("/api/v1/chains/{id}", get(routes::chain).put(routes::put_chain))
-        .route("/api/v1/chains/{id}/leads", get(routes::leads))
-        .route("/api/v1/chains/{id}/leads/{enterprise}/dismiss", post(routes::dismiss))
-        .route("/api/v1/enterprises", get(routes::search).post(routes::create_enterprise))
-        .route(
+/// Every route with its handlers and its description: the router and `/openapi.json` are both
+/// built from this one table.
+fn routes_table() -> Vec<(&'static str, MethodRouter<AppState>, Vec<Op>)> {
+    const JSON: &[&str] = &["application/json"];
+    const SEARCH: &[&str] = &[
+        "q",
+        "region",
+        "tag",
+        "chain",
+        "link",
+        "capital_min",
+        "capital_max",
+        "listed",
+        "sort",
+        "limit",
+        "offset",
+    ];
+    let op = |method, summary, role, query, body, ok| Op { method, summary, role, query, body, ok };
+    vec![
+        (
+            "/api/v1/health",
+            get(routes::health),
+            vec![op("get", "service status and counts", "none", &[], &[], 200)],
+        ),
+        ("/metrics", get(metrics::metrics), vec![op("get", "Prometheus metrics", "none", &[], &[], 200)]),
+        ("/openapi.json", get(openapi_json), vec![op("get", "this document", "none", &[], &[], 200)]),
+        (
+            "/api/v1/chains",
+            get(routes::chains),
+            vec![op("get", "chains with counts by status and lead kind", "viewer", &[], &[], 200)],
+        ),
+        (
+            "/api/v1/chains/{id}",
+            get(routes::chain).put(routes::put_chain),
+            vec![
+                op(
+                    "get",
+                    "a chain map: links with status, local enterprises, lead kinds, candidates; flows",
+                    "viewer",
+                    &["per_link"],
+                    &[],
+                    200,
+                ),
+                op(
+                    "put",
+                    "create or replace a chain from TOML or JSON",
+                    "analyst",
+                    &[],
+                    &["application/toml", "application/json"],
+                    200,
+                ),
+            ],
+        ),
+        (
+            "/api/v1/chains/{id}/leads",
+            get(routes::leads),
+            vec![op(
+                "get",
+                "ranked leads with reasons; format=xlsx|csv for files",
+                "viewer",
+                &["kind", "link", "limit", "offset", "as_of", "format"],
+                &[],
+                200,
+            )],
+        ),
+        (
+            "/api/v1/chains/{id}/leads/{enterprise}/dismiss",
+            post(routes::dismiss),
+            vec![op(
+                "post",
+                "stop suggesting an enterprise for this chain, with a reason",
+                "analyst",
+                &[],
+                JSON,
+                200,
+            )],
+        ),
+        (
+            "/api/v1/enterprises",
+            get(routes::search).post(routes::create_enterprise),
+            vec![
+                op(
+                    "get",
+                    "search enterprises with filters, facets and highlights",
+                    "viewer",
+                    SEARCH,
+                    &[],
+                    200,
+                ),
+                op("post", "create an enterprise", "analyst", &[], JSON, 201),
+            ],
+        ),
+        (
             "/api/v1/enterprises/{id}",
             get(routes::enterprise).put(routes::replace_enterprise).delete(routes::delete_enterprise),
-        )
-        .route("/api/v1/audit", get(routes::audit))
-        .route("/api/v1/tokens", post(routes::create_token))
-        .route("/api/v1/tokens/{id}", put(routes::fallback).delete(routes::delete_token))
+            vec![
+                op("get", "an enterprise with its links and partners", "viewer", &[], &[], 200),
+                op("put", "replace an enterprise", "analyst", &[], JSON, 200),
+                op("delete", "delete an enterprise", "admin", &[], &[], 204),
+            ],
+        ),
+        (
+            "/api/v1/imports",
+            post(routes::import).layer(DefaultBodyLimit::max(IMPORT_LIMIT)),
+            vec![op(
+                "post",
+                "import enterprises; the report lists every rejected row",
+                "analyst",
+                &[],
+                &[
+                    "text/csv",
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    "application/x-ndjson",
+                ],
+                200,
+            )],
+        ),
+        (
+            "/api/v1/backup",
+            post(routes::backup),
+            vec![op("post", "a consistent snapshot of the store as a download", "admin", &[], &[], 200)],
+        ),
+        (
+            "/api/v1/audit",
+            get(routes::audit),
+            vec![op(
+                "get",
+                "who changed what, when",
+                "admin",
+                &["target", "action", "since", "until", "limit"],
+                &[],
+                200,
+            )],
+        ),
+        (
+            "/api/v1/tokens",
+            post(routes::create_token),
+            vec![op("post", "create a token (shown only in this answer)", "admin", &[], JSON, 201)],
+        ),
+        (
+            "/api/v1/tokens/{id}",
+            delete(routes::delete_token),
+            vec![op("delete", "revoke a token", "admin", &[], &[], 204)],
+        ),
+    ]
+}
+
+/// The OpenAPI document of every route.
+pub fn openapi() -> serde_json::Value {
+    let table = routes_table();
+    let docs: Vec<(&str, &[Op])> = table.iter().map(|(p, _, d)| (*p, d.as_slice())).collect();
+    openapi::document(&docs)
+}
+
+async fn openapi_json() -> axum::Json<serde_json::Value> {
+    axum::Json(openapi())
+}
+
+/// The router over one app.
+pub fn router(app: Arc<App>, public_read: bool) -> Router {
+    let state = AppState { app, public_read, metrics: Default::default() };
+    let mut router = Router::new();
+    for (path, handlers, _) in routes_table() {
+        router = router.route(path, handlers);
+    }
+    router
         .layer(DefaultBodyLimit::max(JSON_LIMIT))
-        .merge(imports)
+        // A route layer runs after routing, so the route pattern is known for the labels.
+        .route_layer(axum::middleware::from_fn_with_state(state.clone(), metrics::track))
         .fallback(routes::fallback)
         .with_state(state)
 }

@@ -546,6 +546,52 @@ pub async fn delete_token(
     Ok(StatusCode::NO_CONTENT)
 }
 
+pub async fn backup(State(state): State<AppState>, caller: Caller) -> ApiResult<Response> {
+    caller.require(Role::Admin)?;
+    // The snapshot is written on a blocking thread in chunks and streamed as it is made.
+    let (tx, rx) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(8);
+    let app = state.app.clone();
+    tokio::task::spawn_blocking(move || {
+        struct Chunks(tokio::sync::mpsc::Sender<Result<Bytes, std::io::Error>>, Vec<u8>);
+        impl std::io::Write for Chunks {
+            fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+                self.1.extend_from_slice(b);
+                if self.1.len() >= 256 * 1024 {
+                    self.flush()?;
+                }
+                Ok(b.len())
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                if !self.1.is_empty() {
+                    let chunk = Bytes::from(std::mem::take(&mut self.1));
+                    self.0.blocking_send(Ok(chunk)).map_err(|_| std::io::Error::other("client went away"))?;
+                }
+                Ok(())
+            }
+        }
+        let mut out = Chunks(tx.clone(), Vec::new());
+        let result = app.backup(&mut out).and_then(|_| {
+            use std::io::Write;
+            out.flush().map_err(|e| crate::Error::io("backup", e))
+        });
+        if let Err(e) = result {
+            tracing::error!(error = %e, "backup failed");
+            let _ = tx.blocking_send(Err(std::io::Error::other("backup failed")));
+        }
+    });
+    let stream =
+        futures_util::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|item| (item, rx)) });
+    let name = format!(
+        "attachment; filename=\"chainscout-backup-{}.jsonl\"",
+        chrono::Utc::now().format("%Y%m%d-%H%M%S")
+    );
+    Ok((
+        [(header::CONTENT_TYPE, "application/x-ndjson".to_string()), (header::CONTENT_DISPOSITION, name)],
+        axum::body::Body::from_stream(stream),
+    )
+        .into_response())
+}
+
 pub async fn fallback() -> ApiError {
     ApiError::not_found("route")
 }

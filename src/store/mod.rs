@@ -271,6 +271,83 @@ impl Store {
             .collect()
     }
 
+    // ---- backup ----
+
+    /// Every record of every kind, as the lines of a backup file (JSON objects). Callers make sure
+    /// no write runs meanwhile (see `App::backup`).
+    pub fn export_lines(&self, mut emit: impl FnMut(serde_json::Value) -> Result<()>) -> Result<()> {
+        use serde_json::json;
+        emit(
+            json!({"chainscout_backup": 1, "generation": self.generation(), "created": chrono::Utc::now()}),
+        )?;
+        for c in self.chains()? {
+            emit(json!({ "chain": c }))?;
+        }
+        for e in self.enterprises() {
+            emit(json!({ "enterprise": e? }))?;
+        }
+        for kv in self.dismissals.iter() {
+            let (k, v) = kv?;
+            let split = k.iter().position(|&b| b == 0).unwrap_or(k.len());
+            let chain = String::from_utf8_lossy(&k[..split]).into_owned();
+            let id = id_of(&k[split + 1..])?;
+            let d: Dismissal = record::decode(id, &v)?;
+            emit(json!({"dismissal": {"chain": chain, "enterprise": id, "record": d}}))?;
+        }
+        for kv in self.tokens.iter() {
+            let (k, v) = kv?;
+            let t: TokenRecord = record::decode("token", &v)?;
+            let hash: String = k.iter().map(|b| format!("{b:02x}")).collect();
+            emit(json!({"token": {"sha256": hash, "record": t}}))?;
+        }
+        for kv in self.audit.iter() {
+            let a: AuditEntry = record::decode("audit", &kv?.1)?;
+            emit(json!({ "audit": a }))?;
+        }
+        Ok(())
+    }
+
+    /// Loads one backup line into an empty store (not flushed; the caller flushes at the end).
+    pub fn restore_line(&self, line: &serde_json::Value) -> Result<()> {
+        let bad = |what: &str| Error::UnreadableInput(format!("backup line is not a valid {what}"));
+        if let Some(c) = line.get("chain") {
+            let c: Chain = serde_json::from_value(c.clone()).map_err(|_| bad("chain"))?;
+            self.chains.insert(c.id.as_bytes(), record::encode(&c)?)?;
+        } else if let Some(e) = line.get("enterprise") {
+            let e: Enterprise = serde_json::from_value(e.clone()).map_err(|_| bad("enterprise"))?;
+            self.next_id.fetch_max(e.id.0 + 1, Ordering::SeqCst);
+            let mut w = self.writer();
+            w.put_enterprise(None, &e)?;
+            w.commit()?;
+        } else if let Some(d) = line.get("dismissal") {
+            let chain = d["chain"].as_str().ok_or_else(|| bad("dismissal"))?;
+            let id =
+                d["enterprise"].as_str().and_then(EnterpriseId::parse).ok_or_else(|| bad("dismissal"))?;
+            let r: Dismissal = serde_json::from_value(d["record"].clone()).map_err(|_| bad("dismissal"))?;
+            self.dismissals.insert(dismissal_key(chain, id), record::encode(&r)?)?;
+        } else if let Some(t) = line.get("token") {
+            let hex = t["sha256"].as_str().ok_or_else(|| bad("token"))?;
+            let hash: Vec<u8> = (0..hex.len())
+                .step_by(2)
+                .map(|i| u8::from_str_radix(hex.get(i..i + 2).unwrap_or("zz"), 16))
+                .collect::<std::result::Result<_, _>>()
+                .map_err(|_| bad("token"))?;
+            let r: TokenRecord = serde_json::from_value(t["record"].clone()).map_err(|_| bad("token"))?;
+            self.tokens.insert(hash, record::encode(&r)?)?;
+        } else if let Some(a) = line.get("audit") {
+            let a: AuditEntry = serde_json::from_value(a.clone()).map_err(|_| bad("audit entry"))?;
+            self.append_audit(&a)?;
+        } else if line.get("chainscout_backup").is_none() {
+            return Err(bad("record"));
+        }
+        Ok(())
+    }
+
+    /// Whether the store holds nothing at all.
+    pub fn is_empty(&self) -> bool {
+        self.chains.is_empty() && self.count_enterprises() == 0 && self.tokens.is_empty()
+    }
+
     // ---- API tokens ----
 
     /// Stores a token record under the hash of its secret (flushed).

@@ -28,6 +28,9 @@ struct Cli {
     /// Print results (and errors, on stderr) as JSON in the HTTP API's shapes.
     #[arg(long, global = true)]
     json: bool,
+    /// Write logs as JSON lines.
+    #[arg(long, global = true, env = "CHAINSCOUT_LOG_JSON")]
+    log_json: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -44,6 +47,12 @@ enum Command {
         /// Load the demo into an empty data dir other than the default.
         #[arg(long)]
         demo: bool,
+        /// Largest JSON request body, in KiB.
+        #[arg(long, env = "CHAINSCOUT_JSON_LIMIT_KB", default_value_t = 1024)]
+        json_limit_kb: usize,
+        /// Largest import body, in MiB.
+        #[arg(long, env = "CHAINSCOUT_IMPORT_LIMIT_MB", default_value_t = 50)]
+        import_limit_mb: usize,
     },
     /// Import chains, enterprises or the bundled demo.
     Import {
@@ -206,7 +215,7 @@ pub fn main() -> ExitCode {
             return if e.use_stderr() { ExitCode::from(2) } else { ExitCode::SUCCESS };
         }
     };
-    init_logging();
+    init_logging(cli.log_json);
     let json = cli.json;
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
@@ -243,10 +252,13 @@ fn error_code(e: &Error) -> &'static str {
     }
 }
 
-fn init_logging() {
+/// Logs go to stderr; `CHAINSCOUT_LOG` sets the filter (default `info`), `--log-json` (or
+/// `CHAINSCOUT_LOG_JSON=1`) makes them one JSON object per line for log collectors.
+fn init_logging(json: bool) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("CHAINSCOUT_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let _ = if json { builder.json().try_init() } else { builder.try_init() };
 }
 
 fn progress_bar(message: &'static str) -> impl FnMut(usize, usize) {
@@ -284,8 +296,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             }
             Ok(())
         }
-        Command::Serve { addr, public_read, demo } => {
-            serve(&data, !explicit_data || demo, &addr, public_read)
+        Command::Serve { addr, public_read, demo, json_limit_kb, import_limit_mb } => {
+            let limits =
+                crate::api::Limits { json: json_limit_kb * 1024, import: import_limit_mb * 1024 * 1024 };
+            serve(&data, !explicit_data || demo, &addr, public_read, limits)
         }
         Command::Token { action: TokenAction::Create { role, name } } => {
             let app = App::open(&data)?;
@@ -740,7 +754,13 @@ fn read_chain_files(paths: &[PathBuf]) -> anyhow::Result<Vec<(String, String)>> 
     Ok(files)
 }
 
-fn serve(data: &Path, load_demo_if_empty: bool, addr: &str, public_read: bool) -> anyhow::Result<()> {
+fn serve(
+    data: &Path,
+    load_demo_if_empty: bool,
+    addr: &str,
+    public_read: bool,
+    limits: crate::api::Limits,
+) -> anyhow::Result<()> {
     let app = App::open(data)?;
     {
         let empty = app.graph().chains().next().is_none() && app.store().count_enterprises() == 0;
@@ -773,7 +793,7 @@ fn serve(data: &Path, load_demo_if_empty: bool, addr: &str, public_read: bool) -
             data.display()
         );
         tracing::info!(%local, "serving");
-        crate::api::serve(app, listener, public_read).await?;
+        crate::api::serve(app, listener, public_read, limits).await?;
         Ok(())
     })
 }

@@ -24,14 +24,24 @@ pub struct AppState {
     pub metrics: Arc<metrics::Metrics>,
 }
 
-/// Largest JSON body (enterprise, chain, token, dismissal).
-pub const JSON_LIMIT: usize = 1024 * 1024;
-/// Largest import body.
-pub const IMPORT_LIMIT: usize = 50 * 1024 * 1024;
+/// Request body limits, in bytes.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// JSON bodies (enterprise, chain, token, dismissal).
+    pub json: usize,
+    /// Import bodies.
+    pub import: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits { json: 1024 * 1024, import: 50 * 1024 * 1024 }
+    }
+}
 
 /// Every route with its handlers and its description: the router and `/openapi.json` are both
 /// built from this one table.
-fn routes_table() -> Vec<(&'static str, MethodRouter<AppState>, Vec<Op>)> {
+fn routes_table(limits: Limits) -> Vec<(&'static str, MethodRouter<AppState>, Vec<Op>)> {
     const JSON: &[&str] = &["application/json"];
     const SEARCH: &[&str] = &[
         "q",
@@ -83,6 +93,11 @@ fn routes_table() -> Vec<(&'static str, MethodRouter<AppState>, Vec<Op>)> {
             ],
         ),
         (
+            "/api/v1/chains/{id}/map.svg",
+            get(routes::chain_map),
+            vec![op("get", "the chain map picture (SVG)", "viewer", &[], &[], 200)],
+        ),
+        (
             "/api/v1/chains/{id}/leads",
             get(routes::leads),
             vec![op(
@@ -132,7 +147,7 @@ fn routes_table() -> Vec<(&'static str, MethodRouter<AppState>, Vec<Op>)> {
         ),
         (
             "/api/v1/imports",
-            post(routes::import).layer(DefaultBodyLimit::max(IMPORT_LIMIT)),
+            post(routes::import).layer(DefaultBodyLimit::max(limits.import)),
             vec![op(
                 "post",
                 "import enterprises; the report lists every rejected row",
@@ -178,7 +193,7 @@ fn routes_table() -> Vec<(&'static str, MethodRouter<AppState>, Vec<Op>)> {
 
 /// The OpenAPI document of every route.
 pub fn openapi() -> serde_json::Value {
-    let table = routes_table();
+    let table = routes_table(Limits::default());
     let docs: Vec<(&str, &[Op])> = table.iter().map(|(p, _, d)| (*p, d.as_slice())).collect();
     openapi::document(&docs)
 }
@@ -188,14 +203,14 @@ async fn openapi_json() -> axum::Json<serde_json::Value> {
 }
 
 /// The router over one app.
-pub fn router(app: Arc<App>, public_read: bool) -> Router {
+pub fn router(app: Arc<App>, public_read: bool, limits: Limits) -> Router {
     let state = AppState { app, public_read, metrics: Default::default() };
     let mut router = Router::new();
-    for (path, handlers, _) in routes_table() {
+    for (path, handlers, _) in routes_table(limits) {
         router = router.route(path, handlers);
     }
     router
-        .layer(DefaultBodyLimit::max(JSON_LIMIT))
+        .layer(DefaultBodyLimit::max(limits.json))
         // A route layer runs after routing, so the route pattern is known for the labels.
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), metrics::track))
         .fallback(routes::fallback)
@@ -207,8 +222,9 @@ pub async fn serve(
     app: Arc<App>,
     listener: tokio::net::TcpListener,
     public_read: bool,
+    limits: Limits,
 ) -> std::io::Result<()> {
-    let router = router(app.clone(), public_read);
+    let router = router(app.clone(), public_read, limits);
     axum::serve(listener, router).with_graceful_shutdown(shutdown_signal()).await?;
     let _ = app.store().flush();
     Ok(())

@@ -169,6 +169,32 @@ pub async fn chain(
     Ok(Json(detail))
 }
 
+pub async fn chain_map(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
+    caller.require_read(state.public_read)?;
+    let svg = blocking(&state.app, move |app| {
+        let leads = app.leads(
+            &id,
+            crate::leads::LeadQuery {
+                as_of: crate::app::today(),
+                kind: None,
+                link: None,
+                limit: 0,
+                offset: 0,
+                dismissed: Default::default(),
+            },
+        )?;
+        let detail = views::chain_detail_with_leads(&app.graph(), &id, 0, Some(&leads))
+            .ok_or_else(|| crate::Error::NotFound(format!("chain {id:?}")))?;
+        Ok(crate::export::svg::chain_map(&detail))
+    })
+    .await?;
+    Ok(([(header::CONTENT_TYPE, "image/svg+xml; charset=utf-8")], svg).into_response())
+}
+
 pub async fn put_chain(
     State(state): State<AppState>,
     caller: Caller,

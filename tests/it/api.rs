@@ -436,3 +436,43 @@ fn concurrent_writes_and_searches_lose_nothing() {
     let (_, health) = call(&s, "GET", "/api/v1/health", None, None);
     assert_eq!(health["enterprises"], 4301 + 120);
 }
+
+#[test]
+fn the_chain_map_is_an_svg_picture_and_every_error_code_has_its_status() {
+    let env = Env::new();
+    let s = start(&env, &["--demo"]);
+    let a = token(&s, "analyst");
+    let (st, headers, svg) =
+        raw(&s.addr, "GET", "/api/v1/chains/lithium-battery/map.svg", Some(&a), None, b"");
+    let svg = String::from_utf8(svg).unwrap();
+    assert_eq!(st, 200);
+    assert!(headers.contains("image/svg+xml"));
+    assert!(svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"));
+    for name in ["正极材料", "电芯制造", "上游", "下游", "缺失环节"] {
+        assert!(svg.contains(name), "{name}");
+    }
+    assert_eq!(svg.matches("<rect x=").count(), 23 + 4, "a box per link and four legend swatches");
+    // The remaining codes of SPEC §8.
+    let post = |body: Value| call(&s, "POST", "/api/v1/enterprises", Some(&a), Some(body));
+    let (st, v) = post(json!({"name": "x", "region": "999999"}));
+    assert_eq!((st, code(&v)), (422, "invalid_region"));
+    let (st, v) = post(json!({"name": "x", "region": "320412", "registered_capital": "很多"}));
+    assert_eq!(
+        (st, code(&v), v["error"]["field"].as_str()),
+        (422, "invalid_value", Some("registered_capital"))
+    );
+    post(json!({"name": "甲公司", "region": "320412", "credit_code": "91152201078377449P"}));
+    post(json!({"name": "乙公司", "region": "320412"}));
+    let (st, v) = call(
+        &s,
+        "PUT",
+        "/api/v1/enterprises/E00004303",
+        Some(&a),
+        Some(json!({"name": "乙公司", "region": "320412", "credit_code": "91152201078377449P"})),
+    );
+    assert_eq!((st, code(&v)), (409, "duplicate_enterprise"), "{v}");
+    let csv = "企业名称,行政区划代码,统一社会信用代码\n乙公司,320412,91152201078377449P\n";
+    let (_, _, b) = raw(&s.addr, "POST", "/api/v1/imports", Some(&a), Some("text/csv"), csv.as_bytes());
+    let report: Value = serde_json::from_slice(&b).unwrap();
+    assert_eq!(report["rejected"][0]["code"], "conflicting_identity");
+}

@@ -131,6 +131,8 @@ impl RegionError {
 
 /// Every division, looked up by code or by (full or short) name.
 pub struct RegionTable {
+    /// Every code, sorted: a region's position here is its dense ordinal.
+    ordered: Vec<RegionCode>,
     by_code: HashMap<RegionCode, Region>,
     by_name: HashMap<String, Vec<RegionCode>>,
 }
@@ -200,7 +202,19 @@ impl RegionTable {
             }
             by_code.insert(code, Region { code, name, level, coordinates });
         }
-        RegionTable { by_code, by_name }
+        let mut ordered: Vec<RegionCode> = by_code.keys().copied().collect();
+        ordered.sort();
+        RegionTable { ordered, by_code, by_name }
+    }
+
+    /// A dense number for a known code (0 to `len() - 1`), for counting in arrays.
+    pub fn ordinal(&self, code: RegionCode) -> Option<usize> {
+        self.ordered.binary_search(&code).ok()
+    }
+
+    /// The code with a dense number.
+    pub fn by_ordinal(&self, ordinal: usize) -> Option<RegionCode> {
+        self.ordered.get(ordinal).copied()
     }
 
     pub fn get(&self, code: RegionCode) -> Option<&Region> {

@@ -19,10 +19,8 @@ pub struct FacetTally;
 
 pub struct SegmentTally {
     region: Column<u64>,
-    /// Region code → count; codes are below 1,000,000. `touched` lists codes seen, so harvesting
-    /// does not scan the whole array.
+    /// Region ordinal → count (a few thousand slots).
     region_counts: Vec<u32>,
-    touched: Vec<u32>,
     tag: Option<(StrColumn, Vec<u64>)>,
     link: Option<(StrColumn, Vec<u64>)>,
 }
@@ -55,9 +53,8 @@ impl Collector for FacetTally {
             })
         };
         Ok(SegmentTally {
-            region: fast.u64("region_code")?,
-            region_counts: vec![0; 1_000_000],
-            touched: Vec::new(),
+            region: fast.u64("region_ord")?,
+            region_counts: vec![0; crate::model::regions().len()],
             tag: with_counts(fast.str("tag")?),
             link: with_counts(fast.str("link")?),
         })
@@ -88,11 +85,9 @@ impl SegmentCollector for SegmentTally {
     type Fruit = Tallies;
 
     fn collect(&mut self, doc: DocId, _: Score) {
-        if let Some(code) = self.region.first(doc) {
-            let slot = &mut self.region_counts[(code as usize).min(999_999)];
-            if *slot == 0 {
-                self.touched.push(code as u32);
-            }
+        if let Some(ord) = self.region.first(doc)
+            && let Some(slot) = self.region_counts.get_mut(ord as usize)
+        {
             *slot += 1;
         }
         for column in [&mut self.tag, &mut self.link].into_iter().flatten() {
@@ -104,8 +99,14 @@ impl SegmentCollector for SegmentTally {
     }
 
     fn harvest(self) -> Tallies {
-        let regions =
-            self.touched.iter().map(|&c| (c as u64, self.region_counts[c as usize] as u64)).collect();
+        let table = crate::model::regions();
+        let regions = self
+            .region_counts
+            .iter()
+            .enumerate()
+            .filter(|(_, n)| **n > 0)
+            .filter_map(|(ord, n)| Some((table.by_ordinal(ord)?.as_u32() as u64, *n as u64)))
+            .collect();
         Tallies { regions, tags: strings(self.tag), links: strings(self.link) }
     }
 }

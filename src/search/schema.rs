@@ -30,6 +30,8 @@ pub struct Fields {
     pub code_exact: Field,
     pub tag: Field,
     pub region_code: Field,
+    /// The region's dense ordinal (`RegionTable::ordinal`), for facet counting in a small array.
+    pub region_ord: Field,
     pub link: Field,
     pub chain: Field,
     pub capital: Field,
@@ -59,6 +61,7 @@ pub fn build_schema() -> (Schema, Fields) {
         code_exact: b.add_text_field("code_exact", STRING),
         tag: b.add_text_field("tag", STRING | FAST),
         region_code: b.add_u64_field("region_code", INDEXED | FAST),
+        region_ord: b.add_u64_field("region_ord", FAST),
         link: b.add_text_field("link", STRING | FAST),
         chain: b.add_text_field("chain", STRING),
         capital: b.add_f64_field("capital", INDEXED | FAST),
@@ -123,6 +126,9 @@ pub fn document(f: &Fields, e: &Enterprise, links: &[LinkRef]) -> TantivyDocumen
         doc.add_text(f.tag, t);
     }
     doc.add_u64(f.region_code, e.region.as_u32() as u64);
+    if let Some(ord) = table.ordinal(e.region) {
+        doc.add_u64(f.region_ord, ord as u64);
+    }
     let mut chains: Vec<&str> = Vec::new();
     for l in links {
         doc.add_text(f.link, l.to_string());

@@ -385,18 +385,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Chain { id, per_link } => {
             let app = App::open(&data)?;
-            let query = crate::leads::LeadQuery {
-                as_of: crate::app::today(),
-                kind: None,
-                link: None,
-                limit: 2000,
-                offset: 0,
-                dismissed: Default::default(),
-            };
-            let leads = app.leads(&id, query)?;
-            let graph = app.graph();
-            let detail = views::chain_detail_with_leads(&graph, &id, per_link, Some(&leads))
-                .ok_or_else(|| Error::NotFound(format!("chain {id:?}")))?;
+            let detail = views::chain_map_view(&app, &id, per_link)?;
             if cli.json {
                 return print_json(&detail);
             }

@@ -152,20 +152,7 @@ pub async fn chain(
     caller.require_read(state.public_read)?;
     let pairs = params(q, &["per_link"])?;
     let per_link = parse::<usize>(&pairs, "per_link")?.unwrap_or(20);
-    let detail = blocking(&state.app, move |app| {
-        let query = crate::leads::LeadQuery {
-            as_of: crate::app::today(),
-            kind: None,
-            link: None,
-            limit: 2000,
-            offset: 0,
-            dismissed: Default::default(),
-        };
-        let leads = app.leads(&id, query)?;
-        views::chain_detail_with_leads(&app.graph(), &id, per_link, Some(&leads))
-            .ok_or_else(|| crate::Error::NotFound(format!("chain {id:?}")))
-    })
-    .await?;
+    let detail = blocking(&state.app, move |app| views::chain_map_view(app, &id, per_link)).await?;
     Ok(Json(detail))
 }
 
@@ -176,20 +163,7 @@ pub async fn chain_map(
 ) -> ApiResult<Response> {
     caller.require_read(state.public_read)?;
     let svg = blocking(&state.app, move |app| {
-        let leads = app.leads(
-            &id,
-            crate::leads::LeadQuery {
-                as_of: crate::app::today(),
-                kind: None,
-                link: None,
-                limit: 0,
-                offset: 0,
-                dismissed: Default::default(),
-            },
-        )?;
-        let detail = views::chain_detail_with_leads(&app.graph(), &id, 0, Some(&leads))
-            .ok_or_else(|| crate::Error::NotFound(format!("chain {id:?}")))?;
-        Ok(crate::export::svg::chain_map(&detail))
+        Ok(crate::export::svg::chain_map(&views::chain_map_view(app, &id, 0)?))
     })
     .await?;
     Ok(([(header::CONTENT_TYPE, "image/svg+xml; charset=utf-8")], svg).into_response())

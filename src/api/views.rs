@@ -192,6 +192,22 @@ fn chain_masters(
         .unwrap_or_default()
 }
 
+/// What the chain map shows (CLI `chain`, `GET /chains/{id}`, the SVG): statuses, local
+/// enterprises (`per_link` each), lead kinds and today's best candidates per link.
+pub fn chain_map_view(app: &crate::app::App, id: &str, per_link: usize) -> crate::Result<ChainDetail> {
+    let query = crate::leads::LeadQuery {
+        as_of: crate::app::today(),
+        kind: None,
+        link: None,
+        limit: 2000,
+        offset: 0,
+        dismissed: Default::default(),
+    };
+    let leads = app.leads(id, query)?;
+    chain_detail_with_leads(&app.graph(), id, per_link, Some(&leads))
+        .ok_or_else(|| crate::Error::NotFound(format!("chain {id:?}")))
+}
+
 /// The chain with every link's status and local enterprises (at most `per_link` listed each),
 /// the lead kind of each target link and its best candidates from `leads`.
 pub fn chain_detail(graph: &Graph, id: &str, per_link: usize) -> Option<ChainDetail> {

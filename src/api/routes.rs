@@ -7,7 +7,7 @@ use super::auth::{Caller, Role};
 use super::error::ApiError;
 use super::views;
 use crate::app::App;
-use crate::model::{EnterpriseId, EnterprisePatch, LinkRef, RegionCode, regions};
+use crate::model::{EnterpriseId, EnterprisePatch, LinkRef, regions};
 use crate::search::{SearchRequest, Sort};
 use axum::Json;
 use axum::body::Bytes;
@@ -325,7 +325,7 @@ pub async fn search(
     };
     let request = SearchRequest {
         q: get(&pairs, "q").unwrap_or("").to_string(),
-        region: region.map(|r: RegionCode| r),
+        region,
         tags: pairs.iter().filter(|(k, v)| k == "tag" && !v.is_empty()).map(|(_, v)| v.clone()).collect(),
         chain: get(&pairs, "chain").map(str::to_string),
         link,

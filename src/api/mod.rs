@@ -43,19 +43,6 @@ impl Default for Limits {
 /// built from this one table.
 fn routes_table(limits: Limits) -> Vec<(&'static str, MethodRouter<AppState>, Vec<Op>)> {
     const JSON: &[&str] = &["application/json"];
-    const SEARCH: &[&str] = &[
-        "q",
-        "region",
-        "tag",
-        "chain",
-        "link",
-        "capital_min",
-        "capital_max",
-        "listed",
-        "sort",
-        "limit",
-        "offset",
-    ];
     let op = |method, summary, role, query, body, ok| Op { method, summary, role, query, body, ok };
     vec![
         (
@@ -78,7 +65,7 @@ fn routes_table(limits: Limits) -> Vec<(&'static str, MethodRouter<AppState>, Ve
                     "get",
                     "a chain map: links with status, local enterprises, lead kinds, candidates; flows",
                     "viewer",
-                    &["per_link"],
+                    routes::CHAIN_PARAMS,
                     &[],
                     200,
                 ),
@@ -104,7 +91,7 @@ fn routes_table(limits: Limits) -> Vec<(&'static str, MethodRouter<AppState>, Ve
                 "get",
                 "ranked leads with reasons; format=xlsx|csv for files",
                 "viewer",
-                &["kind", "link", "limit", "offset", "as_of", "format"],
+                routes::LEAD_PARAMS,
                 &[],
                 200,
             )],
@@ -129,7 +116,7 @@ fn routes_table(limits: Limits) -> Vec<(&'static str, MethodRouter<AppState>, Ve
                     "get",
                     "search enterprises with filters, facets and highlights",
                     "viewer",
-                    SEARCH,
+                    routes::SEARCH_PARAMS,
                     &[],
                     200,
                 ),
@@ -169,14 +156,7 @@ fn routes_table(limits: Limits) -> Vec<(&'static str, MethodRouter<AppState>, Ve
         (
             "/api/v1/audit",
             get(routes::audit),
-            vec![op(
-                "get",
-                "who changed what, when",
-                "admin",
-                &["target", "action", "since", "until", "limit"],
-                &[],
-                200,
-            )],
+            vec![op("get", "who changed what, when", "admin", routes::AUDIT_PARAMS, &[], 200)],
         ),
         (
             "/api/v1/tokens",

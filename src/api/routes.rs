@@ -20,6 +20,25 @@ use std::sync::Arc;
 
 type ApiResult<T> = Result<T, ApiError>;
 
+// Query parameters each route accepts: the handlers reject others and the OpenAPI document lists
+// these, so the two agree.
+pub(super) const SEARCH_PARAMS: &[&str] = &[
+    "q",
+    "region",
+    "tag",
+    "chain",
+    "link",
+    "capital_min",
+    "capital_max",
+    "listed",
+    "sort",
+    "limit",
+    "offset",
+];
+pub(super) const LEAD_PARAMS: &[&str] = &["kind", "link", "limit", "offset", "as_of", "format"];
+pub(super) const AUDIT_PARAMS: &[&str] = &["target", "action", "since", "until", "limit"];
+pub(super) const CHAIN_PARAMS: &[&str] = &["per_link"];
+
 /// Runs app work off the async threads.
 async fn blocking<T: Send + 'static>(
     app: &Arc<App>,
@@ -150,7 +169,7 @@ pub async fn chain(
     RawQuery(q): RawQuery,
 ) -> ApiResult<Json<views::ChainDetail>> {
     caller.require_read(state.public_read)?;
-    let pairs = params(q, &["per_link"])?;
+    let pairs = params(q, CHAIN_PARAMS)?;
     let per_link = parse::<usize>(&pairs, "per_link")?.unwrap_or(20);
     let detail = blocking(&state.app, move |app| views::chain_map_view(app, &id, per_link)).await?;
     Ok(Json(detail))
@@ -221,7 +240,7 @@ pub async fn leads(
     RawQuery(q): RawQuery,
 ) -> ApiResult<Response> {
     caller.require_read(state.public_read)?;
-    let pairs = params(q, &["kind", "link", "limit", "offset", "as_of", "format"])?;
+    let pairs = params(q, LEAD_PARAMS)?;
     let query = lead_query(&pairs)?;
     let format = get(&pairs, "format").map(str::to_string);
     if let Some(f) = &format
@@ -283,22 +302,7 @@ pub async fn search(
     RawQuery(q): RawQuery,
 ) -> ApiResult<Json<crate::search::SearchResults>> {
     caller.require_read(state.public_read)?;
-    let pairs = params(
-        q,
-        &[
-            "q",
-            "region",
-            "tag",
-            "chain",
-            "link",
-            "capital_min",
-            "capital_max",
-            "listed",
-            "sort",
-            "limit",
-            "offset",
-        ],
-    )?;
+    let pairs = params(q, SEARCH_PARAMS)?;
     let region = match get(&pairs, "region") {
         Some(r) => Some(regions().parse(r).map_err(|e| {
             ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, e.code(), e.to_string()).with_field("region")
@@ -489,7 +493,7 @@ pub async fn audit(
     RawQuery(q): RawQuery,
 ) -> ApiResult<Json<Value>> {
     caller.require(Role::Admin)?;
-    let pairs = params(q, &["target", "action", "since", "until", "limit"])?;
+    let pairs = params(q, AUDIT_PARAMS)?;
     let limit = parse::<usize>(&pairs, "limit")?.unwrap_or(100).clamp(1, 10_000);
     let since: Option<chrono::DateTime<chrono::Utc>> = parse(&pairs, "since")?;
     let until: Option<chrono::DateTime<chrono::Utc>> = parse(&pairs, "until")?;

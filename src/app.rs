@@ -397,8 +397,7 @@ impl App {
                 });
             }
         }
-        let chains: Vec<(String, Chain)> = parsed;
-        self.check_and_store_chains(chains, problems)
+        self.check_and_store_chains(parsed, problems)
     }
 
     /// Stores one chain (create or replace), as the API's PUT does.
@@ -549,10 +548,7 @@ impl App {
         let result = Self::stage(&mut w, patch)?;
         self.commit(w)?;
         self.flush()?;
-        result.map_err(|problems| match problems.first().map(|p| p.code) {
-            Some("conflicting_identity" | "duplicate_enterprise") => Error::Conflict(problems[0].clone()),
-            _ => Error::Invalid(problems),
-        })
+        result.map_err(Self::rejection)
     }
 
     /// Deletes an enterprise (durably); returns what was stored.

@@ -686,7 +686,7 @@ fn print_chain(d: &views::ChainDetail) {
                 "  ".repeat(depth + 1),
                 link.name,
                 if link.key { "★" } else { "" },
-                status_word(link.status),
+                link.status.chinese(),
                 link.local_count,
                 kind,
                 names.join("、")
@@ -698,10 +698,6 @@ fn print_chain(d: &views::ChainDetail) {
             }
         }
     }
-}
-
-fn status_word(s: crate::graph::LinkState) -> &'static str {
-    s.chinese()
 }
 
 fn depth_of(d: &views::ChainDetail, id: &str) -> usize {

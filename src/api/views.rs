@@ -317,11 +317,6 @@ pub fn chain_detail_with_leads(
     })
 }
 
-/// `chain-id/link-id` for a link of a chain.
-pub fn link_ref(chain: &str, link: &str) -> String {
-    LinkRef { chain: chain.to_string(), link: link.to_string() }.to_string()
-}
-
 /// The enterprise part of a lead.
 #[derive(Debug, Serialize)]
 pub struct LeadEnterprise {

@@ -222,13 +222,6 @@ impl Store {
         self.flush()
     }
 
-    pub fn delete_chain(&self, id: &str) -> Result<bool> {
-        let existed = self.chains.remove(id.as_bytes())?.is_some();
-        self.records.insert(GENERATION_KEY, &self.next_generation().1)?;
-        self.flush()?;
-        Ok(existed)
-    }
-
     // ---- dismissals and audit ----
 
     /// Records that `enterprise` is not to be suggested for `chain` again (flushed).

@@ -22,6 +22,17 @@ pub enum Outcome {
     Updated,
 }
 
+/// Where an enterprise stands among one chain's leads.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Standing {
+    pub chain: String,
+    pub chain_name: String,
+    /// 1-based position among the chain's candidates.
+    pub rank: usize,
+    pub total: usize,
+    pub lead: crate::leads::Lead,
+}
+
 pub struct App {
     /// Writers hold it shared; a backup holds it alone, so the snapshot is consistent.
     write_gate: RwLock<()>,
@@ -113,6 +124,47 @@ impl App {
         q.dismissed.extend(self.store.dismissals(chain)?.into_iter().map(|(id, _)| id));
         let not_found = || Error::NotFound(format!("chain {chain:?}"));
         let graph = self.graph();
+        let analysis = self.analysis(&graph, chain)?;
+        crate::leads::rank(&graph, chain, &analysis, &q).ok_or_else(not_found)
+    }
+
+    /// The leads an enterprise appears in, chain by chain, with its rank among each chain's
+    /// candidates today (dismissed enterprises appear in none for that chain).
+    pub fn standing(&self, id: crate::model::EnterpriseId) -> Result<Vec<Standing>> {
+        let graph = self.graph();
+        let mut out = Vec::new();
+        for chain in graph.chains() {
+            let dismissed: HashSet<_> =
+                self.store.dismissals(&chain.id)?.into_iter().map(|(id, _)| id).collect();
+            if dismissed.contains(&id) {
+                continue;
+            }
+            let q = crate::leads::LeadQuery {
+                as_of: today(),
+                kind: None,
+                link: None,
+                limit: 0,
+                offset: 0,
+                dismissed,
+            };
+            let analysis = self.analysis(&graph, &chain.id)?;
+            let Some((mine, total)) = crate::leads::standing(&graph, &chain.id, &analysis, &q, id) else {
+                continue;
+            };
+            out.extend(mine.into_iter().map(|(rank, lead)| Standing {
+                chain: chain.id.clone(),
+                chain_name: chain.name.clone(),
+                rank,
+                total,
+                lead,
+            }));
+        }
+        Ok(out)
+    }
+
+    /// The chain's lead analysis, cached until the graph changes.
+    fn analysis(&self, graph: &Graph, chain: &str) -> Result<std::sync::Arc<crate::leads::Analysis>> {
+        let not_found = || Error::NotFound(format!("chain {chain:?}"));
         let cached = {
             let analyses = self.analyses.lock().unwrap_or_else(|p| p.into_inner());
             analyses.get(chain).filter(|(v, _)| *v == graph.version()).map(|(_, a)| a.clone())
@@ -120,13 +172,13 @@ impl App {
         let analysis = match cached {
             Some(a) => a,
             None => {
-                let a = std::sync::Arc::new(crate::leads::analyse(&graph, chain).ok_or_else(not_found)?);
+                let a = std::sync::Arc::new(crate::leads::analyse(graph, chain).ok_or_else(not_found)?);
                 let mut analyses = self.analyses.lock().unwrap_or_else(|p| p.into_inner());
                 analyses.insert(chain.to_string(), (graph.version(), a.clone()));
                 a
             }
         };
-        crate::leads::rank(&graph, chain, &analysis, &q).ok_or_else(not_found)
+        Ok(analysis)
     }
 
     /// Stops suggesting `enterprise` for `chain`; recorded with the reason and audited.

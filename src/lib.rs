@@ -17,5 +17,6 @@ pub mod model;
 pub mod search;
 
 pub mod store;
+pub mod web;
 
 pub use error::{Error, Result};

@@ -15,6 +15,14 @@ pub enum Role {
 }
 
 impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Viewer => "viewer",
+            Role::Analyst => "analyst",
+            Role::Admin => "admin",
+        }
+    }
+
     fn parse(s: &str) -> Option<Role> {
         match s {
             "viewer" => Some(Role::Viewer),

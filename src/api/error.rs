@@ -12,11 +12,13 @@ pub struct ApiError {
     pub code: &'static str,
     pub message: String,
     pub field: Option<String>,
+    /// Every problem of an invalid body, so a form can mark each field at once.
+    pub problems: Vec<crate::error::Problem>,
 }
 
 impl ApiError {
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        ApiError { status, code, message: message.into(), field: None }
+        ApiError { status, code, message: message.into(), field: None, problems: Vec::new() }
     }
 
     pub fn with_field(mut self, field: impl Into<String>) -> Self {
@@ -54,6 +56,7 @@ impl From<Error> for ApiError {
                 if !field.is_empty() {
                     err.field = Some(field);
                 }
+                err.problems = problems;
                 err
             }
             Error::Conflict(p) => ApiError::new(StatusCode::CONFLICT, p.code, p.reason).with_field(p.field),
@@ -77,6 +80,13 @@ impl IntoResponse for ApiError {
         let mut body = json!({"code": self.code, "message": self.message});
         if let Some(f) = self.field.filter(|f| !f.is_empty()) {
             body["field"] = json!(f);
+        }
+        if !self.problems.is_empty() {
+            body["problems"] = self
+                .problems
+                .iter()
+                .map(|p| json!({"field": p.field, "code": p.code, "message": p.reason}))
+                .collect();
         }
         (self.status, axum::Json(json!({ "error": body }))).into_response()
     }

@@ -59,7 +59,7 @@ fn routes_table(limits: Limits) -> Vec<(&'static str, MethodRouter<AppState>, Ve
         ),
         (
             "/api/v1/chains/{id}",
-            get(routes::chain).put(routes::put_chain),
+            get(routes::chain).put(routes::put_chain).patch(routes::patch_chain),
             vec![
                 op(
                     "get",
@@ -75,6 +75,14 @@ fn routes_table(limits: Limits) -> Vec<(&'static str, MethodRouter<AppState>, Ve
                     "analyst",
                     &[],
                     &["application/toml", "application/json"],
+                    200,
+                ),
+                op(
+                    "patch",
+                    "change the owner (链长), lead department or key links",
+                    "analyst",
+                    &[],
+                    JSON,
                     200,
                 ),
             ],
@@ -131,6 +139,16 @@ fn routes_table(limits: Limits) -> Vec<(&'static str, MethodRouter<AppState>, Ve
                 op("put", "replace an enterprise", "analyst", &[], JSON, 200),
                 op("delete", "delete an enterprise", "admin", &[], &[], 204),
             ],
+        ),
+        (
+            "/api/v1/enterprises/{id}/leads",
+            get(routes::enterprise_leads),
+            vec![op("get", "the leads an enterprise appears in, with its rank", "viewer", &[], &[], 200)],
+        ),
+        (
+            "/api/v1/session",
+            get(routes::session),
+            vec![op("get", "who the caller is: name and role", "none", &[], &[], 200)],
         ),
         (
             "/api/v1/imports",
@@ -190,6 +208,7 @@ pub fn router(app: Arc<App>, public_read: bool, limits: Limits) -> Router {
         router = router.route(path, handlers);
     }
     router
+        .merge(crate::web::routes())
         .layer(DefaultBodyLimit::max(limits.json))
         // A route layer runs after routing, so the route pattern is known for the labels.
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), metrics::track))

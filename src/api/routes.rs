@@ -175,6 +175,106 @@ pub async fn chain(
     Ok(Json(detail))
 }
 
+/// Who the caller is: the page uses it to show only what the role may do.
+pub async fn session(State(state): State<AppState>, caller: Caller) -> Json<Value> {
+    let role = caller.role.map(|r| r.as_str());
+    let can_read = role.is_some() || state.public_read;
+    Json(json!({"name": caller.name, "role": role, "public_read": state.public_read, "can_read": can_read}))
+}
+
+/// Edits what a leader changes often — the 链长, the 牵头部门 and the key links — without
+/// resending the whole chain file.
+pub async fn patch_chain(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> ApiResult<Json<Value>> {
+    caller.require(Role::Analyst)?;
+    let body = json_body(&headers, body)?;
+    let text = |field: &str| -> ApiResult<Option<Option<String>>> {
+        match body.get(field) {
+            None => Ok(None),
+            Some(Value::Null) => Ok(Some(None)),
+            Some(Value::String(s)) => Ok(Some(Some(s.trim().to_string()).filter(|s| !s.is_empty()))),
+            Some(_) => Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_value", "应为文字")
+                .with_field(field)),
+        }
+    };
+    let owner = text("owner")?;
+    let department = text("lead_department")?;
+    let key_links: Option<Vec<String>> = match body.get("key_links") {
+        None => None,
+        Some(Value::Array(items)) => Some(
+            items.iter().map(|v| v.as_str().map(str::to_string)).collect::<Option<_>>().ok_or_else(|| {
+                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_value", "关键环节应为环节编号列表")
+                    .with_field("key_links")
+            })?,
+        ),
+        Some(_) => {
+            return Err(ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_value",
+                "关键环节应为环节编号列表",
+            )
+            .with_field("key_links"));
+        }
+    };
+    if let Some(k) = body.keys().find(|k| !["owner", "lead_department", "key_links"].contains(&k.as_str())) {
+        return Err(ApiError::bad_request(
+            "malformed_body",
+            format!("unknown field {k:?}; known: owner, lead_department, key_links"),
+        )
+        .with_field(k.clone()));
+    }
+    let actor = caller.name.clone();
+    let chain = blocking(&state.app, move |app| {
+        let before =
+            app.graph().chain(&id).cloned().ok_or_else(|| crate::Error::NotFound(format!("chain {id:?}")))?;
+        let mut chain = before.clone();
+        if let Some(o) = owner {
+            chain.owner = o;
+        }
+        if let Some(d) = department {
+            chain.lead_department = d;
+        }
+        if let Some(keys) = key_links {
+            if let Some(unknown) = keys.iter().find(|k| chain.link(k).is_none()) {
+                return Err(crate::Error::Invalid(vec![crate::error::Problem::new(
+                    "key_links",
+                    "invalid_chain",
+                    format!("本链没有环节“{unknown}”"),
+                )]));
+            }
+            for link in &mut chain.links {
+                link.key = keys.contains(&link.id);
+            }
+        }
+        app.put_chain(&format!("{id}.toml"), chain.clone())?;
+        app.audit(&actor, "patch_chain", &id, Some(json!(before)), Some(json!(chain)))?;
+        Ok(chain)
+    })
+    .await?;
+    Ok(Json(json!(chain)))
+}
+
+/// The leads an enterprise appears in, with its rank in each chain.
+pub async fn enterprise_leads(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    caller.require_read(state.public_read)?;
+    let id = enterprise_id(&id)?;
+    let standing = blocking(&state.app, move |app| {
+        app.store().enterprise(id)?.ok_or_else(|| crate::Error::NotFound(format!("enterprise {id}")))?;
+        app.standing(id)
+    })
+    .await?;
+    Ok(Json(json!({ "enterprise": id, "leads": standing })))
+}
+
 pub async fn chain_map(
     State(state): State<AppState>,
     caller: Caller,

@@ -31,6 +31,26 @@ fn colour(status: LinkState, restricted: bool) -> (&'static str, &'static str) {
     }
 }
 
+/// The `data-status` of a link box, for the page's click handling and tests.
+fn status_word(status: LinkState, restricted: bool) -> &'static str {
+    match (restricted, status) {
+        (true, _) => "restricted",
+        (_, LinkState::Strong) => "strong",
+        (_, LinkState::Weak) => "weak",
+        (_, LinkState::Missing) => "missing",
+    }
+}
+
+/// 链主 named in the header: designated ones, else the strongest local enterprise (推定).
+fn masters(d: &ChainDetail) -> String {
+    if d.chain_masters.is_empty() {
+        return "—".into();
+    }
+    let names: Vec<&str> = d.chain_masters.iter().map(|m| m.name.as_str()).collect();
+    let inferred = d.chain_masters.iter().all(|m| !m.designated);
+    format!("{}{}", names.join("、"), if inferred { "（推定）" } else { "" })
+}
+
 /// Renders the map of a chain.
 pub fn chain_map(d: &ChainDetail) -> String {
     let depth = |id: &str| {
@@ -69,12 +89,13 @@ pub fn chain_map(d: &ChainDetail) -> String {
 <defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#64748b"/></marker></defs>
 <rect width="100%" height="100%" fill="#ffffff"/>
 <text x="30" y="36" font-size="22" font-weight="bold">{}产业链图谱</text>
-<text x="30" y="62" fill="#475569">{} · 链长：{} · 牵头部门：{} · 优势 {} / 薄弱 {} / 缺失 {}</text>
+<text x="30" y="62" fill="#475569">{} · 链长：{} · 牵头部门：{} · 链主：{} · 优势 {} / 薄弱 {} / 缺失 {}</text>
 "##,
         escape(&d.name),
         escape(&d.region_name),
         escape(d.owner.as_deref().unwrap_or("—")),
         escape(d.lead_department.as_deref().unwrap_or("—")),
+        escape(&masters(d)),
         d.counts.strong,
         d.counts.weak,
         d.counts.missing
@@ -123,7 +144,9 @@ pub fn chain_map(d: &ChainDetail) -> String {
         );
         let _ = writeln!(
             s,
-            r##"<g><title>{} ({})</title><rect x="{x}" y="{y}" width="{w}" height="{BOX_HEIGHT}" rx="6" fill="{fill}" stroke="{stroke}" stroke-width="1.5"/><text x="{}" y="{}" fill="{stroke}">{}</text></g>"##,
+            r##"<g class="link" data-link="{}" data-status="{}"><title>{} ({})</title><rect x="{x}" y="{y}" width="{w}" height="{BOX_HEIGHT}" rx="6" fill="{fill}" stroke="{stroke}" stroke-width="1.5"/><text x="{}" y="{}" fill="{stroke}">{}</text></g>"##,
+            escape(&link.id),
+            status_word(link.status, link.restricted),
             escape(&link.name),
             escape(&link.id),
             x + 10.0,

@@ -109,8 +109,65 @@ pub fn leads(graph: &Graph, chain_id: &str, q: &LeadQuery) -> Option<ChainLeads>
 /// Scores and ranks the candidates of an analysed chain.
 pub fn rank(graph: &Graph, chain_id: &str, analysis: &Analysis, q: &LeadQuery) -> Option<ChainLeads> {
     let chain = graph.chain(chain_id)?;
-    let targets = &analysis.targets;
     let ctx = Context::new(chain, q.as_of);
+    let candidates = ranked(graph, chain, analysis, q, &ctx);
+    let total = candidates.len();
+    let leads = candidates.into_iter().skip(q.offset).take(q.limit).map(|c| lead(graph, &ctx, c)).collect();
+    Some(ChainLeads {
+        chain: chain.id.clone(),
+        as_of: q.as_of,
+        targets: analysis.targets.clone(),
+        total,
+        leads,
+    })
+}
+
+/// Where one enterprise stands among a chain's leads: each (1-based rank, lead) it has, and the
+/// number of candidates. Used by the enterprise page ("the leads it appears in").
+pub fn standing(
+    graph: &Graph,
+    chain_id: &str,
+    analysis: &Analysis,
+    q: &LeadQuery,
+    enterprise: EnterpriseId,
+) -> Option<(Vec<(usize, Lead)>, usize)> {
+    let chain = graph.chain(chain_id)?;
+    let ctx = Context::new(chain, q.as_of);
+    let candidates = ranked(graph, chain, analysis, q, &ctx);
+    let total = candidates.len();
+    let mine = candidates
+        .into_iter()
+        .enumerate()
+        .filter(|(_, c)| c.enterprise == enterprise)
+        .map(|(i, c)| (i + 1, lead(graph, &ctx, c)))
+        .collect();
+    Some((mine, total))
+}
+
+/// A ranked candidate with its reasons written.
+fn lead(graph: &Graph, ctx: &Context, c: Candidate) -> Lead {
+    let e = graph.enterprise(c.enterprise).expect("candidate exists");
+    let reasons = score::reasons(ctx, c.target, e, c.tie, true);
+    Lead {
+        enterprise: c.enterprise,
+        link: c.target.map(|t| t.link.clone()),
+        link_name: c.target.map(|t| t.name.clone()),
+        kind: c.kind,
+        direction: c.direction,
+        score: (reasons.iter().map(|r| r.contribution).sum::<f64>() * 100.0).round() / 100.0,
+        reasons,
+    }
+}
+
+/// Every candidate of the chain that passes the query's filters, scored and best first.
+fn ranked<'a>(
+    graph: &'a Graph,
+    chain: &Chain,
+    analysis: &'a Analysis,
+    q: &LeadQuery,
+    ctx: &Context,
+) -> Vec<Candidate<'a>> {
+    let targets = &analysis.targets;
     let ties = &analysis.ties;
     let eligible = |id: EnterpriseId| {
         graph
@@ -126,7 +183,7 @@ pub fn rank(graph: &Graph, chain_id: &str, analysis: &Analysis, q: &LeadQuery) -
         for e in graph.member_briefs(&LinkRef { chain: chain.id.clone(), link: t.link.clone() }) {
             let Some(e) = eligible(e.id) else { continue };
             let tie = ties.get(&e.id);
-            let score = score::score(&ctx, Some(t), e, tie);
+            let score = score::score(ctx, Some(t), e, tie);
             candidates.push(Candidate {
                 enterprise: e.id,
                 target: Some(t),
@@ -148,7 +205,7 @@ pub fn rank(graph: &Graph, chain_id: &str, analysis: &Analysis, q: &LeadQuery) -
         for (id, tie) in loose {
             let Some(e) = eligible(id) else { continue };
             let direction = if tie.candidate_supplies { Direction::Upstream } else { Direction::Downstream };
-            let score = score::score(&ctx, None, e, Some(tie));
+            let score = score::score(ctx, None, e, Some(tie));
             candidates.push(Candidate {
                 enterprise: id,
                 target: None,
@@ -165,26 +222,7 @@ pub fn rank(graph: &Graph, chain_id: &str, analysis: &Analysis, q: &LeadQuery) -
             .then(a.enterprise.cmp(&b.enterprise))
             .then(a.target.map(|t| &t.link).cmp(&b.target.map(|t| &t.link)))
     });
-    let total = candidates.len();
-    let leads = candidates
-        .into_iter()
-        .skip(q.offset)
-        .take(q.limit)
-        .map(|c| {
-            let e = graph.enterprise(c.enterprise).expect("candidate exists");
-            let reasons = score::reasons(&ctx, c.target, e, c.tie, true);
-            Lead {
-                enterprise: c.enterprise,
-                link: c.target.map(|t| t.link.clone()),
-                link_name: c.target.map(|t| t.name.clone()),
-                kind: c.kind,
-                direction: c.direction,
-                score: (reasons.iter().map(|r| r.contribution).sum::<f64>() * 100.0).round() / 100.0,
-                reasons,
-            }
-        })
-        .collect();
-    Some(ChainLeads { chain: chain.id.clone(), as_of: q.as_of, targets: targets.clone(), total, leads })
+    candidates
 }
 
 #[cfg(test)]

@@ -1,9 +1,8 @@
 //! The HTTP API through a real server on 127.0.0.1:0 over a temp data dir.
 
-use crate::helpers::Env;
+use crate::helpers::{Env, http};
 use crate::process::serve;
 use serde_json::{Value, json};
-use std::io::{Read, Write};
 use std::process::Child;
 
 struct Server {
@@ -34,42 +33,15 @@ fn raw(
     media: Option<&str>,
     body: &[u8],
 ) -> (u16, String, Vec<u8>) {
-    let mut stream = std::net::TcpStream::connect(addr).unwrap();
-    let mut head = format!(
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n",
-        body.len()
-    );
-    if let Some(t) = token {
-        head.push_str(&format!("Authorization: Bearer {t}\r\n"));
+    let auth = token.map(|t| format!("Bearer {t}"));
+    let mut headers = Vec::new();
+    if let Some(a) = &auth {
+        headers.push(("Authorization", a.as_str()));
     }
     if let Some(m) = media {
-        head.push_str(&format!("Content-Type: {m}\r\n"));
+        headers.push(("Content-Type", m));
     }
-    head.push_str("\r\n");
-    stream.write_all(head.as_bytes()).unwrap();
-    let _ = stream.write_all(body);
-    let mut response = Vec::new();
-    stream.read_to_end(&mut response).unwrap();
-    let split = response.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
-    let headers = String::from_utf8_lossy(&response[..split]).into_owned();
-    let mut body = response[split + 4..].to_vec();
-    if headers.to_ascii_lowercase().contains("transfer-encoding: chunked") {
-        body = dechunk(&body);
-    }
-    (headers[9..12].parse().unwrap(), headers, body)
-}
-
-fn dechunk(mut b: &[u8]) -> Vec<u8> {
-    let mut out = Vec::new();
-    loop {
-        let line_end = b.windows(2).position(|w| w == b"\r\n").unwrap();
-        let size = usize::from_str_radix(std::str::from_utf8(&b[..line_end]).unwrap().trim(), 16).unwrap();
-        if size == 0 {
-            return out;
-        }
-        out.extend_from_slice(&b[line_end + 2..line_end + 2 + size]);
-        b = &b[line_end + 2 + size + 2..];
-    }
+    http(addr, method, path, &headers, body)
 }
 
 fn call(s: &Server, method: &str, path: &str, token: Option<&str>, body: Option<Value>) -> (u16, Value) {
@@ -475,4 +447,111 @@ fn the_chain_map_is_an_svg_picture_and_every_error_code_has_its_status() {
     let (_, _, b) = raw(&s.addr, "POST", "/api/v1/imports", Some(&a), Some("text/csv"), csv.as_bytes());
     let report: Value = serde_json::from_slice(&b).unwrap();
     assert_eq!(report["rejected"][0]["code"], "conflicting_identity");
+}
+
+#[test]
+fn pages_are_served_with_a_strict_policy_and_the_session_tells_the_role() {
+    let env = Env::new();
+    let s = start(&env, &[]);
+    for path in ["/", "/chains/lithium-battery", "/search", "/enterprises/new", "/imports", "/login"] {
+        let (st, headers, body) = raw(&s.addr, "GET", path, None, None, b"");
+        assert_eq!(st, 200, "{path}");
+        assert!(headers.contains("text/html"), "{path}: {headers}");
+        assert!(headers.contains("default-src 'self'"), "no request leaves the host: {headers}");
+        assert!(String::from_utf8_lossy(&body).contains("/assets/app.js"));
+    }
+    let (st, headers, body) = raw(&s.addr, "GET", "/assets/pages/chain.js", None, None, b"");
+    assert_eq!(st, 200);
+    assert!(headers.contains("text/javascript"));
+    assert!(String::from_utf8_lossy(&body).contains("map.svg"));
+    assert_eq!(raw(&s.addr, "GET", "/assets/nope.js", None, None, b"").0, 404);
+    // Nothing in the pages names another host.
+    for asset in ["app.js", "api.js", "ui.js", "app.css", "pages/search.js"] {
+        let (_, _, body) = raw(&s.addr, "GET", &format!("/assets/{asset}"), None, None, b"");
+        let text = String::from_utf8_lossy(&body);
+        assert!(!text.contains("http://") && !text.contains("https://"), "{asset} names a host");
+    }
+
+    let (st, anonymous) = call(&s, "GET", "/api/v1/session", None, None);
+    assert_eq!(st, 200);
+    assert_eq!(anonymous["role"], Value::Null);
+    assert_eq!(anonymous["can_read"], false);
+    let viewer = token(&s, "viewer");
+    let (_, who) = call(&s, "GET", "/api/v1/session", Some(&viewer), None);
+    assert_eq!(who["role"], "viewer");
+    assert_eq!(who["can_read"], true);
+    assert!(who["name"].as_str().unwrap().starts_with("viewer test"));
+}
+
+#[test]
+fn a_chain_s_owner_department_and_key_links_are_patched_by_analysts() {
+    let env = Env::new();
+    let s = start(&env, &["--demo"]);
+    let viewer = token(&s, "viewer");
+    let analyst = token(&s, "analyst");
+    let path = "/api/v1/chains/photovoltaic";
+    let body =
+        json!({"owner": "李某（副省长）", "lead_department": "省发展改革委", "key_links": ["polysilicon"]});
+    let (st, v) = call(&s, "PATCH", path, Some(&viewer), Some(body.clone()));
+    assert_eq!((st, code(&v)), (403, "forbidden"));
+    let (_, before) = call(&s, "GET", path, Some(&viewer), None);
+    assert!(before["links"].as_array().unwrap().iter().any(|l| l["id"] == "polysilicon"));
+    let (st, v) = call(&s, "PATCH", path, Some(&analyst), Some(body));
+    assert_eq!(st, 200, "{v}");
+    let (_, after) = call(&s, "GET", path, Some(&viewer), None);
+    assert_eq!(after["owner"], "李某（副省长）");
+    assert_eq!(after["lead_department"], "省发展改革委");
+    let keys: Vec<&str> = after["links"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|l| l["key"] == true)
+        .map(|l| l["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(keys, ["polysilicon"]);
+    assert_eq!(after["links"].as_array().unwrap().len(), before["links"].as_array().unwrap().len());
+
+    let (st, v) = call(&s, "PATCH", path, Some(&analyst), Some(json!({"key_links": ["no-such-link"]})));
+    assert_eq!((st, code(&v)), (422, "invalid_chain"));
+    assert_eq!(v["error"]["field"], "key_links");
+    assert!(v["error"]["message"].as_str().unwrap().contains("no-such-link"));
+    let (st, v) = call(&s, "PATCH", path, Some(&analyst), Some(json!({"colour": "red"})));
+    assert_eq!((st, code(&v)), (400, "malformed_body"));
+    let (st, _) = call(&s, "PATCH", "/api/v1/chains/nope", Some(&analyst), Some(json!({"owner": "x"})));
+    assert_eq!(st, 404);
+    // Nothing of the rejected patches was applied.
+    let (_, last) = call(&s, "GET", path, Some(&viewer), None);
+    assert_eq!(last["owner"], "李某（副省长）");
+}
+
+#[test]
+fn an_enterprise_s_leads_give_its_rank_and_invalid_bodies_list_every_problem() {
+    let env = Env::new();
+    let s = start(&env, &["--demo"]);
+    let a = token(&s, "analyst");
+    let (_, leads) = call(&s, "GET", "/api/v1/chains/lithium-battery/leads?limit=3", Some(&a), None);
+    let third = &leads["leads"][2];
+    let id = third["enterprise"]["id"].as_str().unwrap();
+    let (st, mine) = call(&s, "GET", &format!("/api/v1/enterprises/{id}/leads"), Some(&a), None);
+    assert_eq!(st, 200);
+    let in_chain: Vec<&Value> =
+        mine["leads"].as_array().unwrap().iter().filter(|l| l["chain"] == "lithium-battery").collect();
+    assert!(in_chain.iter().any(|l| l["rank"] == 3 && l["lead"]["score"] == third["score"]), "{mine}");
+    assert_eq!(in_chain[0]["total"], leads["total"]);
+    assert_eq!(call(&s, "GET", "/api/v1/enterprises/E99999999/leads", Some(&a), None).0, 404);
+
+    let (st, v) = call(
+        &s,
+        "POST",
+        "/api/v1/enterprises",
+        Some(&a),
+        Some(
+            json!({"name": "问题很多有限公司", "region": "320583", "credit_code": "91320583MA1MXXXX0Q", "registered_capital": "很多"}),
+        ),
+    );
+    assert_eq!(st, 422);
+    let fields: Vec<&str> =
+        v["error"]["problems"].as_array().unwrap().iter().map(|p| p["field"].as_str().unwrap()).collect();
+    assert!(fields.contains(&"credit_code") && fields.contains(&"registered_capital"), "{v}");
+    assert!(v["error"]["problems"][0]["message"].as_str().unwrap().contains("统一社会信用代码"));
 }

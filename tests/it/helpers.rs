@@ -1,8 +1,10 @@
 //! Running the binary and reading what it prints.
 
 use serde_json::Value;
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+use std::time::Duration;
 
 pub fn bin() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_chainscout"))
@@ -95,4 +97,67 @@ pub fn link<'a>(chain: &'a Value, id: &str) -> &'a Value {
         .iter()
         .find(|l| l["id"] == id)
         .unwrap_or_else(|| panic!("no link {id}"))
+}
+
+/// One HTTP/1.1 request; returns status, response head and body. Reads by Content-Length when
+/// given, since some servers (chromedriver) keep the connection open despite `Connection: close`.
+pub fn http(
+    addr: &str,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> (u16, String, Vec<u8>) {
+    let mut stream = std::net::TcpStream::connect(addr).unwrap_or_else(|e| panic!("connect {addr}: {e}"));
+    stream.set_read_timeout(Some(Duration::from_secs(120))).unwrap();
+    let mut head = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    for (k, v) in headers {
+        head.push_str(&format!("{k}: {v}\r\n"));
+    }
+    head.push_str("\r\n");
+    stream.write_all(head.as_bytes()).unwrap();
+    let _ = stream.write_all(body); // the server may answer (413) before reading it all
+    let mut response = Vec::new();
+    let mut buf = [0u8; 64 * 1024];
+    loop {
+        let n = stream.read(&mut buf).unwrap();
+        response.extend_from_slice(&buf[..n]);
+        if let Some(split) = response.windows(4).position(|w| w == b"\r\n\r\n") {
+            let original = String::from_utf8_lossy(&response[..split]).into_owned();
+            let head = original.to_ascii_lowercase();
+            let length = head
+                .lines()
+                .find_map(|l| l.strip_prefix("content-length:"))
+                .and_then(|v| v.trim().parse::<usize>().ok());
+            let chunked_done =
+                head.contains("transfer-encoding: chunked") && response.ends_with(b"0\r\n\r\n");
+            if length.is_some_and(|len| response.len() >= split + 4 + len) || chunked_done || n == 0 {
+                let status = head[9..12].parse().unwrap();
+                let mut body = response[split + 4..].to_vec();
+                if let Some(len) = length {
+                    body.truncate(len);
+                } else if head.contains("transfer-encoding: chunked") {
+                    body = dechunk(&body);
+                }
+                return (status, original, body);
+            }
+        }
+        assert!(n > 0, "the connection closed before a whole response");
+    }
+}
+
+fn dechunk(mut b: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    while let Some(eol) = b.windows(2).position(|w| w == b"\r\n") {
+        let size = usize::from_str_radix(std::str::from_utf8(&b[..eol]).unwrap().trim(), 16).unwrap_or(0);
+        if size == 0 {
+            break;
+        }
+        out.extend_from_slice(&b[eol + 2..eol + 2 + size]);
+        b = &b[eol + 2 + size + 2..];
+    }
+    out
 }

@@ -1,6 +1,7 @@
 //! Black-box tests: the real `chainscout` binary on temporary data directories.
 
 mod api;
+mod browser;
 mod cli_chains;
 mod cli_import;
 mod helpers;
@@ -8,3 +9,4 @@ mod leads;
 mod process;
 mod properties;
 mod search;
+mod webdriver;

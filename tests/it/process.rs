@@ -1,7 +1,7 @@
 //! Whole processes: the data-dir lock, a kill in the middle of an import, the server's health.
 
-use crate::helpers::{Env, s};
-use std::io::{BufRead, BufReader, Read, Write};
+use crate::helpers::{Env, http, s};
+use std::io::{BufRead, BufReader};
 use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
@@ -29,13 +29,8 @@ pub fn serve(env: &Env, extra: &[&str]) -> (Child, String) {
 }
 
 fn get(addr: &str, path: &str) -> (u16, serde_json::Value) {
-    let mut stream = std::net::TcpStream::connect(addr).unwrap();
-    write!(stream, "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").unwrap();
-    let mut response = String::new();
-    stream.read_to_string(&mut response).unwrap();
-    let status = response[9..12].parse().unwrap();
-    let body = response.split("\r\n\r\n").nth(1).unwrap_or("");
-    (status, serde_json::from_str(body).unwrap_or(serde_json::Value::Null))
+    let (status, _, body) = http(addr, "GET", path, &[], b"");
+    (status, serde_json::from_slice(&body).unwrap_or(serde_json::Value::Null))
 }
 
 #[test]

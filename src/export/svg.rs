@@ -13,7 +13,7 @@ const COLUMN_WIDTH: f64 = 300.0;
 const BOX_WIDTH: f64 = 230.0;
 const BOX_HEIGHT: f64 = 34.0;
 const ROW: f64 = 46.0;
-const TOP: f64 = 110.0;
+const TOP: f64 = 128.0;
 const INDENT: f64 = 18.0;
 
 fn escape(s: &str) -> String {
@@ -89,7 +89,8 @@ pub fn chain_map(d: &ChainDetail) -> String {
 <defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#64748b"/></marker></defs>
 <rect width="100%" height="100%" fill="#ffffff"/>
 <text x="30" y="36" font-size="22" font-weight="bold">{}产业链图谱</text>
-<text x="30" y="62" fill="#475569">{} · 链长：{} · 牵头部门：{} · 链主：{} · 优势 {} / 薄弱 {} / 缺失 {}</text>
+<text x="30" y="62" fill="#475569">{} · 链长：{} · 牵头部门：{}</text>
+<text x="30" y="82" fill="#475569">链主：{} · 优势环节 {} · 薄弱环节 {} · 缺失环节 {}</text>
 "##,
         escape(&d.name),
         escape(&d.region_name),
@@ -103,7 +104,7 @@ pub fn chain_map(d: &ChainDetail) -> String {
     for (i, title) in ["上游", "中游", "下游"].iter().enumerate() {
         let _ = writeln!(
             s,
-            r##"<text x="{}" y="94" font-size="16" font-weight="bold" fill="#334155">{title}</text>"##,
+            r##"<text x="{}" y="114" font-size="16" font-weight="bold" fill="#334155">{title}</text>"##,
             30.0 + i as f64 * COLUMN_WIDTH
         );
     }

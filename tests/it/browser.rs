@@ -136,6 +136,11 @@ fn chain_map_colours_every_link_and_a_click_lists_its_enterprises(site: &Site, b
         assert!(panel.contains(e["name"].as_str().unwrap()), "{} missing from {panel}", e["name"]);
     }
     b.screenshot(&shots().join("chain-map.png"));
+    // Printed on A4 landscape: the map on the first page, the link table after it.
+    let pdf = b.print_a4_landscape();
+    std::fs::write(shots().join("chain-map.pdf"), &pdf).unwrap();
+    let pages = pdf.windows(12).filter(|w| w.starts_with(b"/Type /Page") && w[11] != b's').count();
+    assert!((1..=3).contains(&pages), "the printed map takes {pages} pages");
     // A missing link shows candidates to court instead.
     if let Some(target) = links.iter().find(|l| l["top_candidates"].as_array().is_some_and(|c| !c.is_empty()))
     {

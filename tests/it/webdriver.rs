@@ -175,6 +175,16 @@ impl Browser<'_> {
         self.exec("return document.querySelectorAll(arguments[0]).length", json!([css])).as_u64().unwrap()
     }
 
+    /// Prints the page as the browser's print dialog would (A4 landscape); returns the PDF.
+    pub fn print_a4_landscape(&self) -> Vec<u8> {
+        let b64 = self.call(
+            "POST",
+            "/print",
+            Some(json!({"orientation": "landscape", "page": {"width": 29.7, "height": 21.0}, "background": true})),
+        );
+        base64::engine::general_purpose::STANDARD.decode(b64.as_str().unwrap()).unwrap()
+    }
+
     /// Saves a PNG of the window.
     pub fn screenshot(&self, path: &Path) {
         let b64 = self.call("GET", "/screenshot", None);

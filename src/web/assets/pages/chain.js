@@ -49,7 +49,7 @@ export async function render(main, { params: [id], session }) {
   const [d, svg] = await Promise.all([api(`/chains/${encodeURIComponent(id)}?per_link=30`), api(`/chains/${encodeURIComponent(id)}/map.svg`)]);
   setTitle(`${d.name}产业链图谱`);
   mount(main, html`
-    <section class="page-head">
+    <section class="page-head no-print">
       <div>
         <p class="crumbs"><a href="/">产业链总览</a> › ${d.name}</p>
         <h1>${d.name}产业链图谱</h1>

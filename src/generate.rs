@@ -11,7 +11,6 @@ use crate::error::{Error, Result};
 use crate::model::region::Level;
 use crate::model::{CreditCode, RegionCode, chain::parse_chain_toml, regions};
 use serde_json::{Value, json};
-use std::collections::HashSet;
 use std::io::Write;
 use std::path::Path;
 
@@ -103,7 +102,14 @@ fn pools() -> Result<Pools> {
     counties.sort();
     let jiangsu = RegionCode::from_u32(320000);
     let jiangsu_counties = counties.iter().copied().filter(|c| c.is_within(jiangsu)).collect();
-    Ok(Pools { counties, jiangsu_counties, keywords, name_chars: NAME_CHARS.chars().collect() })
+    // Each character once: trade names are numbers written in these characters.
+    let mut name_chars: Vec<char> = Vec::new();
+    for c in NAME_CHARS.chars() {
+        if !name_chars.contains(&c) {
+            name_chars.push(c);
+        }
+    }
+    Ok(Pools { counties, jiangsu_counties, keywords, name_chars })
 }
 
 /// A short place prefix for a legal name: the city's name without its suffix (常州), or the
@@ -127,24 +133,62 @@ fn place_prefix(code: RegionCode) -> String {
     name
 }
 
-fn credit_code(rng: &mut Rng, region: RegionCode) -> CreditCode {
-    const CHARS: &[u8] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
-    loop {
-        let mut body = format!("91{region}");
-        for _ in 0..9 {
-            body.push(CHARS[rng.below(CHARS.len())] as char);
+/// A bijection of `0..modulus` that looks random: `i → (a·i + b) mod modulus` with `a` coprime
+/// to the modulus. It numbers records uniquely in O(1) memory, so 10M records need no set of
+/// names or codes seen.
+struct Shuffle {
+    modulus: u128,
+    a: u128,
+    b: u128,
+}
+
+impl Shuffle {
+    fn new(modulus: u128, rng: &mut Rng) -> Shuffle {
+        fn gcd(a: u128, b: u128) -> u128 {
+            if b == 0 { a } else { gcd(b, a % b) }
         }
-        if let Some(code) = CreditCode::with_check_character(&body) {
-            return code;
+        let mut a = (rng.next() as u128 % modulus) | 1;
+        while gcd(a, modulus) != 1 {
+            a += 2;
         }
+        Shuffle { modulus, a, b: rng.next() as u128 % modulus }
     }
+
+    /// The `i`-th value written as `digits` characters of `alphabet`.
+    fn word(&self, i: usize, alphabet: &[char], digits: u32) -> String {
+        let mut v = (self.a * i as u128 + self.b) % self.modulus;
+        let base = alphabet.len() as u128;
+        (0..digits)
+            .map(|_| {
+                let c = alphabet[(v % base) as usize];
+                v /= base;
+                c
+            })
+            .collect()
+    }
+}
+
+const CODE_CHARS: &str = "0123456789ABCDEFGHJKLMNPQRTUWXY";
+
+/// A credit code of `region` whose 9-character organisation code is `org` (unique per record).
+fn credit_code(region: RegionCode, org: &str) -> CreditCode {
+    CreditCode::with_check_character(&format!("91{region}{org}")).expect("a well-formed body")
 }
 
 /// Generates `n` enterprises and hands each to `emit`.
 pub fn generate(n: usize, seed: u64, mut emit: impl FnMut(usize, Value) -> Result<()>) -> Result<()> {
     let pools = pools()?;
     let mut rng = Rng(seed ^ 0x6368_6169_6E73_636F);
-    let mut names: HashSet<String> = HashSet::with_capacity(n);
+    // Trade names: the fewest characters that number every record (at least 2), so names are
+    // unique within a region (same place prefix); organisation codes: 9 of the 31 code chars.
+    let base = pools.name_chars.len() as u128;
+    let mut name_digits = 2u32;
+    while base.pow(name_digits) < n as u128 {
+        name_digits += 1;
+    }
+    let trade_names = Shuffle::new(base.pow(name_digits), &mut rng);
+    let code_chars: Vec<char> = CODE_CHARS.chars().collect();
+    let org_codes = Shuffle::new(31u128.pow(9), &mut rng);
     let mut earlier: Vec<String> = Vec::new();
     let form_total: u32 = FORMS.iter().map(|(_, w)| w).sum();
     for i in 0..n {
@@ -166,16 +210,7 @@ pub fn generate(n: usize, seed: u64, mut emit: impl FnMut(usize, Value) -> Resul
             })
             .map(|(f, _)| *f)
             .unwrap_or("有限公司");
-        let mut name;
-        let mut len = 2;
-        loop {
-            let trade: String = (0..len).map(|_| *rng.pick(&pools.name_chars)).collect();
-            name = format!("{prefix}{trade}{industry}{form}");
-            if names.insert(name.clone()) {
-                break;
-            }
-            len = (len + 1).min(5);
-        }
+        let name = format!("{prefix}{}{industry}{form}", trade_names.word(i, &pools.name_chars, name_digits));
         let n_products = 1 + rng.below(4);
         let mut products: Vec<String> = Vec::new();
         for _ in 0..n_products {
@@ -191,7 +226,7 @@ pub fn generate(n: usize, seed: u64, mut emit: impl FnMut(usize, Value) -> Resul
         let founded = format!("{year}-{:02}-{:02}", 1 + rng.below(12), 1 + rng.below(28));
         let mut record = json!({
             "name": name,
-            "credit_code": credit_code(&mut rng, region).to_string(),
+            "credit_code": credit_code(region, &org_codes.word(i, &code_chars, 9)).to_string(),
             "region": region.to_string(),
             "address": format!("{}{}路{}号", regions().full_name(region), rng.pick(&pools.name_chars), 1 + rng.below(999)),
             "registered_capital": capital,
@@ -262,6 +297,7 @@ pub fn write_file(path: &Path, n: usize, seed: u64, progress: &mut dyn FnMut(usi
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::collections::HashSet;
 
     fn sample(n: usize, seed: u64) -> Vec<Value> {
         let mut out = Vec::new();
@@ -294,5 +330,18 @@ mod tests {
             tagged += r.get("tags").is_some() as usize;
         }
         assert!(tagged < records.len() / 4, "most firms carry no tag ({tagged})");
+    }
+
+    #[test]
+    fn names_and_credit_codes_stay_unique_past_the_first_name_length() {
+        // 70-odd name characters: 5,000+ records need three-character trade names.
+        let mut names = HashSet::new();
+        let mut codes = HashSet::new();
+        generate(60_000, 3, |_, r| {
+            assert!(names.insert((r["name"].as_str().unwrap().to_string(), r["region"].clone())));
+            assert!(codes.insert(r["credit_code"].as_str().unwrap().to_string()));
+            Ok(())
+        })
+        .unwrap();
     }
 }

@@ -6,7 +6,7 @@
 
 use crate::error::{ChainProblem, Error, Problem, Result};
 use crate::graph::Graph;
-use crate::import::{ImportReport, RejectedRow, Table};
+use crate::import::{ImportReport, RejectedRow, Rows, Table};
 use crate::model::chain::{check_cross_chain_flows, parse_chain_toml};
 use crate::model::{Chain, Enterprise, EnterprisePatch};
 use crate::search::{SearchIndex, SearchRequest, SearchResults, index_dir};
@@ -20,6 +20,18 @@ use std::sync::{RwLock, RwLockReadGuard};
 pub enum Outcome {
     Inserted,
     Updated,
+}
+
+/// What `chainscout check` found.
+#[derive(Debug, Default, serde::Serialize)]
+pub struct CheckReport {
+    pub enterprises: usize,
+    pub graph_enterprises: usize,
+    pub index_documents: usize,
+    pub store_generation: u64,
+    pub index_generation: Option<u64>,
+    /// Empty when everything agrees.
+    pub problems: Vec<String>,
 }
 
 /// Where an enterprise stands among one chain's leads.
@@ -49,6 +61,22 @@ const FLUSH_EVERY: usize = 20_000;
 
 /// Rows per atomic sled batch during a bulk import.
 const BATCH_ROWS: usize = 1_000;
+
+/// Where the writer thread's time goes during an import (logged at the end).
+#[derive(Default)]
+struct PhaseTimes {
+    /// Waiting for the parser thread.
+    wait_for_rows: std::time::Duration,
+    /// Identity lookups and staging records into the batch.
+    identify: std::time::Duration,
+    /// Applying sled batches.
+    store: std::time::Duration,
+    graph: std::time::Duration,
+    /// Building documents and handing them to tantivy's indexing threads.
+    index: std::time::Duration,
+    /// sled flushes and the final index commit.
+    flush: std::time::Duration,
+}
 
 /// Builds the graph from what the store holds.
 pub fn build_graph(store: &Store) -> Result<Graph> {
@@ -93,14 +121,99 @@ impl App {
             // A new data dir: nothing to index yet.
             app.index.commit(0)?;
         } else if app.index.generation() != Some(app.store.generation()) {
-            tracing::info!(
-                index = ?app.index.generation(),
-                store = app.store.generation(),
-                "search index is not in step with the store; rebuilding it"
-            );
-            app.rebuild_index(progress)?;
+            app.reconcile_index(progress)?;
+        }
+        if let Some(g) = app.index.generation() {
+            // The log up to what the index holds is never needed again (one entry per write or
+            // import batch, so this is small and quick).
+            let pruned = app.store.prune_changes(g)?;
+            tracing::debug!(pruned, "change log pruned");
         }
         Ok(app)
+    }
+
+    /// Brings a search index that is behind the store up to date: replays the logged changes it
+    /// has not seen (a crash between a store flush and the index commit leaves at most one
+    /// import's rows), and rebuilds only when the log cannot say what changed — a chain changed
+    /// (every membership may have), the index is ahead or from another store, or the log is
+    /// incomplete.
+    fn reconcile_index(&self, progress: &mut dyn FnMut(usize, usize)) -> Result<()> {
+        let (index, store) = (self.index.generation(), self.store.generation());
+        let changes = match index {
+            Some(g) if g < store => self.store.changes_since(g)?.filter(|c| c.chains.is_empty()),
+            _ => None,
+        };
+        let Some(changes) = changes else {
+            tracing::info!(?index, store, "search index is not in step with the store; rebuilding it");
+            return self.rebuild_index(progress);
+        };
+        tracing::info!(
+            ?index,
+            store,
+            enterprises = changes.enterprises.len(),
+            "replaying changes into the search index"
+        );
+        let graph = self.graph();
+        let total = changes.enterprises.len();
+        for (i, id) in changes.enterprises.into_iter().enumerate() {
+            match self.store.enterprise(id)? {
+                Some(e) => self.index.upsert(&e, &graph.links_with_ancestors(id))?,
+                None => self.index.delete(id),
+            }
+            if (i + 1) % 1024 == 0 {
+                progress(i + 1, total);
+            }
+        }
+        drop(graph);
+        self.index.commit(store)
+    }
+
+    /// Checks that the store is whole and that the graph and the index agree with it: every
+    /// record decodes, every identity key points at its record and no other keys exist, and the
+    /// graph and the index hold as many enterprises as the store, at the store's generation.
+    pub fn check(&self) -> Result<CheckReport> {
+        let mut report = CheckReport::default();
+        let (mut with_code, mut enterprises) = (0usize, 0usize);
+        for facts in self.store.enterprise_facts() {
+            let f = match facts {
+                Ok(f) => f,
+                Err(e) => {
+                    report.problems.push(format!("unreadable record: {e}"));
+                    continue;
+                }
+            };
+            enterprises += 1;
+            if self.store.find_by_name(&f.name, f.region)? != Some(f.id) {
+                report.problems.push(format!("{}: its name key does not point at it", f.id));
+            }
+            if let Some(code) = &f.credit_code {
+                with_code += 1;
+                if self.store.find_by_credit_code(code)? != Some(f.id) {
+                    report.problems.push(format!("{}: its credit-code key does not point at it", f.id));
+                }
+            }
+        }
+        let (credit_keys, name_keys) = self.store.identity_key_counts();
+        if credit_keys != with_code || name_keys != enterprises {
+            report.problems.push(format!(
+                "identity keys: {credit_keys} credit codes and {name_keys} names for {with_code} and {enterprises} enterprises"
+            ));
+        }
+        report.enterprises = enterprises;
+        report.graph_enterprises = self.graph().n_enterprises();
+        report.index_documents = self.index.num_docs() as usize;
+        report.store_generation = self.store.generation();
+        report.index_generation = self.index.generation();
+        if report.graph_enterprises != enterprises {
+            report.problems.push(format!("the graph holds {} enterprises", report.graph_enterprises));
+        }
+        if report.index_documents != enterprises {
+            report.problems.push(format!("the index holds {} documents", report.index_documents));
+        }
+        if report.index_generation != Some(report.store_generation) {
+            report.problems.push(format!("the index is at generation {:?}", report.index_generation));
+        }
+        Ok(report)
     }
 
     /// Rebuilds the search index from the store.
@@ -539,6 +652,9 @@ impl App {
             Ok(stored) => stored,
             Err(problem) => return Ok(Err(vec![problem])),
         };
+        // The keys `identify` already looked up (they point at `stored` or at nothing).
+        let looked_up_code = patch.credit_code.clone();
+        let looked_up_name = patch.name.clone().zip(patch.effective_region());
         let (new, outcome) = match &stored {
             Some(old) => (patch.apply_to(old.clone()), Outcome::Updated),
             None => match patch.into_new(w.new_enterprise_id()?) {
@@ -546,8 +662,17 @@ impl App {
                 Err(problems) => return Ok(Err(problems)),
             },
         };
-        // A changed name or credit code must not collide with another stored enterprise.
+        // A changed name or credit code must not collide with another stored enterprise. Keys
+        // `identify` looked up, or the stored record's own, cannot: skip those reads (at 1M
+        // enterprises each is a random sled read).
+        let known_code = |c: &crate::model::CreditCode| {
+            looked_up_code.as_ref() == Some(c)
+                || stored.as_ref().is_some_and(|s| s.credit_code.as_ref() == Some(c))
+        };
+        let known_name = looked_up_name.as_ref().is_some_and(|(n, r)| *n == new.name && *r == new.region)
+            || stored.as_ref().is_some_and(|s| s.name == new.name && s.region == new.region);
         if let Some(code) = &new.credit_code
+            && !known_code(code)
             && let Some(other) = w.find_by_credit_code(code)?
             && other != new.id
         {
@@ -557,7 +682,8 @@ impl App {
                 format!("信用代码 {code} 已属于企业 {other}"),
             )]));
         }
-        if let Some(other) = w.find_by_name(&new.name, new.region)?
+        if !known_name
+            && let Some(other) = w.find_by_name(&new.name, new.region)?
             && other != new.id
         {
             return Ok(Err(vec![Problem::new(
@@ -573,18 +699,28 @@ impl App {
     /// Commits a writer's batch to the store, then brings the graph and the (uncommitted)
     /// index up to date. The index is committed where the store is flushed.
     fn commit(&self, w: Writer<'_>) -> Result<()> {
+        self.commit_timed(w, &mut PhaseTimes::default())
+    }
+
+    fn commit_timed(&self, w: Writer<'_>, t: &mut PhaseTimes) -> Result<()> {
+        let start = std::time::Instant::now();
         let gate = self.write_gate.read().unwrap_or_else(|p| p.into_inner());
         let written = w.commit()?;
         drop(gate);
+        let stored = std::time::Instant::now();
         let mut graph = self.graph_mut();
         for e in &written {
             graph.upsert_enterprise(e.into());
         }
         drop(graph);
+        let graphed = std::time::Instant::now();
         let graph = self.graph();
         for e in &written {
             self.index.upsert(e, &graph.links_with_ancestors(e.id))?;
         }
+        t.store += stored - start;
+        t.graph += graphed - stored;
+        t.index += graphed.elapsed();
         Ok(())
     }
 
@@ -622,15 +758,57 @@ impl App {
         default_source: Option<&str>,
         progress: &mut dyn FnMut(usize, usize),
     ) -> Result<ImportReport> {
-        let mut report = ImportReport { ignored_columns: table.ignored_columns, ..Default::default() };
-        let total = table.rows.len();
+        self.import_rows(table.into(), default_source, progress)
+    }
+
+    /// [`App::import_table`] over rows as a reader yields them. Rows are parsed into patches on a
+    /// second thread while this one writes (store → graph → index), so the two overlap.
+    pub fn import_rows(
+        &self,
+        rows: Rows,
+        default_source: Option<&str>,
+        progress: &mut dyn FnMut(usize, usize),
+    ) -> Result<ImportReport> {
         let today = today();
+        let total = rows.expected;
+        let source = rows.rows;
+        std::thread::scope(|scope| {
+            let (tx, rx) = std::sync::mpsc::sync_channel(4096);
+            scope.spawn(move || {
+                for row in source {
+                    let patch = row
+                        .record
+                        .map_err(|p| vec![p])
+                        .and_then(|record| EnterprisePatch::from_record(&record, today));
+                    if tx.send((row.number, patch)).is_err() {
+                        return; // the writer stopped on an error
+                    }
+                }
+            });
+            let report = ImportReport { ignored_columns: rows.ignored_columns, ..Default::default() };
+            self.write_patches(rx.into_iter(), report, total, default_source, progress)
+        })
+    }
+
+    fn write_patches(
+        &self,
+        patches: impl Iterator<Item = (usize, std::result::Result<EnterprisePatch, Vec<Problem>>)>,
+        mut report: ImportReport,
+        total: usize,
+        default_source: Option<&str>,
+        progress: &mut dyn FnMut(usize, usize),
+    ) -> Result<ImportReport> {
         let mut w = self.store.writer();
-        for (i, row) in table.rows.into_iter().enumerate() {
-            let patch = row
-                .record
-                .map_err(|p| vec![p])
-                .and_then(|record| EnterprisePatch::from_record(&record, today));
+        let mut done = 0;
+        let mut t = PhaseTimes::default();
+        let began = std::time::Instant::now();
+        let mut patches = patches.enumerate();
+        loop {
+            let waited = std::time::Instant::now();
+            let Some((i, (number, patch))) = patches.next() else { break };
+            t.wait_for_rows += waited.elapsed();
+            let staged = std::time::Instant::now();
+            done = i + 1;
             let result = match patch {
                 Ok(mut patch) => {
                     if patch.source.is_none() {
@@ -643,20 +821,38 @@ impl App {
             match result {
                 Ok((_, Outcome::Inserted)) => report.inserted += 1,
                 Ok((_, Outcome::Updated)) => report.updated += 1,
-                Err(problems) => report.rejected.push(RejectedRow::new(row.number, problems)),
+                Err(problems) => report.rejected.push(RejectedRow::new(number, problems)),
             }
+            t.identify += staged.elapsed();
             if w.len() >= BATCH_ROWS {
-                self.commit(std::mem::replace(&mut w, self.store.writer()))?;
+                self.commit_timed(std::mem::replace(&mut w, self.store.writer()), &mut t)?;
             }
             if (i + 1) % FLUSH_EVERY == 0 {
+                let flushing = std::time::Instant::now();
                 self.store.flush()?;
+                t.flush += flushing.elapsed();
             }
-            if (i + 1) % 256 == 0 || i + 1 == total {
-                progress(i + 1, total);
+            if (i + 1) % 256 == 0 {
+                progress(i + 1, total.max(i + 1));
             }
         }
-        self.commit(w)?;
+        self.commit_timed(w, &mut t)?;
+        let flushing = std::time::Instant::now();
         self.flush()?;
+        t.flush += flushing.elapsed();
+        let ms = |d: std::time::Duration| d.as_millis() as u64;
+        tracing::info!(
+            rows = done,
+            total_ms = ms(began.elapsed()),
+            wait_for_rows_ms = ms(t.wait_for_rows),
+            identify_ms = ms(t.identify),
+            store_ms = ms(t.store),
+            graph_ms = ms(t.graph),
+            index_ms = ms(t.index),
+            flush_ms = ms(t.flush),
+            "import phases (writer thread)"
+        );
+        progress(done, done);
         Ok(report)
     }
 

@@ -142,6 +142,8 @@ enum Command {
     },
     /// Rebuild the graph and the search index from the store.
     Reindex,
+    /// Check the store is whole and the graph and index agree with it (exit 1 if not).
+    Check,
     /// Write a consistent snapshot of the store (JSON lines). Use the API's backup while a
     /// server holds the data dir.
     Backup { file: PathBuf },
@@ -257,7 +259,10 @@ fn error_code(e: &Error) -> &'static str {
 fn init_logging(json: bool) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("CHAINSCOUT_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    // Colour only on a terminal: logs redirected to a file stay plain text.
+    let colour = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let builder =
+        tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_ansi(colour);
     let _ = if json { builder.json().try_init() } else { builder.try_init() };
 }
 
@@ -339,10 +344,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     }
                 }
                 ImportWhat::Enterprises { file, sheet } => {
-                    let table = crate::import::read_file(&file, sheet.as_deref())?;
+                    let rows = crate::import::open_file(&file, sheet.as_deref())?;
                     let source =
                         format!("import: {}", file.file_name().unwrap_or_default().to_string_lossy());
-                    let report = app.import_table(table, Some(&source), &mut progress_bar("导入企业"))?;
+                    let report = app.import_rows(rows, Some(&source), &mut progress_bar("导入企业"))?;
                     if cli.json {
                         print_json(&report)?;
                     } else {
@@ -531,6 +536,30 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 info["store_bytes"].as_u64().unwrap_or(0) as f64 / 1e6
             );
             Ok(())
+        }
+        Command::Check => {
+            let app = App::open(&data)?;
+            let report = app.check()?;
+            if cli.json {
+                print_json(&report)?;
+            } else {
+                println!(
+                    "{} enterprises in the store, {} in the graph, {} in the index (generation {} / {:?})",
+                    report.enterprises,
+                    report.graph_enterprises,
+                    report.index_documents,
+                    report.store_generation,
+                    report.index_generation
+                );
+                for p in &report.problems {
+                    println!("problem: {p}");
+                }
+            }
+            if report.problems.is_empty() {
+                Ok(())
+            } else {
+                anyhow::bail!("the data dir has {} problems", report.problems.len())
+            }
         }
         Command::Reindex => {
             let app = App::open(&data)?;

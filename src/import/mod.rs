@@ -33,6 +33,54 @@ pub struct Table {
     pub ignored_columns: Vec<String>,
 }
 
+/// Rows as a reader yields them: from memory for spreadsheets, streamed for JSON Lines files, so
+/// importing 10M lines never holds the file.
+pub struct Rows {
+    pub rows: Box<dyn Iterator<Item = Row> + Send>,
+    pub ignored_columns: Vec<String>,
+    /// How many rows to expect, for progress (lines of a streamed file, blank ones included).
+    pub expected: usize,
+}
+
+impl From<Table> for Rows {
+    fn from(t: Table) -> Rows {
+        Rows {
+            expected: t.rows.len(),
+            rows: Box::new(t.rows.into_iter()),
+            ignored_columns: t.ignored_columns,
+        }
+    }
+}
+
+/// Opens a file for import: JSON Lines are streamed, spreadsheets read whole (they are what
+/// analysts send, and calamine reads a sheet at once).
+pub fn open_file(path: &Path, sheet: Option<&str>) -> Result<Rows> {
+    if Format::from_path(path) != Some(Format::JsonLines) {
+        return read_file(path, sheet).map(Rows::from);
+    }
+    let unreadable =
+        |e: std::io::Error| Error::UnreadableInput(format!("{}: cannot read the file: {e}", path.display()));
+    let expected = count_lines(path).map_err(unreadable)?;
+    let file = std::fs::File::open(path).map_err(unreadable)?;
+    let reader = std::io::BufReader::with_capacity(256 * 1024, file);
+    Ok(Rows { rows: Box::new(jsonl::stream(reader)), ignored_columns: vec![], expected })
+}
+
+fn count_lines(path: &Path) -> std::io::Result<usize> {
+    use std::io::Read;
+    let mut file = std::fs::File::open(path)?;
+    let mut buf = vec![0u8; 1 << 20];
+    let (mut lines, mut last) = (0usize, b'\n');
+    loop {
+        let n = file.read(&mut buf)?;
+        if n == 0 {
+            return Ok(lines + usize::from(last != b'\n'));
+        }
+        lines += buf[..n].iter().filter(|&&b| b == b'\n').count();
+        last = buf[n - 1];
+    }
+}
+
 /// The input formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {

@@ -14,7 +14,7 @@ mod record;
 
 use crate::error::{Error, Result};
 use crate::model::{Chain, CreditCode, Enterprise, EnterpriseId, RegionCode};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -40,6 +40,31 @@ pub struct Store {
     /// SHA-256 of a token (32 bytes) → token record.
     tokens: sled::Tree,
     dir: PathBuf,
+}
+
+/// In `records`: the change log, `g` + generation (u64 BE) → what that generation changed:
+/// `e` + enterprise ids (u64 BE each), or `c` + chain ids separated by `\0`. One entry per
+/// generation, written in the batch of the change itself, so the search index can replay exactly
+/// the generations it has not seen (see [`Store::changes_since`]).
+fn change_key(generation: u64) -> [u8; 9] {
+    let mut k = [b'g'; 9];
+    k[1..].copy_from_slice(&generation.to_be_bytes());
+    k
+}
+
+fn enterprises_changed(ids: impl Iterator<Item = EnterpriseId>) -> Vec<u8> {
+    let mut v = vec![b'e'];
+    for id in ids {
+        v.extend_from_slice(&id.0.to_be_bytes());
+    }
+    v
+}
+
+/// The changes after some generation, when the log has every one of them.
+#[derive(Debug, Default)]
+pub struct ChangeSet {
+    pub enterprises: HashSet<EnterpriseId>,
+    pub chains: HashSet<String>,
 }
 
 fn credit_key(code: &CreditCode) -> Vec<u8> {
@@ -190,6 +215,51 @@ impl Store {
         Ok(())
     }
 
+    /// What changed after generation `after`, or `None` when the log cannot say (a generation
+    /// without entries: written before the log existed, or already pruned).
+    pub fn changes_since(&self, after: u64) -> Result<Option<ChangeSet>> {
+        let mut set = ChangeSet::default();
+        let mut seen = HashSet::new();
+        let corrupt = || Error::CorruptRecord { key: "change log".into(), reason: "bad entry".into() };
+        for kv in self.records.range(change_key(after + 1).to_vec()..vec![b'h']) {
+            let (k, v) = kv?;
+            let g: [u8; 8] = k.get(1..9).and_then(|b| b.try_into().ok()).ok_or_else(corrupt)?;
+            seen.insert(u64::from_be_bytes(g));
+            match v.split_first() {
+                Some((b'e', ids)) if ids.len() % 8 == 0 => {
+                    for id in ids.chunks_exact(8) {
+                        let id: [u8; 8] = id.try_into().map_err(|_| corrupt())?;
+                        set.enterprises.insert(EnterpriseId(u64::from_be_bytes(id)));
+                    }
+                }
+                Some((b'c', ids)) => {
+                    set.chains
+                        .extend(ids.split(|&b| b == 0).map(|id| String::from_utf8_lossy(id).into_owned()));
+                }
+                _ => return Err(corrupt()),
+            }
+        }
+        let complete = (after + 1..=self.generation()).all(|g| seen.contains(&g));
+        Ok(complete.then_some(set))
+    }
+
+    /// Forgets the changes up to and including `generation` (the index has them).
+    pub fn prune_changes(&self, generation: u64) -> Result<usize> {
+        let mut batch = sled::Batch::default();
+        let mut n = 0;
+        for kv in self.records.range(vec![b'g']..change_key(generation + 1).to_vec()) {
+            batch.remove(kv?.0);
+            n += 1;
+        }
+        self.records.apply_batch(batch)?;
+        Ok(n)
+    }
+
+    /// How many credit-code and name identity keys the store holds.
+    pub fn identity_key_counts(&self) -> (usize, usize) {
+        (self.records.scan_prefix([b'c']).count(), self.records.scan_prefix([b'n']).count())
+    }
+
     /// Bytes the store takes on disk.
     pub fn size_on_disk(&self) -> Result<u64> {
         Ok(self.db.size_on_disk()?)
@@ -218,7 +288,12 @@ impl Store {
             batch.insert(chain.id.as_bytes(), record::encode(chain)?);
         }
         self.chains.apply_batch(batch)?;
-        self.records.insert(GENERATION_KEY, &self.next_generation().1)?;
+        let (g, bytes) = self.next_generation();
+        let mut marks = sled::Batch::default();
+        marks.insert(GENERATION_KEY, &bytes);
+        let ids: Vec<&str> = chains.iter().map(|c| c.id.as_str()).collect();
+        marks.insert(&change_key(g), [b"c".as_slice(), ids.join("\0").as_bytes()].concat());
+        self.records.apply_batch(marks)?;
         self.flush()
     }
 
@@ -425,7 +500,9 @@ impl Store {
         }
         batch.remove(name_key(&old.name, old.region));
         batch.remove(&enterprise_key(id));
-        batch.insert(GENERATION_KEY, &self.next_generation().1);
+        let (g, bytes) = self.next_generation();
+        batch.insert(GENERATION_KEY, &bytes);
+        batch.insert(&change_key(g), enterprises_changed(std::iter::once(id)));
         self.records.apply_batch(batch)?;
         self.flush()?;
         Ok(Some(old))
@@ -505,7 +582,9 @@ impl Writer<'_> {
         if self.records.is_empty() {
             return Ok(self.records);
         }
-        self.batch.insert(GENERATION_KEY, &self.store.next_generation().1);
+        let (g, bytes) = self.store.next_generation();
+        self.batch.insert(GENERATION_KEY, &bytes);
+        self.batch.insert(&change_key(g), enterprises_changed(self.records.iter().map(|e| e.id)));
         self.batch.insert(NEXT_ID_KEY, &self.store.next_id.load(Ordering::SeqCst).to_be_bytes());
         self.store.records.apply_batch(self.batch)?;
         Ok(self.records)

@@ -52,7 +52,8 @@ fn the_web_pages_work_in_a_real_browser() {
         return;
     };
     let env = Env::new();
-    let (mut server, addr) = serve(&env, &["--demo"]);
+    let (server, addr) = serve(&env, &["--demo"]);
+    let _server = KillOnDrop(server);
     let admin = std::fs::read_to_string(env.data().join("admin.token")).unwrap().trim().to_string();
     let token = |role: &str| {
         let (status, v) = api(
@@ -78,9 +79,16 @@ fn the_web_pages_work_in_a_real_browser() {
     an_import_upload_shows_its_report(&site, &driver.session(), &env);
     a_viewer_logs_in_and_sees_no_edit_buttons(&site, &driver.session());
     an_analyst_edits_the_chain_owner(&site, &driver.session());
+}
 
-    server.kill().unwrap();
-    server.wait().unwrap();
+/// Stops the server however the test ends.
+struct KillOnDrop(std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
 }
 
 fn overview_shows_every_chain(site: &Site, b: &Browser) {

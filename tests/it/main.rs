@@ -4,6 +4,7 @@ mod api;
 mod browser;
 mod cli_chains;
 mod cli_import;
+mod crash;
 mod helpers;
 mod leads;
 mod process;

@@ -87,3 +87,43 @@ fn killing_an_import_midway_leaves_a_store_that_opens_and_a_rerun_completes_it()
     assert_eq!(updated, stored, "rows that survived the kill are updated, not duplicated");
     assert_eq!(env.n_enterprises(), n);
 }
+
+fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &to.join(entry.file_name()));
+        } else {
+            std::fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
+        }
+    }
+}
+
+#[test]
+fn an_index_behind_the_store_replays_only_the_missing_changes() {
+    let env = Env::new();
+    let all = env.path("all.jsonl");
+    env.ok(&["gen", "--enterprises", "3000", "--seed", "4", "--out", s(&all)]);
+    let text = std::fs::read_to_string(&all).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    let first = env.write("first.jsonl", lines[..2000].join("\n"));
+    let second = env.write("second.jsonl", lines[2000..].join("\n"));
+    env.ok(&["import", "enterprises", s(&first)]);
+    // The index as a crash would leave it: committed before the second import's rows.
+    let saved = env.path("saved-index");
+    copy_dir(&env.data().join("search"), &saved);
+    env.ok(&["import", "enterprises", s(&second)]);
+    std::fs::remove_dir_all(env.data().join("search")).unwrap();
+    copy_dir(&saved, &env.data().join("search"));
+
+    let out = env.command(&["--json", "check"]).env("CHAINSCOUT_LOG", "info").output().unwrap();
+    let log = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{log}");
+    assert!(log.contains("replaying changes into the search index"), "{log}");
+    assert!(log.contains("enterprises=1000"), "only the second import's rows are replayed: {log}");
+    assert!(!log.contains("rebuilding"), "{log}");
+    let last: serde_json::Value = serde_json::from_str(lines[2999]).unwrap();
+    let found = env.ok_json(&["search", last["credit_code"].as_str().unwrap()]);
+    assert_eq!(found["total"], 1);
+}

@@ -462,19 +462,30 @@ impl App {
             return Err(Error::Invalid(vec![Problem::new("", "invalid_value", "恢复只能写入空的数据目录")]));
         }
         let mut n = 0;
+        // Enterprises go in batches, like an import; everything else line by line.
+        let mut batch: Vec<Enterprise> = Vec::with_capacity(BATCH_ROWS);
         for (i, line) in input.lines().enumerate() {
             let line = line.map_err(|e| Error::io("backup", e))?;
             if line.trim().is_empty() {
                 continue;
             }
-            let v: serde_json::Value = serde_json::from_str(&line)
+            let mut v: serde_json::Value = serde_json::from_str(&line)
                 .map_err(|e| Error::UnreadableInput(format!("backup line {}: {e}", i + 1)))?;
             if i == 0 && v.get("chainscout_backup").is_none() {
                 return Err(Error::UnreadableInput("not a chainscout backup (no header line)".into()));
             }
-            self.store.restore_line(&v)?;
+            match v.get_mut("enterprise").map(serde_json::Value::take) {
+                Some(e) => batch.push(serde_json::from_value(e).map_err(|_| {
+                    Error::UnreadableInput(format!("backup line {}: not a valid enterprise", i + 1))
+                })?),
+                None => self.store.restore_line(&v)?,
+            }
+            if batch.len() >= BATCH_ROWS {
+                self.store.restore_enterprises(&std::mem::take(&mut batch))?;
+            }
             n += 1;
         }
+        self.store.restore_enterprises(&batch)?;
         self.store.flush()?;
         self.reindex(&mut |_, _| {})?;
         Ok(n)

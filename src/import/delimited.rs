@@ -16,31 +16,42 @@ fn decode(bytes: &[u8]) -> Result<String> {
     Ok(text.into_owned())
 }
 
-/// The line of the first quoted field that never closes properly: it runs to the end of the file,
+/// The lines of quoted fields that never close properly: the quote runs to the end of the file,
 /// or a lone quote inside it is followed by ordinary text. A CSV reader would swallow the rows
-/// after such a line into one cell.
-fn first_unbalanced_quote(text: &str, delimiter: char) -> Option<usize> {
-    let chars: Vec<char> = text.chars().collect();
-    let (mut line, mut open_line) = (0, 0);
+/// after such a line into one cell. After a bad line the scan starts again on the next line, as if
+/// that line had been removed. One pass: the text inside a bad quote holds no quote, so going
+/// back over it is cheap, and hostile input (a quote on every line) stays linear.
+fn unbalanced_quote_lines(text: &str, delimiter: u8) -> Vec<usize> {
+    // Bytes: quote, delimiter and newline are ASCII, never inside a UTF-8 multibyte character.
+    let chars = text.as_bytes();
+    let mut bad = Vec::new();
+    let (mut line, mut open_line, mut open_at) = (0, 0, 0);
     let (mut in_quote, mut at_field_start) = (false, true);
     let mut i = 0;
     while i < chars.len() {
         let c = chars[i];
         if in_quote {
-            if c == '"' {
+            if c == b'"' {
                 match chars.get(i + 1) {
-                    Some('"') => i += 1,
-                    None | Some('\n') | Some('\r') => in_quote = false,
+                    Some(b'"') => i += 1,
+                    None | Some(b'\n') | Some(b'\r') => in_quote = false,
                     Some(&d) if d == delimiter => in_quote = false,
-                    Some(_) => return Some(open_line),
+                    Some(_) => {
+                        // Mark the opening line and go on from the line after it.
+                        bad.push(open_line);
+                        let next = chars[open_at..].iter().position(|&c| c == b'\n').map(|p| open_at + p + 1);
+                        let Some(next) = next else { return bad };
+                        (line, in_quote, at_field_start, i) = (open_line + 1, false, true, next);
+                        continue;
+                    }
                 }
-            } else if c == '\n' {
+            } else if c == b'\n' {
                 line += 1;
             }
-        } else if c == '"' && at_field_start {
+        } else if c == b'"' && at_field_start {
             in_quote = true;
-            open_line = line;
-        } else if c == '\n' {
+            (open_line, open_at) = (line, i);
+        } else if c == b'\n' {
             line += 1;
             at_field_start = true;
             i += 1;
@@ -53,18 +64,25 @@ fn first_unbalanced_quote(text: &str, delimiter: char) -> Option<usize> {
         at_field_start = false;
         i += 1;
     }
-    in_quote.then_some(open_line)
+    if in_quote {
+        bad.push(open_line);
+        // The rest holds no quote: nothing more to find after the opening line.
+    }
+    bad
 }
 
 /// Replaces every line holding an unbalanced quote with a marker row.
 fn mark_unclosed_quotes(text: String, delimiter: char) -> String {
-    let mut text = text;
-    while let Some(bad) = first_unbalanced_quote(&text, delimiter) {
-        let mut lines: Vec<&str> = text.split('\n').collect();
-        lines[bad] = MALFORMED;
-        text = lines.join("\n");
+    let bad = unbalanced_quote_lines(&text, delimiter as u8);
+    if bad.is_empty() {
+        return text;
     }
-    text
+    let bad: std::collections::HashSet<usize> = bad.into_iter().collect();
+    text.split('\n')
+        .enumerate()
+        .map(|(i, l)| if bad.contains(&i) { MALFORMED } else { l })
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 use super::MALFORMED;

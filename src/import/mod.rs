@@ -154,12 +154,18 @@ fn rows_from_grid(grid: impl Iterator<Item = Vec<String>>) -> Result<Table> {
         let Some(cols) = &columns else {
             let mapped: Vec<Option<&'static str>> = cells.iter().map(|c| field_for_header(c)).collect();
             if mapped.contains(&Some("name")) {
-                table.ignored_columns = cells
+                let ignored: Vec<String> = cells
                     .iter()
                     .zip(&mapped)
                     .filter(|(c, m)| m.is_none() && !c.trim().is_empty())
                     .map(|(c, _)| c.trim().to_string())
                     .collect();
+                // A report names at most this many; a sheet with 100k stray columns says how many.
+                const LISTED: usize = 50;
+                table.ignored_columns = ignored.iter().take(LISTED).cloned().collect();
+                if ignored.len() > LISTED {
+                    table.ignored_columns.push(format!("……另有 {} 列", ignored.len() - LISTED));
+                }
                 columns = Some(mapped);
             }
             continue;

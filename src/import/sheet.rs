@@ -48,6 +48,88 @@ where
     Ok(range.rows().map(|r| r.iter().map(cell_text).collect()).collect())
 }
 
+/// What an XLSX may unpack to. Workbooks analysts send unpack to tens of MB; a zip bomb (a few
+/// KB that inflate to gigabytes) is refused before anything is inflated.
+const MAX_UNPACKED_BYTES: u64 = 512 * 1024 * 1024;
+/// Cells read from one sheet; beyond it the workbook is refused rather than filling memory.
+const MAX_CELLS: usize = 20_000_000;
+/// Excel's own column limit (XFD).
+const MAX_COLUMNS: u32 = 16_384;
+
+fn check_unpacked_size(bytes: &[u8]) -> Result<()> {
+    let unreadable =
+        |e: zip::result::ZipError| Error::UnreadableInput(format!("not a readable XLSX workbook: {e}"));
+    let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).map_err(unreadable)?;
+    let mut total = 0u64;
+    for i in 0..archive.len() {
+        // Sizes from the central directory, read without inflating anything.
+        total = total.saturating_add(archive.by_index_raw(i).map_err(unreadable)?.size());
+    }
+    if total > MAX_UNPACKED_BYTES {
+        return Err(Error::UnreadableInput(format!(
+            "工作簿解压后达 {} MB，超过上限 {} MB，疑似压缩炸弹，未读取",
+            total / 1024 / 1024,
+            MAX_UNPACKED_BYTES / 1024 / 1024
+        )));
+    }
+    Ok(())
+}
+
+/// The cells of an XLSX sheet, read one by one: memory follows the cells that exist, not the
+/// sheet's declared dimensions (a lone cell at XFD1048576 must not allocate 17 billion).
+fn xlsx_grid(mut workbook: calamine::Xlsx<Cursor<Vec<u8>>>, sheet: Option<&str>) -> Result<Vec<Vec<String>>> {
+    let names = workbook.sheet_names();
+    let name = match sheet {
+        Some(s) if names.iter().any(|n| n == s) => s.to_string(),
+        Some(s) => {
+            return Err(Error::UnreadableInput(format!(
+                "no sheet named {s:?}; sheets: {}",
+                names.join(", ")
+            )));
+        }
+        None => names
+            .first()
+            .cloned()
+            .ok_or_else(|| Error::UnreadableInput("the workbook has no sheet".into()))?,
+    };
+    let unreadable =
+        |e: calamine::XlsxError| Error::UnreadableInput(format!("sheet {name:?} cannot be read: {e}"));
+    let mut reader = workbook.worksheet_cells_reader(&name).map_err(unreadable)?;
+    let mut rows: Vec<Vec<String>> = Vec::new();
+    let mut cells = 0usize;
+    let mut first_row: Option<u32> = None;
+    while let Some(cell) = reader.next_cell().map_err(unreadable)? {
+        let (row, col) = cell.get_position();
+        if col >= MAX_COLUMNS {
+            return Err(Error::UnreadableInput(format!(
+                "工作表第 {} 列超出 Excel 的列数上限，未读取",
+                col + 1
+            )));
+        }
+        cells += 1;
+        if cells > MAX_CELLS {
+            return Err(Error::UnreadableInput(format!(
+                "工作表超过 {MAX_CELLS} 个单元格，请拆分为多个文件后导入"
+            )));
+        }
+        let text = cell_text(&Data::from(cell.get_value().clone()));
+        if text.is_empty() {
+            continue;
+        }
+        let first = *first_row.get_or_insert(row);
+        let at = row.saturating_sub(first) as usize;
+        if at >= rows.len() {
+            rows.resize_with(at + 1, Vec::new);
+        }
+        let r = &mut rows[at];
+        if r.len() <= col as usize {
+            r.resize(col as usize + 1, String::new());
+        }
+        r[col as usize] = text;
+    }
+    Ok(rows)
+}
+
 pub(super) fn read(bytes: &[u8], format: Format, sheet: Option<&str>) -> Result<super::Table> {
     let cursor = Cursor::new(bytes.to_vec());
     let cells = match format {
@@ -56,11 +138,12 @@ pub(super) fn read(bytes: &[u8], format: Format, sheet: Option<&str>) -> Result<
                 .map_err(|e| Error::UnreadableInput(format!("not a readable XLS workbook: {e}")))?,
             sheet,
         )?,
-        _ => grid(
-            calamine::Xlsx::new(cursor)
-                .map_err(|e| Error::UnreadableInput(format!("not a readable XLSX workbook: {e}")))?,
-            sheet,
-        )?,
+        _ => {
+            check_unpacked_size(bytes)?;
+            let workbook = calamine::Xlsx::new(cursor)
+                .map_err(|e| Error::UnreadableInput(format!("not a readable XLSX workbook: {e}")))?;
+            xlsx_grid(workbook, sheet)?
+        }
     };
     super::rows_from_grid(cells.into_iter())
 }

@@ -376,6 +376,17 @@ impl Store {
     }
 
     /// Loads one backup line into an empty store (not flushed; the caller flushes at the end).
+    /// Writes enterprises read from a backup, in one atomic batch.
+    pub fn restore_enterprises(&self, enterprises: &[Enterprise]) -> Result<()> {
+        let mut w = self.writer();
+        for e in enterprises {
+            self.next_id.fetch_max(e.id.0 + 1, Ordering::SeqCst);
+            w.put_enterprise(None, e)?;
+        }
+        w.commit()?;
+        Ok(())
+    }
+
     pub fn restore_line(&self, line: &serde_json::Value) -> Result<()> {
         let bad = |what: &str| Error::UnreadableInput(format!("backup line is not a valid {what}"));
         if let Some(c) = line.get("chain") {
@@ -383,10 +394,7 @@ impl Store {
             self.chains.insert(c.id.as_bytes(), record::encode(&c)?)?;
         } else if let Some(e) = line.get("enterprise") {
             let e: Enterprise = serde_json::from_value(e.clone()).map_err(|_| bad("enterprise"))?;
-            self.next_id.fetch_max(e.id.0 + 1, Ordering::SeqCst);
-            let mut w = self.writer();
-            w.put_enterprise(None, &e)?;
-            w.commit()?;
+            self.restore_enterprises(&[e])?;
         } else if let Some(d) = line.get("dismissal") {
             let chain = d["chain"].as_str().ok_or_else(|| bad("dismissal"))?;
             let id =

@@ -81,9 +81,14 @@ struct PhaseTimes {
 /// Builds the graph from what the store holds.
 pub fn build_graph(store: &Store) -> Result<Graph> {
     let mut graph = Graph::with_chains(store.chains()?);
+    // The same scan builds the store's identity index: one pass over the records at start-up.
+    let mut identities = crate::store::Identities::default();
     for facts in store.enterprise_facts() {
-        graph.insert_new(facts?);
+        let facts = facts?;
+        identities.add_enterprise(&facts);
+        graph.insert_new(facts);
     }
+    store.seed_identities(identities);
     Ok(graph)
 }
 
@@ -193,10 +198,10 @@ impl App {
                 }
             }
         }
-        let (credit_keys, name_keys) = self.store.identity_key_counts();
-        if credit_keys != with_code || name_keys != enterprises {
+        let keys = self.store.identity_keys()?;
+        if keys != with_code + enterprises {
             report.problems.push(format!(
-                "identity keys: {credit_keys} credit codes and {name_keys} names for {with_code} and {enterprises} enterprises"
+                "identity index: {keys} keys for {enterprises} names and {with_code} credit codes"
             ));
         }
         report.enterprises = enterprises;
@@ -836,7 +841,9 @@ impl App {
             }
             t.identify += staged.elapsed();
             if w.len() >= BATCH_ROWS {
-                self.commit_timed(std::mem::replace(&mut w, self.store.writer()), &mut t)?;
+                // Commit first: a store has one writer at a time.
+                self.commit_timed(w, &mut t)?;
+                w = self.store.writer();
             }
             if (i + 1) % FLUSH_EVERY == 0 {
                 let flushing = std::time::Instant::now();

@@ -10,7 +10,11 @@
 //!   `n` + name + `\0` + region → id. One tree, so an enterprise and its identity keys are written
 //!   in one atomic batch.
 
+mod identity;
 mod record;
+
+use identity::Found;
+pub use identity::Identities;
 
 use crate::error::{Error, Result};
 use crate::model::{Chain, CreditCode, Enterprise, EnterpriseId, RegionCode};
@@ -40,6 +44,13 @@ pub struct Store {
     /// SHA-256 of a token (32 bytes) → token record.
     tokens: sled::Tree,
     dir: PathBuf,
+    /// Held by each `Writer` from its first lookup to its commit, so an identity checked absent
+    /// stays absent until the enterprise that claims it is written (no duplicates from two
+    /// concurrent writers).
+    write_lock: std::sync::Mutex<()>,
+    /// Who holds each credit code and name + region; built from the records, never stored.
+    /// `None` until built (by the app's graph scan, or by the first lookup).
+    identities: std::sync::RwLock<Option<Identities>>,
 }
 
 /// In `records`: the change log, `g` + generation (u64 BE) → what that generation changed:
@@ -191,7 +202,68 @@ impl Store {
             records,
             db,
             dir: dir.to_path_buf(),
+            identities: std::sync::RwLock::new(None),
+            write_lock: std::sync::Mutex::new(()),
         })
+    }
+
+    /// Hands over the identity index built while scanning every record (see `app::build_graph`).
+    pub fn seed_identities(&self, identities: Identities) {
+        *self.identities.write().unwrap_or_else(|p| p.into_inner()) = Some(identities);
+    }
+
+    /// The identity index, built by a scan of the records if nobody seeded it.
+    fn identities(&self) -> Result<std::sync::RwLockReadGuard<'_, Option<Identities>>> {
+        {
+            let read = self.identities.read().unwrap_or_else(|p| p.into_inner());
+            if read.is_some() {
+                return Ok(read);
+            }
+        }
+        let mut built = Identities::default();
+        for facts in self.enterprise_facts() {
+            built.add_enterprise(&facts?);
+        }
+        let mut write = self.identities.write().unwrap_or_else(|p| p.into_inner());
+        write.get_or_insert(built);
+        drop(write);
+        Ok(self.identities.read().unwrap_or_else(|p| p.into_inner()))
+    }
+
+    /// Identity keys held in memory (a credit code and a name + region per enterprise).
+    pub fn identity_keys(&self) -> Result<usize> {
+        Ok(self.identities()?.as_ref().map_or(0, Identities::len))
+    }
+
+    /// The enterprise holding `key`, checked against its record; `record` reads one by id.
+    fn resolve(
+        &self,
+        key: &[u8],
+        record: impl Fn(EnterpriseId) -> Result<Option<Enterprise>>,
+    ) -> Result<Option<EnterpriseId>> {
+        let found = match self.identities()?.as_ref() {
+            Some(ids) => ids.find(key),
+            None => Found::None,
+        };
+        match found {
+            Found::Exact(id) => Ok(Some(id)),
+            Found::Candidate(id) => {
+                let holds = record(id)?.is_some_and(|e| {
+                    name_key(&e.name, e.region) == key
+                        || e.credit_code.as_ref().is_some_and(|c| credit_key(c) == key)
+                });
+                Ok(holds.then_some(id))
+            }
+            Found::None => Ok(None),
+        }
+    }
+
+    fn change_identities(&self, ops: &[(Vec<u8>, EnterpriseId, bool)]) {
+        if let Some(ids) = self.identities.write().unwrap_or_else(|p| p.into_inner()).as_mut() {
+            for (key, id, add) in ops {
+                if *add { ids.add(key, *id) } else { ids.remove(key, *id) }
+            }
+        }
     }
 
     pub fn dir(&self) -> &Path {
@@ -253,11 +325,6 @@ impl Store {
         }
         self.records.apply_batch(batch)?;
         Ok(n)
-    }
-
-    /// How many credit-code and name identity keys the store holds.
-    pub fn identity_key_counts(&self) -> (usize, usize) {
-        (self.records.scan_prefix([b'c']).count(), self.records.scan_prefix([b'n']).count())
     }
 
     /// Bytes the store takes on disk.
@@ -466,11 +533,11 @@ impl Store {
     }
 
     pub fn find_by_credit_code(&self, code: &CreditCode) -> Result<Option<EnterpriseId>> {
-        self.records.get(credit_key(code))?.map(|v| id_of(&v)).transpose()
+        self.resolve(&credit_key(code), |id| self.enterprise(id))
     }
 
     pub fn find_by_name(&self, name: &str, region: RegionCode) -> Result<Option<EnterpriseId>> {
-        self.records.get(name_key(name, region))?.map(|v| id_of(&v)).transpose()
+        self.resolve(&name_key(name, region), |id| self.enterprise(id))
     }
 
     /// Every enterprise, in id order.
@@ -496,15 +563,24 @@ impl Store {
     /// Starts a group of enterprise writes that reach sled in one atomic batch. (sled makes every
     /// batch stable on disk, so one batch per row would cost a disk sync per row.)
     pub fn writer(&self) -> Writer<'_> {
-        Writer { store: self, batch: sled::Batch::default(), keys: HashMap::new(), records: Vec::new() }
+        Writer {
+            _serial: self.write_lock.lock().unwrap_or_else(|p| p.into_inner()),
+            store: self,
+            batch: sled::Batch::default(),
+            keys: HashMap::new(),
+            identity_ops: Vec::new(),
+            records: Vec::new(),
+        }
     }
 
     /// Removes an enterprise and its identity keys; returns what was stored. Flushed.
     pub fn delete_enterprise(&self, id: EnterpriseId) -> Result<Option<Enterprise>> {
         let Some(old) = self.enterprise(id)? else { return Ok(None) };
         let mut batch = sled::Batch::default();
+        let mut ops = vec![(name_key(&old.name, old.region), id, false)];
         if let Some(c) = &old.credit_code {
-            batch.remove(credit_key(c));
+            ops.push((credit_key(c), id, false));
+            batch.remove(credit_key(c)); // keys stored by versions before the in-memory index
         }
         batch.remove(name_key(&old.name, old.region));
         batch.remove(&enterprise_key(id));
@@ -512,6 +588,7 @@ impl Store {
         batch.insert(GENERATION_KEY, &bytes);
         batch.insert(&change_key(g), enterprises_changed(std::iter::once(id)));
         self.records.apply_batch(batch)?;
+        self.change_identities(&ops);
         self.flush()?;
         Ok(Some(old))
     }
@@ -520,10 +597,13 @@ impl Store {
 /// Pending enterprise writes: reads see them before they are committed, so rows of one import
 /// batch find each other (a file that names the same firm twice updates it, not duplicates it).
 pub struct Writer<'a> {
+    _serial: std::sync::MutexGuard<'a, ()>,
     store: &'a Store,
     batch: sled::Batch,
     /// identity key → id, or `None` where the batch removed the key.
     keys: HashMap<Vec<u8>, Option<EnterpriseId>>,
+    /// Identity keys to add (`true`) or drop once the batch is applied.
+    identity_ops: Vec<(Vec<u8>, EnterpriseId, bool)>,
     /// Enterprises written in this batch, in order (an id may appear more than once).
     records: Vec<Enterprise>,
 }
@@ -532,7 +612,7 @@ impl Writer<'_> {
     fn lookup(&self, key: Vec<u8>) -> Result<Option<EnterpriseId>> {
         match self.keys.get(&key) {
             Some(v) => Ok(*v),
-            None => self.store.records.get(key)?.map(|v| id_of(&v)).transpose(),
+            None => self.store.resolve(&key, |id| self.enterprise(id)),
         }
     }
 
@@ -558,20 +638,23 @@ impl Writer<'_> {
     /// Writes one enterprise and its identity keys, replacing `old` (what was stored before).
     pub fn put_enterprise(&mut self, old: Option<&Enterprise>, new: &Enterprise) -> Result<()> {
         if let Some(old) = old {
+            let mut drop_key = |key: Vec<u8>| {
+                self.identity_ops.push((key.clone(), old.id, false));
+                self.keys.insert(key, None);
+            };
             if let Some(c) = &old.credit_code {
-                self.batch.remove(credit_key(c));
-                self.keys.insert(credit_key(c), None);
+                drop_key(credit_key(c));
             }
-            self.batch.remove(name_key(&old.name, old.region));
-            self.keys.insert(name_key(&old.name, old.region), None);
+            drop_key(name_key(&old.name, old.region));
         }
-        let id = new.id.0.to_be_bytes();
+        let mut add_key = |key: Vec<u8>| {
+            self.identity_ops.push((key.clone(), new.id, true));
+            self.keys.insert(key, Some(new.id));
+        };
         if let Some(c) = &new.credit_code {
-            self.batch.insert(credit_key(c), &id);
-            self.keys.insert(credit_key(c), Some(new.id));
+            add_key(credit_key(c));
         }
-        self.batch.insert(name_key(&new.name, new.region), &id);
-        self.keys.insert(name_key(&new.name, new.region), Some(new.id));
+        add_key(name_key(&new.name, new.region));
         self.batch.insert(&enterprise_key(new.id), record::encode(new)?);
         self.records.push(new.clone());
         Ok(())
@@ -595,6 +678,7 @@ impl Writer<'_> {
         self.batch.insert(&change_key(g), enterprises_changed(self.records.iter().map(|e| e.id)));
         self.batch.insert(NEXT_ID_KEY, &self.store.next_id.load(Ordering::SeqCst).to_be_bytes());
         self.store.records.apply_batch(self.batch)?;
+        self.store.change_identities(&self.identity_ops);
         Ok(self.records)
     }
 }

@@ -121,3 +121,27 @@ proptest! {
         prop_assert_eq!(live, rebuilt);
     }
 }
+
+#[test]
+fn concurrent_writers_of_one_new_enterprise_make_exactly_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = App::open(dir.path()).unwrap();
+    let today = chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
+    let outcomes: Vec<_> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..8)
+            .map(|i| {
+                let app = &app;
+                s.spawn(move || {
+                    let record = serde_json::json!({"name": "并发测试有限公司", "region": "320583", "products": [format!("产品{i}")]});
+                    let patch = EnterprisePatch::from_record(record.as_object().unwrap(), today).unwrap();
+                    app.write_enterprise(patch).unwrap().1
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let inserted = outcomes.iter().filter(|o| **o == chainscout::app::Outcome::Inserted).count();
+    assert_eq!(inserted, 1, "{outcomes:?}");
+    assert_eq!(app.store().count_enterprises(), 1);
+    assert_eq!(app.check().unwrap().problems, Vec::<String>::new());
+}

@@ -82,12 +82,34 @@ struct PhaseTimes {
 pub fn build_graph(store: &Store) -> Result<Graph> {
     let mut graph = Graph::with_chains(store.chains()?);
     // The same scan builds the store's identity index: one pass over the records at start-up.
+    // Reading and decoding records runs on a second thread while this one builds (cold start).
     let mut identities = crate::store::Identities::default();
-    for facts in store.enterprise_facts() {
-        let facts = facts?;
-        identities.add_enterprise(&facts);
-        graph.insert_new(facts);
-    }
+    std::thread::scope(|s| {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Result<Vec<crate::model::EnterpriseFacts>>>(8);
+        s.spawn(move || {
+            let mut batch = Vec::with_capacity(1024);
+            for facts in store.enterprise_facts() {
+                match facts {
+                    Ok(f) => batch.push(f),
+                    Err(e) => {
+                        let _ = tx.send(Err(e));
+                        return;
+                    }
+                }
+                if batch.len() == 1024 && tx.send(Ok(std::mem::take(&mut batch))).is_err() {
+                    return;
+                }
+            }
+            let _ = tx.send(Ok(batch));
+        });
+        for batch in rx {
+            for facts in batch? {
+                identities.add_enterprise(&facts);
+                graph.insert_new(facts);
+            }
+        }
+        Ok::<_, Error>(())
+    })?;
     store.seed_identities(identities);
     Ok(graph)
 }
@@ -112,9 +134,27 @@ impl App {
 
     /// [`App::open`], reporting index rebuild progress as `(done, total)`.
     pub fn open_with_progress(dir: &Path, progress: &mut dyn FnMut(usize, usize)) -> Result<App> {
+        let started = std::time::Instant::now();
         let store = Store::open(dir)?;
-        let graph = build_graph(&store)?;
-        let index = SearchIndex::open(&index_dir(dir))?;
+        let store_ms = started.elapsed().as_millis() as u64;
+        // The graph scan and the index's checksum pass are independent: run them side by side.
+        let (graph, index, index_ms) = std::thread::scope(|s| {
+            let index = s.spawn(|| {
+                let t = std::time::Instant::now();
+                SearchIndex::open(&index_dir(dir)).map(|i| (i, t.elapsed().as_millis() as u64))
+            });
+            let graph = build_graph(&store);
+            let (index, index_ms) =
+                index.join().map_err(|_| Error::Index("opening the index panicked".into()))??;
+            Ok::<_, Error>((graph?, index, index_ms))
+        })?;
+        tracing::info!(
+            store_ms,
+            index_ms,
+            total_ms = started.elapsed().as_millis() as u64,
+            enterprises = graph.n_enterprises(),
+            "opened the data dir (store, graph and index)"
+        );
         let app = App {
             write_gate: RwLock::new(()),
             store,

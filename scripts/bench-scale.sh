@@ -31,6 +31,12 @@ start_server() {
   echo "$pid $addr $(since "$t0")"
 }
 
+# SIGTERM, then wait until the process is gone (it is not this shell's child, so `wait` cannot).
+stop_server() {
+  kill "$1"
+  while kill -0 "$1" 2>/dev/null; do sleep 0.1; done
+}
+
 # Median and p99 of 100 requests, in ms.
 latency() {
   local url=$1 token=$2
@@ -59,7 +65,7 @@ for n in "${sizes[@]}"; do
   rss_q=$(rss_mb "$pid")
   t=$(now); curl -s -X POST -H "Authorization: Bearer $token" "$addr/api/v1/backup" -o "$work/backup-$n.jsonl"; backup_s=$(since "$t")
   backup_mb=$(du -m "$work/backup-$n.jsonl" | cut -f1)
-  kill "$pid"; wait "$pid" 2>/dev/null || true
+  stop_server "$pid"
 
   # A crash that left the index 10k rows behind: save the index, import 10k more, put it back.
   cp -r "$data/search" "$work/saved-index"
@@ -67,7 +73,7 @@ for n in "${sizes[@]}"; do
   "$bin" --data "$data" import enterprises "$work/more.jsonl" >/dev/null
   rm -rf "$data/search"; mv "$work/saved-index" "$data/search"
   read -r pid addr replay_s < <(start_server "$data")
-  kill "$pid"; wait "$pid" 2>/dev/null || true
+  stop_server "$pid"
 
   rm -rf "$work/restored"
   t=$(now); "$bin" --data "$work/restored" restore "$work/backup-$n.jsonl" >/dev/null; restore_s=$(since "$t")

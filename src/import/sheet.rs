@@ -24,24 +24,22 @@ fn cell_text(cell: &Data) -> String {
     }
 }
 
+/// The sheet asked for by name, or the first.
+fn pick_sheet(names: &[String], sheet: Option<&str>) -> Result<String> {
+    match sheet {
+        Some(s) if names.iter().any(|n| n == s) => Ok(s.to_string()),
+        Some(s) => Err(Error::UnreadableInput(format!("no sheet named {s:?}; sheets: {}", names.join(", ")))),
+        None => {
+            names.first().cloned().ok_or_else(|| Error::UnreadableInput("the workbook has no sheet".into()))
+        }
+    }
+}
+
 fn grid<R: Reader<Cursor<Vec<u8>>>>(mut workbook: R, sheet: Option<&str>) -> Result<Vec<Vec<String>>>
 where
     R::Error: std::fmt::Display,
 {
-    let names = workbook.sheet_names();
-    let name = match sheet {
-        Some(s) if names.iter().any(|n| n == s) => s.to_string(),
-        Some(s) => {
-            return Err(Error::UnreadableInput(format!(
-                "no sheet named {s:?}; sheets: {}",
-                names.join(", ")
-            )));
-        }
-        None => names
-            .first()
-            .cloned()
-            .ok_or_else(|| Error::UnreadableInput("the workbook has no sheet".into()))?,
-    };
+    let name = pick_sheet(&workbook.sheet_names(), sheet)?;
     let range = workbook
         .worksheet_range(&name)
         .map_err(|e| Error::UnreadableInput(format!("sheet {name:?} cannot be read: {e}")))?;
@@ -78,20 +76,7 @@ fn check_unpacked_size(bytes: &[u8]) -> Result<()> {
 /// The cells of an XLSX sheet, read one by one: memory follows the cells that exist, not the
 /// sheet's declared dimensions (a lone cell at XFD1048576 must not allocate 17 billion).
 fn xlsx_grid(mut workbook: calamine::Xlsx<Cursor<Vec<u8>>>, sheet: Option<&str>) -> Result<Vec<Vec<String>>> {
-    let names = workbook.sheet_names();
-    let name = match sheet {
-        Some(s) if names.iter().any(|n| n == s) => s.to_string(),
-        Some(s) => {
-            return Err(Error::UnreadableInput(format!(
-                "no sheet named {s:?}; sheets: {}",
-                names.join(", ")
-            )));
-        }
-        None => names
-            .first()
-            .cloned()
-            .ok_or_else(|| Error::UnreadableInput("the workbook has no sheet".into()))?,
-    };
+    let name = pick_sheet(&workbook.sheet_names(), sheet)?;
     let unreadable =
         |e: calamine::XlsxError| Error::UnreadableInput(format!("sheet {name:?} cannot be read: {e}"));
     let mut reader = workbook.worksheet_cells_reader(&name).map_err(unreadable)?;

@@ -174,7 +174,7 @@ fn a_short_name_finds_the_company_with_highlights_and_facets(site: &Site, b: &Br
         json!([]),
     );
     assert!(b.count(".hit-name em") >= 1, "the match is highlighted");
-    assert!(b.text("#facets").contains("地区"), "facets are shown");
+    assert!(b.text("#facets").contains("省份"), "facets are shown");
     assert!(
         b.exec("return location.search", json!([])).as_str().unwrap().contains("q="),
         "the URL keeps the query"

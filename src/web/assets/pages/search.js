@@ -79,7 +79,8 @@ export async function render(main, { query }) {
   function drawFacets(f) {
     const capitalActive = (min, max) => state.capital_min === min && state.capital_max === max;
     mount(el("facets"), html`
-      ${facetList("地区", f.region, (k) => k === state.region, "region")}
+      ${facetList("省份", f.region.filter((r) => r.level !== "city"), (k) => k === state.region, "region")}
+      ${facetList("城市", f.region.filter((r) => r.level === "city"), (k) => k === state.region, "region")}
       ${facetList("标签", f.tag, (k) => state.tags.includes(k), "tag")}
       ${facetList("产业链环节", f.link, (k) => k === state.link, "link")}
       <div class="facet"><h3>注册资本</h3><ul>${CAPITAL_PRESETS.map(

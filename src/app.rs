@@ -651,8 +651,17 @@ impl App {
         let chains: Vec<Chain> = chains.into_iter().map(|(_, c)| c).collect();
         self.store.put_chains(&chains)?;
         let ids = chains.iter().map(|c| c.id.clone()).collect();
-        // Memberships of every enterprise may change with a chain: rebuild what derives from it.
-        self.reindex(&mut |_, _| {})?;
+        // A change of details only (链长, key links, names, weights) is applied in place; a new
+        // structure may move every enterprise's memberships: rebuild what derives from it.
+        let details_only = {
+            let mut graph = self.graph_mut();
+            chains.into_iter().all(|c| graph.replace_chain_details(c))
+        };
+        if details_only {
+            self.index.commit(self.store.generation())?;
+        } else {
+            self.reindex(&mut |_, _| {})?;
+        }
         Ok(ids)
     }
 

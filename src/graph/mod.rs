@@ -413,6 +413,28 @@ impl Graph {
         }
     }
 
+    /// Replaces a chain whose structure is unchanged — region, link ids, stages, parents,
+    /// keywords, excludes and flows, everything memberships and local counts derive from. Names,
+    /// the 链长, key links, thresholds and weights are read live, so nothing needs rebuilding.
+    /// Returns false, changing nothing, when the structure differs (then rebuild the graph).
+    pub fn replace_chain_details(&mut self, chain: Chain) -> bool {
+        let Some(old) = self.chains.get(&chain.id) else { return false };
+        let shape = |c: &Chain| {
+            let links: Vec<_> = c
+                .links
+                .iter()
+                .map(|l| (l.id.clone(), l.stage, l.parent.clone(), l.keywords.clone(), l.exclude.clone()))
+                .collect();
+            (c.region, links, c.flows.clone())
+        };
+        if shape(old) != shape(&chain) {
+            return false;
+        }
+        self.chains.insert(chain.id.clone(), chain);
+        self.version = next_version();
+        true
+    }
+
     pub fn chains(&self) -> impl Iterator<Item = &Chain> {
         self.chains.values()
     }

@@ -52,6 +52,23 @@ fn status(g: &Graph, link: &str) -> (LinkState, usize) {
 }
 
 #[test]
+fn details_of_a_chain_change_in_place_but_its_structure_needs_a_rebuild() {
+    let mut g = graph(&[]);
+    let before = g.version();
+    let mut chain = g.chain("battery").unwrap().clone();
+    chain.owner = Some("新链长".into());
+    chain.links[0].key = !chain.links[0].key;
+    chain.strong_threshold += 1;
+    assert!(g.replace_chain_details(chain.clone()));
+    assert_eq!(g.chain("battery").unwrap().owner.as_deref(), Some("新链长"));
+    assert_ne!(g.version(), before, "cached analyses see the change");
+    let mut restructured = chain.clone();
+    restructured.links[0].keywords.push("新关键词".into());
+    assert!(!g.replace_chain_details(restructured));
+    assert_eq!(g.chain("battery").unwrap(), &chain, "nothing changed");
+}
+
+#[test]
 fn products_containing_a_keyword_join_the_link_with_evidence() {
     let e =
         enterprise(1, json!({"name": "甲", "region": "320412", "products": ["磷酸铁锂正极材料", "其他"]}));

@@ -4,7 +4,7 @@
 //!
 //! Screenshots of the main pages go to `test-output/screenshots/` to be looked at.
 
-use crate::helpers::Env;
+use crate::helpers::{Env, KillOnDrop};
 use crate::process::serve;
 use crate::webdriver::{Browser, Driver, api, browser_paths};
 use serde_json::{Value, json};
@@ -79,16 +79,6 @@ fn the_web_pages_work_in_a_real_browser() {
     an_import_upload_shows_its_report(&site, &driver.session(), &env);
     a_viewer_logs_in_and_sees_no_edit_buttons(&site, &driver.session());
     an_analyst_edits_the_chain_owner(&site, &driver.session());
-}
-
-/// Stops the server however the test ends.
-struct KillOnDrop(std::process::Child);
-
-impl Drop for KillOnDrop {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
 }
 
 fn overview_shows_every_chain(site: &Site, b: &Browser) {

@@ -5,7 +5,7 @@
 //!
 //! The moments come from a seed printed at the start; set `CHAINSCOUT_CRASH_SEED` to replay one.
 
-use crate::helpers::{Env, http, s};
+use crate::helpers::{Env, KillOnDrop, http, s};
 use crate::process::serve;
 use serde_json::{Value, json};
 use std::process::Stdio;
@@ -113,7 +113,8 @@ fn kill_9_during_api_writes_loses_no_acknowledged_write_and_a_live_backup_restor
     let mut acked: Vec<(String, String)> = Vec::new(); // (id, name) answered 201
     let mut backup: Option<Vec<u8>> = None;
     for round in 0..ROUNDS {
-        let (mut server, addr) = serve(&env, &[]);
+        let (server, addr) = serve(&env, &[]);
+        let mut server = KillOnDrop(server);
         let admin = std::fs::read_to_string(env.data().join("admin.token")).unwrap().trim().to_string();
         // Everything acknowledged before is here, and searchable.
         for (id, _) in &acked {
@@ -160,8 +161,7 @@ fn kill_9_during_api_writes_loses_no_acknowledged_write_and_a_live_backup_restor
             backup = Some(bytes);
         }
         std::thread::sleep(Duration::from_millis(200 + rng.below(1_300)));
-        server.kill().unwrap(); // SIGKILL
-        server.wait().unwrap();
+        server.kill(); // SIGKILL
         stop.store(true, Ordering::SeqCst);
         let _ = writer.join(); // its last request may have died with the server
         acked.extend(round_acked.lock().unwrap().drain(..));

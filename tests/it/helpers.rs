@@ -161,3 +161,20 @@ fn dechunk(mut b: &[u8]) -> Vec<u8> {
     }
     out
 }
+
+/// A child process (a server) stopped however the test ends, a failed assertion included.
+pub struct KillOnDrop(pub std::process::Child);
+
+impl KillOnDrop {
+    /// SIGKILL now, as a crash would.
+    pub fn kill(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}

@@ -1,6 +1,6 @@
 //! Whole processes: the data-dir lock, a kill in the middle of an import, the server's health.
 
-use crate::helpers::{Env, http, s};
+use crate::helpers::{Env, KillOnDrop, http, s};
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
@@ -36,7 +36,8 @@ fn get(addr: &str, path: &str) -> (u16, serde_json::Value) {
 #[test]
 fn a_second_process_on_a_data_dir_in_use_exits_1_naming_the_pid() {
     let env = Env::new();
-    let (mut server, addr) = serve(&env, &["--demo"]);
+    let (server, addr) = serve(&env, &["--demo"]);
+    let server = KillOnDrop(server);
     let (status, health) = get(&addr, "/api/v1/health");
     assert_eq!(status, 200);
     assert_eq!(health["status"], "ok");
@@ -46,19 +47,16 @@ fn a_second_process_on_a_data_dir_in_use_exits_1_naming_the_pid() {
     let r = env.run(&["chains"]);
     assert_eq!(r.code, 1);
     assert!(r.stderr.contains("in use"), "{}", r.stderr);
-    assert!(r.stderr.contains(&format!("pid {}", server.id())), "{}", r.stderr);
-    server.kill().unwrap();
-    server.wait().unwrap();
+    assert!(r.stderr.contains(&format!("pid {}", server.0.id())), "{}", r.stderr);
 }
 
 #[test]
 fn a_non_default_data_dir_gets_the_demo_only_when_asked() {
     let env = Env::new();
-    let (mut server, addr) = serve(&env, &[]);
+    let (server, addr) = serve(&env, &[]);
+    let _server = KillOnDrop(server);
     let (_, health) = get(&addr, "/api/v1/health");
     assert_eq!(health["enterprises"], 0);
-    server.kill().unwrap();
-    server.wait().unwrap();
 }
 
 #[test]

@@ -204,23 +204,21 @@ pub async fn patch_chain(
     };
     let owner = text("owner")?;
     let department = text("lead_department")?;
-    let key_links: Option<Vec<String>> = match body.get("key_links") {
-        None => None,
-        Some(Value::Array(items)) => Some(
-            items.iter().map(|v| v.as_str().map(str::to_string)).collect::<Option<_>>().ok_or_else(|| {
-                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_value", "关键环节应为环节编号列表")
+    let key_links: Option<Vec<String>> = body
+        .get("key_links")
+        .map(|v| {
+            v.as_array()
+                .and_then(|items| items.iter().map(|v| v.as_str().map(str::to_string)).collect())
+                .ok_or_else(|| {
+                    ApiError::new(
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                        "invalid_value",
+                        "关键环节应为环节编号列表",
+                    )
                     .with_field("key_links")
-            })?,
-        ),
-        Some(_) => {
-            return Err(ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "invalid_value",
-                "关键环节应为环节编号列表",
-            )
-            .with_field("key_links"));
-        }
-    };
+                })
+        })
+        .transpose()?;
     if let Some(k) = body.keys().find(|k| !["owner", "lead_department", "key_links"].contains(&k.as_str())) {
         return Err(ApiError::bad_request(
             "malformed_body",

@@ -22,17 +22,21 @@ pub(super) fn read(bytes: &[u8]) -> Table {
 pub fn stream<R: BufRead>(mut reader: R) -> impl Iterator<Item = Row> {
     let mut number = 0usize;
     let mut line = Vec::new();
+    let mut failed = false;
     std::iter::from_fn(move || {
         loop {
+            if failed {
+                return None;
+            }
             line.clear();
             let (read, too_long) = match read_line_capped(&mut reader, &mut line, MAX_LINE_BYTES) {
                 Ok(r) => r,
                 Err(e) => {
+                    // Nothing more can be read: report this line and stop.
                     number += 1;
+                    failed = true;
                     let problem =
                         Problem::new("", "malformed_row", format!("读取文件出错，导入在此停止：{e}"));
-                    // Nothing more can be read: report this line and stop.
-                    reader_failed(&mut reader);
                     return Some(Row { number, record: Err(problem) });
                 }
             };
@@ -67,19 +71,6 @@ pub fn stream<R: BufRead>(mut reader: R) -> impl Iterator<Item = Row> {
             return Some(Row { number, record });
         }
     })
-}
-
-fn reader_failed<R: BufRead>(reader: &mut R) {
-    // Drain what is buffered so the next call sees end of input.
-    loop {
-        match reader.fill_buf() {
-            Ok([]) | Err(_) => return,
-            Ok(b) => {
-                let n = b.len();
-                reader.consume(n);
-            }
-        }
-    }
 }
 
 /// Reads one line (without its `\n`/`\r\n`) into `out`, keeping at most `cap` bytes; returns the

@@ -38,7 +38,7 @@ pub struct Table {
 pub struct Rows {
     pub rows: Box<dyn Iterator<Item = Row> + Send>,
     pub ignored_columns: Vec<String>,
-    /// How many rows to expect, for progress (lines of a streamed file, blank ones included).
+    /// How many rows to expect, for progress (estimated for a streamed file).
     pub expected: usize,
 }
 
@@ -60,25 +60,24 @@ pub fn open_file(path: &Path, sheet: Option<&str>) -> Result<Rows> {
     }
     let unreadable =
         |e: std::io::Error| Error::UnreadableInput(format!("{}: cannot read the file: {e}", path.display()));
-    let expected = count_lines(path).map_err(unreadable)?;
+    let expected = estimate_lines(path).map_err(unreadable)?;
     let file = std::fs::File::open(path).map_err(unreadable)?;
     let reader = std::io::BufReader::with_capacity(256 * 1024, file);
     Ok(Rows { rows: Box::new(jsonl::stream(reader)), ignored_columns: vec![], expected })
 }
 
-fn count_lines(path: &Path) -> std::io::Result<usize> {
+/// Lines to expect, for progress only: counted in the first MiB and scaled to the file's size
+/// (exact for files under a MiB), so a 4 GB file is not read twice.
+fn estimate_lines(path: &Path) -> std::io::Result<usize> {
     use std::io::Read;
-    let mut file = std::fs::File::open(path)?;
-    let mut buf = vec![0u8; 1 << 20];
-    let (mut lines, mut last) = (0usize, b'\n');
-    loop {
-        let n = file.read(&mut buf)?;
-        if n == 0 {
-            return Ok(lines + usize::from(last != b'\n'));
-        }
-        lines += buf[..n].iter().filter(|&&b| b == b'\n').count();
-        last = buf[n - 1];
+    let size = std::fs::metadata(path)?.len();
+    let mut sample = Vec::with_capacity(1 << 20);
+    std::fs::File::open(path)?.take(1 << 20).read_to_end(&mut sample)?;
+    if sample.is_empty() {
+        return Ok(0);
     }
+    let lines = sample.iter().filter(|&&b| b == b'\n').count().max(1) as u64;
+    Ok((size * lines / sample.len() as u64) as usize)
 }
 
 /// The input formats.

@@ -454,14 +454,13 @@ impl Store {
         Ok(())
     }
 
+    /// Restores one backup line other than an enterprise (chains, dismissals, tokens, audit);
+    /// enterprises go in batches through [`Store::restore_enterprises`].
     pub fn restore_line(&self, line: &serde_json::Value) -> Result<()> {
         let bad = |what: &str| Error::UnreadableInput(format!("backup line is not a valid {what}"));
         if let Some(c) = line.get("chain") {
             let c: Chain = serde_json::from_value(c.clone()).map_err(|_| bad("chain"))?;
             self.chains.insert(c.id.as_bytes(), record::encode(&c)?)?;
-        } else if let Some(e) = line.get("enterprise") {
-            let e: Enterprise = serde_json::from_value(e.clone()).map_err(|_| bad("enterprise"))?;
-            self.restore_enterprises(&[e])?;
         } else if let Some(d) = line.get("dismissal") {
             let chain = d["chain"].as_str().ok_or_else(|| bad("dismissal"))?;
             let id =

@@ -1,6 +1,6 @@
 //! The HTTP API through a real server on 127.0.0.1:0 over a temp data dir.
 
-use crate::helpers::{Env, http};
+use crate::helpers::{Env, http, request_json};
 use crate::process::serve;
 use serde_json::{Value, json};
 use std::process::Child;
@@ -45,10 +45,7 @@ fn raw(
 }
 
 fn call(s: &Server, method: &str, path: &str, token: Option<&str>, body: Option<Value>) -> (u16, Value) {
-    let bytes = body.map(|b| b.to_string().into_bytes()).unwrap_or_default();
-    let media = if bytes.is_empty() { None } else { Some("application/json") };
-    let (status, _, body) = raw(&s.addr, method, path, token, media, &bytes);
-    (status, serde_json::from_slice(&body).unwrap_or(Value::Null))
+    request_json(&s.addr, method, path, token, body.as_ref())
 }
 
 fn token(s: &Server, role: &str) -> String {

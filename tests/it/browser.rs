@@ -4,9 +4,9 @@
 //!
 //! Screenshots of the main pages go to `test-output/screenshots/` to be looked at.
 
-use crate::helpers::{Env, KillOnDrop};
+use crate::helpers::{Env, KillOnDrop, request_json};
 use crate::process::serve;
-use crate::webdriver::{Browser, Driver, api, browser_paths};
+use crate::webdriver::{Browser, Driver, browser_paths};
 use serde_json::{Value, json};
 use std::path::PathBuf;
 
@@ -32,7 +32,7 @@ impl Site {
     }
 
     fn get(&self, path: &str) -> Value {
-        let (status, v) = api(&self.addr, "GET", path, &self.admin, None);
+        let (status, v) = request_json(&self.addr, "GET", path, Some(&self.admin), None);
         assert_eq!(status, 200, "GET {path}: {v}");
         v
     }
@@ -56,13 +56,8 @@ fn the_web_pages_work_in_a_real_browser() {
     let _server = KillOnDrop(server);
     let admin = std::fs::read_to_string(env.data().join("admin.token")).unwrap().trim().to_string();
     let token = |role: &str| {
-        let (status, v) = api(
-            &addr,
-            "POST",
-            "/api/v1/tokens",
-            &admin,
-            Some(json!({"role": role, "name": format!("{role} test")})),
-        );
+        let body = json!({"role": role, "name": format!("{role} test")});
+        let (status, v) = request_json(&addr, "POST", "/api/v1/tokens", Some(&admin), Some(&body));
         assert_eq!(status, 201, "{v}");
         v["token"].as_str().unwrap().to_string()
     };

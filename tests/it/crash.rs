@@ -5,7 +5,7 @@
 //!
 //! The moments come from a seed printed at the start; set `CHAINSCOUT_CRASH_SEED` to replay one.
 
-use crate::helpers::{Env, KillOnDrop, http, s};
+use crate::helpers::{Env, KillOnDrop, http, request_json, s};
 use crate::process::serve;
 use serde_json::{Value, json};
 use std::process::Stdio;
@@ -93,18 +93,6 @@ fn kill_9_during_cli_imports_loses_no_reported_row() {
     assert_eq!(check(&env)["enterprises"].as_u64().unwrap(), (ROUNDS * ROWS) as u64);
 }
 
-fn post_json(addr: &str, token: &str, path: &str, body: &Value) -> (u16, Value) {
-    let auth = format!("Bearer {token}");
-    let (status, _, bytes) = http(
-        addr,
-        "POST",
-        path,
-        &[("Authorization", &auth), ("Content-Type", "application/json")],
-        body.to_string().as_bytes(),
-    );
-    (status, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
-}
-
 #[test]
 fn kill_9_during_api_writes_loses_no_acknowledged_write_and_a_live_backup_restores() {
     let env = Env::new();
@@ -118,13 +106,8 @@ fn kill_9_during_api_writes_loses_no_acknowledged_write_and_a_live_backup_restor
         let admin = std::fs::read_to_string(env.data().join("admin.token")).unwrap().trim().to_string();
         // Everything acknowledged before is here, and searchable.
         for (id, _) in &acked {
-            let (status, _, _) = http(
-                &addr,
-                "GET",
-                &format!("/api/v1/enterprises/{id}"),
-                &[("Authorization", &format!("Bearer {admin}"))],
-                b"",
-            );
+            let (status, _) =
+                request_json(&addr, "GET", &format!("/api/v1/enterprises/{id}"), Some(&admin), None);
             assert_eq!(status, 200, "round {round}: acknowledged enterprise {id} is gone");
         }
         if let Some((_, name)) = acked.last() {
@@ -144,7 +127,8 @@ fn kill_9_during_api_writes_loses_no_acknowledged_write_and_a_live_backup_restor
                 while !stop.load(Ordering::SeqCst) {
                     let name = format!("崩溃测试第{round}轮第{i}号有限公司");
                     let body = json!({"name": name, "region": "320583", "products": ["正极材料"]});
-                    let (status, v) = post_json(&addr, &admin, "/api/v1/enterprises", &body);
+                    let (status, v) =
+                        request_json(&addr, "POST", "/api/v1/enterprises", Some(&admin), Some(&body));
                     // (A request cut off by the kill ends this thread inside `http`.)
                     assert_eq!(status, 201, "round {round}: a write answered {status}: {v}");
                     round_acked.lock().unwrap().push((v["id"].as_str().unwrap().to_string(), name));
@@ -179,13 +163,6 @@ fn kill_9_during_api_writes_loses_no_acknowledged_write_and_a_live_backup_restor
 
 fn search_top_name(addr: &str, token: &str, words: &str) -> String {
     let q: String = serde_urlencoded::to_string([("q", words)]).unwrap();
-    let (_, _, body) = http(
-        addr,
-        "GET",
-        &format!("/api/v1/enterprises?{q}&limit=1"),
-        &[("Authorization", &format!("Bearer {token}"))],
-        b"",
-    );
-    let v: Value = serde_json::from_slice(&body).unwrap();
+    let (_, v) = request_json(addr, "GET", &format!("/api/v1/enterprises?{q}&limit=1"), Some(token), None);
     v["hits"][0]["name"].as_str().unwrap_or("").to_string()
 }

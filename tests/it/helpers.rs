@@ -162,6 +162,28 @@ fn dechunk(mut b: &[u8]) -> Vec<u8> {
     out
 }
 
+/// A JSON request to the service, with a bearer token when given; returns the status and the
+/// body as JSON (`Null` when it is not JSON).
+pub fn request_json(
+    addr: &str,
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    body: Option<&Value>,
+) -> (u16, Value) {
+    let auth = token.map(|t| format!("Bearer {t}"));
+    let mut headers = Vec::new();
+    if let Some(a) = &auth {
+        headers.push(("Authorization", a.as_str()));
+    }
+    let bytes = body.map(|b| b.to_string().into_bytes()).unwrap_or_default();
+    if body.is_some() {
+        headers.push(("Content-Type", "application/json"));
+    }
+    let (status, _, response) = http(addr, method, path, &headers, &bytes);
+    (status, serde_json::from_slice(&response).unwrap_or(Value::Null))
+}
+
 /// A child process (a server) stopped however the test ends, a failed assertion included.
 pub struct KillOnDrop(pub std::process::Child);
 

@@ -11,15 +11,6 @@ use std::time::{Duration, Instant};
 
 const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
 
-/// JSON request to the service with a bearer token.
-pub fn api(addr: &str, method: &str, path: &str, token: &str, body: Option<Value>) -> (u16, Value) {
-    let auth = format!("Bearer {token}");
-    let bytes = body.map(|b| b.to_string().into_bytes()).unwrap_or_default();
-    let (status, _, body) =
-        http(addr, method, path, &[("Authorization", &auth), ("Content-Type", "application/json")], &bytes);
-    (status, serde_json::from_slice(&body).unwrap_or(Value::Null))
-}
-
 /// Where Debian installs the browser and its driver, when they are here.
 pub fn browser_paths() -> Option<(PathBuf, PathBuf)> {
     let find = |names: &[&str]| {

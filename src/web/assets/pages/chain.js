@@ -2,7 +2,7 @@
 // opens its local enterprises (and why they belong) and its best lead candidates.
 
 import { api, can, download } from "../api.js";
-import { html, mount, raw, setTitle, statusPill, kindPill, evidence, STAGE, toast, errorBox } from "../ui.js";
+import { html, mount, raw, setTitle, statusPill, kindPill, evidence, STAGE, toast, message } from "../ui.js";
 
 function masters(d) {
   if (!d.chain_masters.length) return "—";
@@ -92,5 +92,5 @@ export async function render(main, { params: [id], session }) {
   main.querySelectorAll(".links-table tr[data-link]").forEach((tr) => tr.addEventListener("click", () => select(tr.dataset.link)));
   main.querySelector("#print").onclick = () => window.print();
   main.querySelector("#svg").onclick = () =>
-    download(`/chains/${encodeURIComponent(d.id)}/map.svg`, `${d.name}产业链图谱.svg`).catch((e) => toast(String(errorBox(e)).replace(/<[^>]+>/g, "")));
+    download(`/chains/${encodeURIComponent(d.id)}/map.svg`, `${d.name}产业链图谱.svg`).catch((e) => toast(message(e)));
 }

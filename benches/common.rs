@@ -58,11 +58,11 @@ pub fn app() -> App {
         let report = app.import_table(table, None, &mut |_, _| {}).unwrap();
         let import = start.elapsed();
         let start = Instant::now();
-        app.rebuild_index(&mut |_, _| {}).unwrap();
+        app.reindex(&mut |_, _| {}).unwrap();
         let rebuild = start.elapsed();
         let total = app.store().count_enterprises();
         println!(
-            "build: import {} rows in {:.1} s ({:.0} rows/s, store + graph + index); index rebuild of {} in {:.1} s ({:.0} docs/s)",
+            "build: import {} rows in {:.1} s ({:.0} rows/s, store + graph + index); graph and index rebuild of {} in {:.1} s ({:.0} docs/s)",
             report.inserted,
             import.as_secs_f64(),
             report.inserted as f64 / import.as_secs_f64(),

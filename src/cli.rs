@@ -162,8 +162,9 @@ enum Command {
 enum TokenAction {
     /// Create a token; it is printed on the last line, once.
     Create {
-        #[arg(long, value_parser = ["viewer", "analyst", "admin"])]
-        role: String,
+        /// viewer, analyst or admin
+        #[arg(long)]
+        role: crate::model::Role,
         #[arg(long)]
         name: String,
     },
@@ -308,8 +309,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Token { action: TokenAction::Create { role, name } } => {
             let app = App::open(&data)?;
-            let (record, secret) = app.create_token(&role, &name)?;
-            app.audit("cli", "create_token", &record.id, None, Some(serde_json::json!(record)))?;
+            let (record, secret) = app.create_token(role, &name, "cli")?;
             if cli.json {
                 return print_json(
                     &serde_json::json!({"id": record.id, "token": secret, "role": record.role, "name": record.name}),
@@ -336,7 +336,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 }
                 ImportWhat::Chains { paths } => {
                     let files = read_chain_files(&paths)?;
-                    let ids = app.import_chain_files(&files)?;
+                    let ids = app.import_chain_files(&files, "cli")?;
                     if cli.json {
                         print_json(&serde_json::json!({"chains": ids}))?;
                     } else {
@@ -347,7 +347,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     let rows = crate::import::open_file(&file, sheet.as_deref())?;
                     let source =
                         format!("import: {}", file.file_name().unwrap_or_default().to_string_lossy());
-                    let report = app.import_rows(rows, Some(&source), &mut progress_bar("导入企业"))?;
+                    let report =
+                        app.import_rows(rows, Some(&source), Some("cli"), &mut progress_bar("导入企业"))?;
                     if cli.json {
                         print_json(&report)?;
                     } else {
@@ -538,8 +539,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Check => {
-            let app = App::open(&data)?;
-            let report = app.check()?;
+            let (_app, report) = App::check(&data)?;
             if cli.json {
                 print_json(&report)?;
             } else {
@@ -553,6 +553,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 );
                 for p in &report.problems {
                     println!("problem: {p}");
+                }
+                for r in &report.repairs {
+                    println!("repaired: {r}");
                 }
             }
             if report.problems.is_empty() {

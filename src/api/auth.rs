@@ -7,31 +7,7 @@ use axum::extract::FromRequestParts;
 use axum::http::StatusCode;
 use axum::http::request::Parts;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Role {
-    Viewer,
-    Analyst,
-    Admin,
-}
-
-impl Role {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Viewer => "viewer",
-            Role::Analyst => "analyst",
-            Role::Admin => "admin",
-        }
-    }
-
-    fn parse(s: &str) -> Option<Role> {
-        match s {
-            "viewer" => Some(Role::Viewer),
-            "analyst" => Some(Role::Analyst),
-            "admin" => Some(Role::Admin),
-            _ => None,
-        }
-    }
-}
+pub use crate::model::Role;
 
 /// Who is calling: a token's name and role, or anonymous (with public read).
 #[derive(Debug, Clone)]
@@ -88,6 +64,6 @@ impl FromRequestParts<AppState> for Caller {
             .ok_or_else(|| {
                 ApiError::new(StatusCode::UNAUTHORIZED, "invalid_token", "the token is unknown or revoked")
             })?;
-        Ok(Caller { role: Role::parse(&token.role), name: format!("{} ({})", token.name, token.id) })
+        Ok(Caller { role: Some(token.role), name: format!("{} ({})", token.name, token.id) })
     }
 }

@@ -228,30 +228,27 @@ pub async fn patch_chain(
     }
     let actor = caller.name.clone();
     let chain = blocking(&state.app, move |app| {
-        let before =
-            app.graph().chain(&id).cloned().ok_or_else(|| crate::Error::NotFound(format!("chain {id:?}")))?;
-        let mut chain = before.clone();
-        if let Some(o) = owner {
-            chain.owner = o;
-        }
-        if let Some(d) = department {
-            chain.lead_department = d;
-        }
-        if let Some(keys) = key_links {
-            if let Some(unknown) = keys.iter().find(|k| chain.link(k).is_none()) {
-                return Err(crate::Error::Invalid(vec![crate::error::Problem::new(
-                    "key_links",
-                    "invalid_chain",
-                    format!("本链没有环节“{unknown}”"),
-                )]));
+        app.edit_chain(&id, "patch_chain", &actor, |chain| {
+            if let Some(o) = owner {
+                chain.owner = o;
             }
-            for link in &mut chain.links {
-                link.key = keys.contains(&link.id);
+            if let Some(d) = department {
+                chain.lead_department = d;
             }
-        }
-        app.put_chain(&format!("{id}.toml"), chain.clone())?;
-        app.audit(&actor, "patch_chain", &id, Some(json!(before)), Some(json!(chain)))?;
-        Ok(chain)
+            if let Some(keys) = key_links {
+                if let Some(unknown) = keys.iter().find(|k| chain.link(k).is_none()) {
+                    return Err(crate::Error::Invalid(vec![crate::error::Problem::new(
+                        "key_links",
+                        "invalid_chain",
+                        format!("本链没有环节“{unknown}”"),
+                    )]));
+                }
+                for link in &mut chain.links {
+                    link.key = keys.contains(&link.id);
+                }
+            }
+            Ok(())
+        })
     })
     .await?;
     Ok(Json(json!(chain)))
@@ -321,9 +318,7 @@ pub async fn put_chain(
                 format!("the body's id {:?} is not the path's {id:?}", chain.id),
             )]));
         }
-        let before = app.graph().chain(&id).cloned();
-        app.put_chain(&format!("{id}.toml"), chain.clone())?;
-        app.audit(&actor, "put_chain", &id, before.as_ref().map(|c| json!(c)), Some(json!(chain)))?;
+        let before = app.put_chain(&format!("{id}.toml"), chain.clone(), &actor)?;
         Ok((before.is_none(), chain))
     })
     .await?;
@@ -500,8 +495,7 @@ pub async fn create_enterprise(
     let patch = patch_of(&json_body(&headers, body)?)?;
     let actor = caller.name.clone();
     let v = blocking(&state.app, move |app| {
-        let e = app.create_enterprise(patch)?;
-        app.audit(&actor, "create_enterprise", &e.id.to_string(), None, Some(json!(e)))?;
+        let e = app.create_enterprise(patch, &actor)?;
         Ok(enterprise_json(app, &e))
     })
     .await?;
@@ -521,14 +515,7 @@ pub async fn replace_enterprise(
     let actor = caller.name.clone();
     Ok(Json(
         blocking(&state.app, move |app| {
-            let (before, after) = app.replace_enterprise(id, patch)?;
-            app.audit(
-                &actor,
-                "replace_enterprise",
-                &id.to_string(),
-                Some(json!(before)),
-                Some(json!(after)),
-            )?;
+            let (_, after) = app.replace_enterprise(id, patch, &actor)?;
             Ok(enterprise_json(app, &after))
         })
         .await?,
@@ -543,11 +530,7 @@ pub async fn delete_enterprise(
     caller.require(Role::Admin)?;
     let id = enterprise_id(&id)?;
     let actor = caller.name.clone();
-    blocking(&state.app, move |app| {
-        let old = app.delete_enterprise(id)?;
-        app.audit(&actor, "delete_enterprise", &id.to_string(), Some(json!(old)), None)
-    })
-    .await?;
+    blocking(&state.app, move |app| app.delete_enterprise(id, &actor).map(|_| ())).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -571,15 +554,8 @@ pub async fn import(
     Ok(Json(
         blocking(&state.app, move |app| {
             let table = crate::import::read_bytes(&bytes, format, None)?;
-            let report = app.import_table(table, Some(&format!("import by {actor}")), &mut |_, _| {})?;
-            app.audit(
-                &actor,
-                "import",
-                "enterprises",
-                None,
-                Some(json!({"inserted": report.inserted, "updated": report.updated, "rejected": report.rejected.len()})),
-            )?;
-            Ok(report)
+            let source = format!("import by {actor}");
+            app.import_rows(table.into(), Some(&source), Some(&actor), &mut |_, _| {})
         })
         .await?,
     ))
@@ -616,15 +592,18 @@ pub async fn create_token(
 ) -> ApiResult<Response> {
     caller.require(Role::Admin)?;
     let body = json_body(&headers, body)?;
-    let role = body.get("role").and_then(Value::as_str).unwrap_or("").to_string();
+    let role = body.get("role").and_then(Value::as_str).unwrap_or("");
+    let role: Role = role.parse().map_err(|_| {
+        ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_value",
+            format!("角色“{role}”无效（viewer、analyst、admin）"),
+        )
+        .with_field("role")
+    })?;
     let name = body.get("name").and_then(Value::as_str).unwrap_or("").to_string();
     let actor = caller.name.clone();
-    let (record, secret) = blocking(&state.app, move |app| {
-        let (record, secret) = app.create_token(&role, &name)?;
-        app.audit(&actor, "create_token", &record.id, None, Some(json!(record)))?;
-        Ok((record, secret))
-    })
-    .await?;
+    let (record, secret) = blocking(&state.app, move |app| app.create_token(role, &name, &actor)).await?;
     Ok((
         StatusCode::CREATED,
         Json(json!({"id": record.id, "token": secret, "role": record.role, "name": record.name})),
@@ -639,12 +618,7 @@ pub async fn delete_token(
 ) -> ApiResult<StatusCode> {
     caller.require(Role::Admin)?;
     let actor = caller.name.clone();
-    blocking(&state.app, move |app| {
-        let old =
-            app.store().delete_token(&id)?.ok_or_else(|| crate::Error::NotFound(format!("token {id:?}")))?;
-        app.audit(&actor, "delete_token", &id, Some(json!(old)), None)
-    })
-    .await?;
+    blocking(&state.app, move |app| app.delete_token(&id, &actor).map(|_| ())).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

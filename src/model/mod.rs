@@ -6,9 +6,11 @@ pub mod credit_code;
 pub mod enterprise;
 pub mod industry;
 pub mod region;
+pub mod role;
 pub mod values;
 
 pub use chain::{Chain, Flow, Link, LinkRef, Stage};
 pub use credit_code::CreditCode;
 pub use enterprise::{Enterprise, EnterpriseFacts, EnterpriseId, EnterprisePatch, Partner, Relation, Signal};
 pub use region::{RegionCode, regions};
+pub use role::Role;

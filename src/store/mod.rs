@@ -1,24 +1,38 @@
-//! The store: sled, the source of truth for chains and enterprises.
+//! The store: sled, the source of truth for every durable thing chainscout keeps.
 //!
 //! Everything else (the graph, the search index) is derived from what is here and can be rebuilt.
-//! Records are versioned ([`record`]) so a later release can still read today's data. Writes are
-//! made durable with [`Store::flush`] before anyone is told they succeeded.
+//! Records are versioned ([`record`]) so a later release can still read today's data.
 //!
-//! Layout (few trees, big-endian keys):
-//! - `chains`: chain id → chain record
-//! - `records`: `e` + id (u64 BE) → enterprise record; `c` + credit code → id;
-//!   `n` + name + `\0` + region → id. One tree, so an enterprise and its identity keys are written
-//!   in one atomic batch.
+//! **Architecture Invariant:** the only way to change the store is a [`Txn`] from
+//! [`Store::begin`], which needs the app's [`WriteKey`](crate::app::WriteKey) (only `app` can make
+//! one). A transaction holds the store's one write lock from its first lookup until its
+//! [`Committed`] is dropped, and commits as ONE atomic sled batch that also carries the new
+//! generation and its change-log entry — for enterprises, deletes, chains, dismissals, tokens and
+//! audit entries alike. The same lock is the backup gate ([`Store::export_lines`]).
+//!
+//! Layout: one tree, `records`, so every change is one atomic batch (big-endian keys):
+//! - `e` + id (u64) → enterprise record
+//! - `k` + chain id → chain record
+//! - `d` + chain id + `\0` + enterprise id (u64) → dismissal record
+//! - `t` + SHA-256 of a token secret (32 bytes) → token record
+//! - `a` + sequence (u64) → audit entry
+//! - `g` + generation (u64) → change-log entry (see [`change_key`])
+//! - `mgeneration`, `mnext_id` → counters
+//!
+//! Stores written by earlier releases kept chains, dismissals, tokens and audit entries in trees
+//! of their own; [`Store::open`] moves them into `records` (idempotent if interrupted).
 
 mod identity;
 mod record;
+mod txn;
 
 use identity::Found;
 pub use identity::Identities;
+pub use txn::{Committed, Txn};
 
 use crate::error::{Error, Result};
 use crate::model::{Chain, CreditCode, Enterprise, EnterpriseId, RegionCode};
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -28,25 +42,22 @@ const GENERATION_KEY: &[u8] = b"mgeneration";
 /// In `records`: the next enterprise id (u64 BE).
 const NEXT_ID_KEY: &[u8] = b"mnext_id";
 
+/// Trees of earlier releases and the prefix their keys get in `records`.
+const LEGACY_TREES: &[(&str, u8)] =
+    &[("chains", b'k'), ("dismissals", b'd'), ("tokens", b't'), ("audit", b'a')];
+
 /// An open store. One process at a time may hold a data directory.
 pub struct Store {
-    /// Bumped by every change; the search index records the generation it reflects.
+    /// Bumped by every commit; the search index records the generation it reflects.
     generation: AtomicU64,
-    /// The next enterprise id to hand out; persisted with every batch that uses one.
+    /// The next enterprise id to hand out; persisted with every batch.
     next_id: AtomicU64,
     db: sled::Db,
-    chains: sled::Tree,
     records: sled::Tree,
-    /// chain id + `\0` + enterprise id (u64 BE) → dismissal record.
-    dismissals: sled::Tree,
-    /// sequence (u64 BE) → audit entry.
-    audit: sled::Tree,
-    /// SHA-256 of a token (32 bytes) → token record.
-    tokens: sled::Tree,
     dir: PathBuf,
-    /// Held by each `Writer` from its first lookup to its commit, so an identity checked absent
-    /// stays absent until the enterprise that claims it is written (no duplicates from two
-    /// concurrent writers).
+    /// The one write lock: held by each [`Txn`] from its first lookup until its [`Committed`] is
+    /// dropped (so an identity checked absent stays absent until it is written, and derived state
+    /// is applied in generation order), and by a backup while it streams.
     write_lock: std::sync::Mutex<()>,
     /// Who holds each credit code and name + region; built from the records, never stored.
     /// `None` until built (by the app's graph scan, or by the first lookup).
@@ -54,21 +65,14 @@ pub struct Store {
 }
 
 /// In `records`: the change log, `g` + generation (u64 BE) → what that generation changed:
-/// `e` + enterprise ids (u64 BE each), or `c` + chain ids separated by `\0`. One entry per
-/// generation, written in the batch of the change itself, so the search index can replay exactly
-/// the generations it has not seen (see [`Store::changes_since`]).
+/// `e` + enterprise ids (u64 BE each), `c` + chain ids separated by `\0`, or `x` (nothing the
+/// search index shows: dismissals, tokens, audit). One entry per generation, written in the batch
+/// of the change itself, so the search index can replay exactly the generations it has not seen
+/// (see [`Store::changes_since`]).
 fn change_key(generation: u64) -> [u8; 9] {
     let mut k = [b'g'; 9];
     k[1..].copy_from_slice(&generation.to_be_bytes());
     k
-}
-
-fn enterprises_changed(ids: impl Iterator<Item = EnterpriseId>) -> Vec<u8> {
-    let mut v = vec![b'e'];
-    for id in ids {
-        v.extend_from_slice(&id.0.to_be_bytes());
-    }
-    v
 }
 
 /// The changes after some generation, when the log has every one of them.
@@ -76,6 +80,8 @@ fn enterprises_changed(ids: impl Iterator<Item = EnterpriseId>) -> Vec<u8> {
 pub struct ChangeSet {
     pub enterprises: HashSet<EnterpriseId>,
     pub chains: HashSet<String>,
+    /// Generations read from the log.
+    pub generations: usize,
 }
 
 fn credit_key(code: &CreditCode) -> Vec<u8> {
@@ -98,11 +104,25 @@ fn enterprise_key(id: EnterpriseId) -> [u8; 9] {
     k
 }
 
-fn dismissal_key(chain: &str, id: EnterpriseId) -> Vec<u8> {
-    let mut k = chain.as_bytes().to_vec();
+fn chain_key(id: &str) -> Vec<u8> {
+    [b"k".as_slice(), id.as_bytes()].concat()
+}
+
+fn dismissal_prefix(chain: &str) -> Vec<u8> {
+    let mut k = vec![b'd'];
+    k.extend_from_slice(chain.as_bytes());
     k.push(0);
+    k
+}
+
+fn dismissal_key(chain: &str, id: EnterpriseId) -> Vec<u8> {
+    let mut k = dismissal_prefix(chain);
     k.extend_from_slice(&id.0.to_be_bytes());
     k
+}
+
+fn token_key(hash: &[u8]) -> Vec<u8> {
+    [b"t".as_slice(), hash].concat()
 }
 
 /// A lead a user does not want suggested again for one chain.
@@ -118,8 +138,7 @@ pub struct Dismissal {
 pub struct TokenRecord {
     pub id: String,
     pub name: String,
-    /// `viewer`, `analyst` or `admin`.
-    pub role: String,
+    pub role: crate::model::Role,
     pub created: chrono::DateTime<chrono::Utc>,
 }
 
@@ -138,11 +157,38 @@ pub struct AuditEntry {
     pub after: Option<serde_json::Value>,
 }
 
+impl AuditEntry {
+    /// An entry stamped now.
+    pub fn now(
+        actor: &str,
+        action: &str,
+        target: impl Into<String>,
+        before: Option<serde_json::Value>,
+        after: Option<serde_json::Value>,
+    ) -> AuditEntry {
+        AuditEntry {
+            at: chrono::Utc::now(),
+            actor: actor.to_string(),
+            action: action.to_string(),
+            target: target.into(),
+            detail: String::new(),
+            before,
+            after,
+        }
+    }
+}
+
 fn id_of(bytes: &[u8]) -> Result<EnterpriseId> {
     let arr: [u8; 8] = bytes
         .try_into()
         .map_err(|_| Error::CorruptRecord { key: "identity".into(), reason: "id is not 8 bytes".into() })?;
     Ok(EnterpriseId(u64::from_be_bytes(arr)))
+}
+
+fn u64_of(v: &[u8], what: &str) -> Result<u64> {
+    Ok(u64::from_be_bytes(
+        v.try_into().map_err(|_| Error::CorruptRecord { key: what.into(), reason: "not 8 bytes".into() })?,
+    ))
 }
 
 impl Store {
@@ -176,11 +222,9 @@ impl Store {
         };
         let _ = std::fs::write(dir.join(PID_FILE), std::process::id().to_string());
         let records = db.open_tree("records")?;
+        Self::migrate_legacy_trees(&db, &records)?;
         let generation = match records.get(GENERATION_KEY)? {
-            Some(v) => u64::from_be_bytes(v.as_ref().try_into().map_err(|_| Error::CorruptRecord {
-                key: "generation".into(),
-                reason: "not 8 bytes".into(),
-            })?),
+            Some(v) => u64_of(&v, "generation")?,
             None => 0,
         };
         let stored_next = match records.get(NEXT_ID_KEY)? {
@@ -195,10 +239,6 @@ impl Store {
         Ok(Store {
             generation: AtomicU64::new(generation),
             next_id: AtomicU64::new(stored_next.max(after_last)),
-            chains: db.open_tree("chains")?,
-            dismissals: db.open_tree("dismissals")?,
-            audit: db.open_tree("audit")?,
-            tokens: db.open_tree("tokens")?,
             records,
             db,
             dir: dir.to_path_buf(),
@@ -207,8 +247,38 @@ impl Store {
         })
     }
 
+    /// Moves the trees of earlier releases into `records` (one batch, flushed), then drops them.
+    fn migrate_legacy_trees(db: &sled::Db, records: &sled::Tree) -> Result<()> {
+        let names = db.tree_names();
+        for (name, prefix) in LEGACY_TREES {
+            if !names.iter().any(|n| n.as_ref() == name.as_bytes()) {
+                continue;
+            }
+            let tree = db.open_tree(name)?;
+            let mut batch = sled::Batch::default();
+            let mut n = 0;
+            for kv in tree.iter() {
+                let (k, v) = kv?;
+                batch.insert([&[*prefix][..], &k].concat(), v);
+                n += 1;
+            }
+            records.apply_batch(batch)?;
+            db.flush()?;
+            db.drop_tree(name)?;
+            tracing::info!(tree = name, records = n, "moved a tree of an earlier release into `records`");
+        }
+        Ok(())
+    }
+
+    /// Starts a write transaction: waits for the store's one write lock. Only the app can call
+    /// it (it holds the [`WriteKey`](crate::app::WriteKey)).
+    pub fn begin(&self, _key: &crate::app::WriteKey) -> Txn<'_> {
+        Txn::new(self, self.write_lock.lock().unwrap_or_else(|p| p.into_inner()))
+    }
+
     /// Hands over the identity index built while scanning every record (see `app::build_graph`).
-    pub fn seed_identities(&self, identities: Identities) {
+    /// Callers hold the write lock (a [`Txn`]) or have the store to themselves.
+    pub(crate) fn seed_identities(&self, identities: Identities) {
         *self.identities.write().unwrap_or_else(|p| p.into_inner()) = Some(identities);
     }
 
@@ -270,15 +340,9 @@ impl Store {
         &self.dir
     }
 
-    /// The generation of the data: it changes with every write.
+    /// The generation of the data: it changes with every commit.
     pub fn generation(&self) -> u64 {
         self.generation.load(Ordering::SeqCst)
-    }
-
-    /// The next generation, to be written in the same batch as the change it marks.
-    fn next_generation(&self) -> (u64, [u8; 8]) {
-        let g = self.generation.fetch_add(1, Ordering::SeqCst) + 1;
-        (g, g.to_be_bytes())
     }
 
     /// Makes every write so far durable.
@@ -308,15 +372,19 @@ impl Store {
                     set.chains
                         .extend(ids.split(|&b| b == 0).map(|id| String::from_utf8_lossy(id).into_owned()));
                 }
+                Some((b'x', _)) => {}
                 _ => return Err(corrupt()),
             }
         }
+        set.generations = seen.len();
         let complete = (after + 1..=self.generation()).all(|g| seen.contains(&g));
         Ok(complete.then_some(set))
     }
 
-    /// Forgets the changes up to and including `generation` (the index has them).
-    pub fn prune_changes(&self, generation: u64) -> Result<usize> {
+    /// Forgets the changes up to and including `generation` (the index has them). Log
+    /// housekeeping, not a change: the generation stays.
+    pub(crate) fn prune_changes(&self, generation: u64) -> Result<usize> {
+        let _serial = self.write_lock.lock().unwrap_or_else(|p| p.into_inner());
         let mut batch = sled::Batch::default();
         let mut n = 0;
         for kv in self.records.range(vec![b'g']..change_key(generation + 1).to_vec()) {
@@ -335,48 +403,25 @@ impl Store {
     // ---- chains ----
 
     pub fn chains(&self) -> Result<Vec<Chain>> {
-        self.chains
-            .iter()
+        self.records
+            .scan_prefix([b'k'])
             .map(|kv| {
                 let (k, v) = kv?;
-                record::decode(String::from_utf8_lossy(&k), &v)
+                record::decode(String::from_utf8_lossy(&k[1..]), &v)
             })
             .collect()
     }
 
     pub fn chain(&self, id: &str) -> Result<Option<Chain>> {
-        self.chains.get(id.as_bytes())?.map(|v| record::decode(id, &v)).transpose()
-    }
-
-    /// Stores chains (new or replacing) in one atomic batch and flushes.
-    pub fn put_chains(&self, chains: &[Chain]) -> Result<()> {
-        let mut batch = sled::Batch::default();
-        for chain in chains {
-            batch.insert(chain.id.as_bytes(), record::encode(chain)?);
-        }
-        self.chains.apply_batch(batch)?;
-        let (g, bytes) = self.next_generation();
-        let mut marks = sled::Batch::default();
-        marks.insert(GENERATION_KEY, &bytes);
-        let ids: Vec<&str> = chains.iter().map(|c| c.id.as_str()).collect();
-        marks.insert(&change_key(g), [b"c".as_slice(), ids.join("\0").as_bytes()].concat());
-        self.records.apply_batch(marks)?;
-        self.flush()
+        self.records.get(chain_key(id))?.map(|v| record::decode(id, &v)).transpose()
     }
 
     // ---- dismissals and audit ----
 
-    /// Records that `enterprise` is not to be suggested for `chain` again (flushed).
-    pub fn dismiss(&self, chain: &str, enterprise: EnterpriseId, d: &Dismissal) -> Result<()> {
-        self.dismissals.insert(dismissal_key(chain, enterprise), record::encode(d)?)?;
-        self.flush()
-    }
-
     /// The enterprises dismissed for a chain, with why.
     pub fn dismissals(&self, chain: &str) -> Result<Vec<(EnterpriseId, Dismissal)>> {
-        let mut prefix = chain.as_bytes().to_vec();
-        prefix.push(0);
-        self.dismissals
+        let prefix = dismissal_prefix(chain);
+        self.records
             .scan_prefix(&prefix)
             .map(|kv| {
                 let (k, v) = kv?;
@@ -386,17 +431,10 @@ impl Store {
             .collect()
     }
 
-    /// Appends an audit entry (flushed with the next flush; callers flush).
-    pub fn append_audit(&self, entry: &AuditEntry) -> Result<()> {
-        let seq = self.db.generate_id()?;
-        self.audit.insert(seq.to_be_bytes(), record::encode(entry)?)?;
-        Ok(())
-    }
-
     /// The newest audit entries first, at most `limit`.
     pub fn audit(&self, limit: usize) -> Result<Vec<AuditEntry>> {
-        self.audit
-            .iter()
+        self.records
+            .scan_prefix([b'a'])
             .rev()
             .take(limit)
             .map(|kv| {
@@ -408,10 +446,12 @@ impl Store {
 
     // ---- backup ----
 
-    /// Every record of every kind, as the lines of a backup file (JSON objects). Callers make sure
-    /// no write runs meanwhile (see `App::backup`).
+    /// Every record of every kind, as the lines of a backup file (JSON objects). Holds the write
+    /// lock while it runs, so the snapshot has whole transactions only.
     pub fn export_lines(&self, mut emit: impl FnMut(serde_json::Value) -> Result<()>) -> Result<()> {
         use serde_json::json;
+        let _alone = self.write_lock.lock().unwrap_or_else(|p| p.into_inner());
+        self.flush()?;
         emit(
             json!({"chainscout_backup": 1, "generation": self.generation(), "created": chrono::Utc::now()}),
         )?;
@@ -421,111 +461,58 @@ impl Store {
         for e in self.enterprises() {
             emit(json!({ "enterprise": e? }))?;
         }
-        for kv in self.dismissals.iter() {
+        for kv in self.records.scan_prefix([b'd']) {
             let (k, v) = kv?;
+            let k = &k[1..];
             let split = k.iter().position(|&b| b == 0).unwrap_or(k.len());
             let chain = String::from_utf8_lossy(&k[..split]).into_owned();
             let id = id_of(&k[split + 1..])?;
             let d: Dismissal = record::decode(id, &v)?;
             emit(json!({"dismissal": {"chain": chain, "enterprise": id, "record": d}}))?;
         }
-        for kv in self.tokens.iter() {
+        for kv in self.records.scan_prefix([b't']) {
             let (k, v) = kv?;
             let t: TokenRecord = record::decode("token", &v)?;
-            let hash: String = k.iter().map(|b| format!("{b:02x}")).collect();
+            let hash: String = k[1..].iter().map(|b| format!("{b:02x}")).collect();
             emit(json!({"token": {"sha256": hash, "record": t}}))?;
         }
-        for kv in self.audit.iter() {
+        for kv in self.records.scan_prefix([b'a']) {
             let a: AuditEntry = record::decode("audit", &kv?.1)?;
             emit(json!({ "audit": a }))?;
         }
         Ok(())
     }
 
-    /// Loads one backup line into an empty store (not flushed; the caller flushes at the end).
-    /// Writes enterprises read from a backup, in one atomic batch.
-    pub fn restore_enterprises(&self, enterprises: &[Enterprise]) -> Result<()> {
-        let mut w = self.writer();
-        for e in enterprises {
-            self.next_id.fetch_max(e.id.0 + 1, Ordering::SeqCst);
-            w.put_enterprise(None, e)?;
-        }
-        w.commit()?;
-        Ok(())
-    }
-
-    /// Restores one backup line other than an enterprise (chains, dismissals, tokens, audit);
-    /// enterprises go in batches through [`Store::restore_enterprises`].
-    pub fn restore_line(&self, line: &serde_json::Value) -> Result<()> {
-        let bad = |what: &str| Error::UnreadableInput(format!("backup line is not a valid {what}"));
-        if let Some(c) = line.get("chain") {
-            let c: Chain = serde_json::from_value(c.clone()).map_err(|_| bad("chain"))?;
-            self.chains.insert(c.id.as_bytes(), record::encode(&c)?)?;
-        } else if let Some(d) = line.get("dismissal") {
-            let chain = d["chain"].as_str().ok_or_else(|| bad("dismissal"))?;
-            let id =
-                d["enterprise"].as_str().and_then(EnterpriseId::parse).ok_or_else(|| bad("dismissal"))?;
-            let r: Dismissal = serde_json::from_value(d["record"].clone()).map_err(|_| bad("dismissal"))?;
-            self.dismissals.insert(dismissal_key(chain, id), record::encode(&r)?)?;
-        } else if let Some(t) = line.get("token") {
-            let hex = t["sha256"].as_str().ok_or_else(|| bad("token"))?;
-            let hash: Vec<u8> = (0..hex.len())
-                .step_by(2)
-                .map(|i| u8::from_str_radix(hex.get(i..i + 2).unwrap_or("zz"), 16))
-                .collect::<std::result::Result<_, _>>()
-                .map_err(|_| bad("token"))?;
-            let r: TokenRecord = serde_json::from_value(t["record"].clone()).map_err(|_| bad("token"))?;
-            self.tokens.insert(hash, record::encode(&r)?)?;
-        } else if let Some(a) = line.get("audit") {
-            let a: AuditEntry = serde_json::from_value(a.clone()).map_err(|_| bad("audit entry"))?;
-            self.append_audit(&a)?;
-        } else if line.get("chainscout_backup").is_none() {
-            return Err(bad("record"));
-        }
-        Ok(())
-    }
-
     /// Whether the store holds nothing at all.
     pub fn is_empty(&self) -> bool {
-        self.chains.is_empty() && self.count_enterprises() == 0 && self.tokens.is_empty()
+        self.records.scan_prefix([b'k']).next().is_none()
+            && self.records.scan_prefix([b't']).next().is_none()
+            && self.count_enterprises() == 0
     }
 
     // ---- API tokens ----
 
-    /// Stores a token record under the hash of its secret (flushed).
-    pub fn put_token(&self, hash: &[u8; 32], t: &TokenRecord) -> Result<()> {
-        self.tokens.insert(hash, record::encode(t)?)?;
-        self.flush()
-    }
-
     pub fn token_by_hash(&self, hash: &[u8; 32]) -> Result<Option<TokenRecord>> {
-        self.tokens.get(hash)?.map(|v| record::decode("token", &v)).transpose()
+        self.records.get(token_key(hash))?.map(|v| record::decode("token", &v)).transpose()
     }
 
     pub fn tokens(&self) -> Result<Vec<TokenRecord>> {
-        self.tokens.iter().map(|kv| record::decode("token", &kv?.1)).collect()
+        self.records.scan_prefix([b't']).map(|kv| record::decode("token", &kv?.1)).collect()
     }
 
-    /// Removes the token with this id; returns whether there was one (flushed).
-    pub fn delete_token(&self, id: &str) -> Result<Option<TokenRecord>> {
-        for kv in self.tokens.iter() {
+    /// The key and record of the token with this id.
+    fn token_by_id(&self, id: &str) -> Result<Option<(sled::IVec, TokenRecord)>> {
+        for kv in self.records.scan_prefix([b't']) {
             let (k, v) = kv?;
             let t: TokenRecord = record::decode("token", &v)?;
             if t.id == id {
-                self.tokens.remove(k)?;
-                self.flush()?;
-                return Ok(Some(t));
+                return Ok(Some((k, t)));
             }
         }
         Ok(None)
     }
 
     // ---- enterprises ----
-
-    /// A fresh id, never handed out before (the counter is stored with the record using it).
-    pub fn new_enterprise_id(&self) -> Result<EnterpriseId> {
-        Ok(EnterpriseId(self.next_id.fetch_add(1, Ordering::SeqCst)))
-    }
 
     pub fn enterprise(&self, id: EnterpriseId) -> Result<Option<Enterprise>> {
         self.records.get(enterprise_key(id))?.map(|v| record::decode(id, &v)).transpose()
@@ -558,182 +545,7 @@ impl Store {
     pub fn count_enterprises(&self) -> usize {
         self.records.scan_prefix([b'e']).count()
     }
-
-    /// Starts a group of enterprise writes that reach sled in one atomic batch. (sled makes every
-    /// batch stable on disk, so one batch per row would cost a disk sync per row.)
-    pub fn writer(&self) -> Writer<'_> {
-        Writer {
-            _serial: self.write_lock.lock().unwrap_or_else(|p| p.into_inner()),
-            store: self,
-            batch: sled::Batch::default(),
-            keys: HashMap::new(),
-            identity_ops: Vec::new(),
-            records: Vec::new(),
-        }
-    }
-
-    /// Removes an enterprise and its identity keys; returns what was stored. Flushed.
-    pub fn delete_enterprise(&self, id: EnterpriseId) -> Result<Option<Enterprise>> {
-        let Some(old) = self.enterprise(id)? else { return Ok(None) };
-        let mut batch = sled::Batch::default();
-        let mut ops = vec![(name_key(&old.name, old.region), id, false)];
-        if let Some(c) = &old.credit_code {
-            ops.push((credit_key(c), id, false));
-            batch.remove(credit_key(c)); // keys stored by versions before the in-memory index
-        }
-        batch.remove(name_key(&old.name, old.region));
-        batch.remove(&enterprise_key(id));
-        let (g, bytes) = self.next_generation();
-        batch.insert(GENERATION_KEY, &bytes);
-        batch.insert(&change_key(g), enterprises_changed(std::iter::once(id)));
-        self.records.apply_batch(batch)?;
-        self.change_identities(&ops);
-        self.flush()?;
-        Ok(Some(old))
-    }
-}
-
-/// Pending enterprise writes: reads see them before they are committed, so rows of one import
-/// batch find each other (a file that names the same firm twice updates it, not duplicates it).
-pub struct Writer<'a> {
-    _serial: std::sync::MutexGuard<'a, ()>,
-    store: &'a Store,
-    batch: sled::Batch,
-    /// identity key → id, or `None` where the batch removed the key.
-    keys: HashMap<Vec<u8>, Option<EnterpriseId>>,
-    /// Identity keys to add (`true`) or drop once the batch is applied.
-    identity_ops: Vec<(Vec<u8>, EnterpriseId, bool)>,
-    /// Enterprises written in this batch, in order (an id may appear more than once).
-    records: Vec<Enterprise>,
-}
-
-impl Writer<'_> {
-    fn lookup(&self, key: Vec<u8>) -> Result<Option<EnterpriseId>> {
-        match self.keys.get(&key) {
-            Some(v) => Ok(*v),
-            None => self.store.resolve(&key, |id| self.enterprise(id)),
-        }
-    }
-
-    pub fn find_by_credit_code(&self, code: &CreditCode) -> Result<Option<EnterpriseId>> {
-        self.lookup(credit_key(code))
-    }
-
-    pub fn find_by_name(&self, name: &str, region: RegionCode) -> Result<Option<EnterpriseId>> {
-        self.lookup(name_key(name, region))
-    }
-
-    pub fn enterprise(&self, id: EnterpriseId) -> Result<Option<Enterprise>> {
-        match self.records.iter().rev().find(|e| e.id == id) {
-            Some(e) => Ok(Some(e.clone())),
-            None => self.store.enterprise(id),
-        }
-    }
-
-    pub fn new_enterprise_id(&self) -> Result<EnterpriseId> {
-        self.store.new_enterprise_id()
-    }
-
-    /// Writes one enterprise and its identity keys, replacing `old` (what was stored before).
-    pub fn put_enterprise(&mut self, old: Option<&Enterprise>, new: &Enterprise) -> Result<()> {
-        if let Some(old) = old {
-            let mut drop_key = |key: Vec<u8>| {
-                self.identity_ops.push((key.clone(), old.id, false));
-                self.keys.insert(key, None);
-            };
-            if let Some(c) = &old.credit_code {
-                drop_key(credit_key(c));
-            }
-            drop_key(name_key(&old.name, old.region));
-        }
-        let mut add_key = |key: Vec<u8>| {
-            self.identity_ops.push((key.clone(), new.id, true));
-            self.keys.insert(key, Some(new.id));
-        };
-        if let Some(c) = &new.credit_code {
-            add_key(credit_key(c));
-        }
-        add_key(name_key(&new.name, new.region));
-        self.batch.insert(&enterprise_key(new.id), record::encode(new)?);
-        self.records.push(new.clone());
-        Ok(())
-    }
-
-    pub fn len(&self) -> usize {
-        self.records.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.records.is_empty()
-    }
-
-    /// Applies the batch atomically (not flushed) and returns what it wrote.
-    pub fn commit(mut self) -> Result<Vec<Enterprise>> {
-        if self.records.is_empty() {
-            return Ok(self.records);
-        }
-        let (g, bytes) = self.store.next_generation();
-        self.batch.insert(GENERATION_KEY, &bytes);
-        self.batch.insert(&change_key(g), enterprises_changed(self.records.iter().map(|e| e.id)));
-        self.batch.insert(NEXT_ID_KEY, &self.store.next_id.load(Ordering::SeqCst).to_be_bytes());
-        self.store.records.apply_batch(self.batch)?;
-        self.store.change_identities(&self.identity_ops);
-        Ok(self.records)
-    }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::model::EnterprisePatch;
-    use serde_json::json;
-
-    fn enterprise(store: &Store, v: serde_json::Value) -> Enterprise {
-        let today = chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
-        let p = EnterprisePatch::from_record(v.as_object().unwrap(), today).unwrap();
-        p.into_new(store.new_enterprise_id().unwrap()).unwrap()
-    }
-
-    #[test]
-    fn an_enterprise_is_found_by_id_credit_code_and_name_after_reopening() {
-        let dir = tempfile::tempdir().unwrap();
-        let e = {
-            let store = Store::open(dir.path()).unwrap();
-            let e = enterprise(
-                &store,
-                json!({"name": "某公司", "region": "320400", "credit_code": "91152201078377449P"}),
-            );
-            let mut w = store.writer();
-            w.put_enterprise(None, &e).unwrap();
-            w.commit().unwrap();
-            store.flush().unwrap();
-            e
-        };
-        let store = Store::open(dir.path()).unwrap();
-        assert_eq!(store.enterprise(e.id).unwrap().as_ref(), Some(&e));
-        assert_eq!(store.find_by_credit_code(e.credit_code.as_ref().unwrap()).unwrap(), Some(e.id));
-        assert_eq!(store.find_by_name("某公司", e.region).unwrap(), Some(e.id));
-        assert_eq!(store.count_enterprises(), 1);
-    }
-
-    #[test]
-    fn renaming_moves_the_identity_key() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(dir.path()).unwrap();
-        let e = enterprise(&store, json!({"name": "旧名公司", "region": "320400"}));
-        let mut w = store.writer();
-        w.put_enterprise(None, &e).unwrap();
-        let mut renamed = e.clone();
-        renamed.name = "新名公司".into();
-        w.put_enterprise(Some(&e), &renamed).unwrap();
-        assert_eq!(w.find_by_name("旧名公司", e.region).unwrap(), None, "the batch sees its own writes");
-        assert_eq!(w.find_by_name("新名公司", e.region).unwrap(), Some(e.id));
-        assert_eq!(store.find_by_name("新名公司", e.region).unwrap(), None, "nothing stored before commit");
-        w.commit().unwrap();
-        assert_eq!(store.find_by_name("旧名公司", e.region).unwrap(), None);
-        assert_eq!(store.find_by_name("新名公司", e.region).unwrap(), Some(e.id));
-        store.delete_enterprise(e.id).unwrap();
-        assert_eq!(store.find_by_name("新名公司", e.region).unwrap(), None);
-        assert_eq!(store.count_enterprises(), 0);
-    }
-}
+mod tests;

@@ -294,7 +294,7 @@ fn a_write_is_found_at_once_and_a_delete_is_gone_at_once() {
     app.write_enterprise(EnterprisePatch::from_record(renamed.as_object().unwrap(), today).unwrap()).unwrap();
     assert_eq!(search(&app, "储能电池").total, 0, "the old product is gone from the index");
     assert_eq!(search(&app, "星河").total, 1, "updated, not duplicated");
-    app.delete_enterprise(e.id).unwrap();
+    app.delete_enterprise(e.id, "test").unwrap();
     assert_eq!(search(&app, "星河").total, 0);
 }
 

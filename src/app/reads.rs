@@ -1,0 +1,121 @@
+//! Reads that combine store, graph and index: leads (with the per-chain analysis cache),
+//! an enterprise's standing among each chain's leads, and search with chain-link names.
+
+use super::App;
+use crate::error::{Error, Result};
+use crate::graph::Graph;
+use crate::search::{SearchRequest, SearchResults, index_dir};
+use std::collections::HashSet;
+use std::path::Path;
+
+/// Where an enterprise stands among one chain's leads.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Standing {
+    pub chain: String,
+    pub chain_name: String,
+    /// 1-based position among the chain's candidates.
+    pub rank: usize,
+    pub total: usize,
+    pub lead: crate::leads::Lead,
+}
+
+impl App {
+    /// Leads for a chain (SPEC §6), leaving out enterprises dismissed for it.
+    pub fn leads(&self, chain: &str, mut q: crate::leads::LeadQuery) -> Result<crate::leads::ChainLeads> {
+        q.dismissed.extend(self.store.dismissals(chain)?.into_iter().map(|(id, _)| id));
+        let not_found = || Error::NotFound(format!("chain {chain:?}"));
+        let graph = self.graph();
+        let analysis = self.analysis(&graph, chain)?;
+        crate::leads::rank(&graph, chain, &analysis, &q).ok_or_else(not_found)
+    }
+
+    /// The leads an enterprise appears in, chain by chain, with its rank among each chain's
+    /// candidates today (dismissed enterprises appear in none for that chain).
+    pub fn standing(&self, id: crate::model::EnterpriseId) -> Result<Vec<Standing>> {
+        let graph = self.graph();
+        let mut out = Vec::new();
+        for chain in graph.chains() {
+            let dismissed: HashSet<_> =
+                self.store.dismissals(&chain.id)?.into_iter().map(|(id, _)| id).collect();
+            if dismissed.contains(&id) {
+                continue;
+            }
+            let q = crate::leads::LeadQuery {
+                as_of: super::today(),
+                kind: None,
+                link: None,
+                limit: 0,
+                offset: 0,
+                dismissed,
+            };
+            let analysis = self.analysis(&graph, &chain.id)?;
+            let Some((mine, total)) = crate::leads::standing(&graph, &chain.id, &analysis, &q, id) else {
+                continue;
+            };
+            out.extend(mine.into_iter().map(|(rank, lead)| Standing {
+                chain: chain.id.clone(),
+                chain_name: chain.name.clone(),
+                rank,
+                total,
+                lead,
+            }));
+        }
+        Ok(out)
+    }
+
+    /// The chain's lead analysis, cached until the graph changes.
+    fn analysis(&self, graph: &Graph, chain: &str) -> Result<std::sync::Arc<crate::leads::Analysis>> {
+        let not_found = || Error::NotFound(format!("chain {chain:?}"));
+        let cached = {
+            let analyses = self.analyses.lock().unwrap_or_else(|p| p.into_inner());
+            analyses.get(chain).filter(|(v, _)| *v == graph.version()).map(|(_, a)| a.clone())
+        };
+        let analysis = match cached {
+            Some(a) => a,
+            None => {
+                let a = std::sync::Arc::new(crate::leads::analyse(graph, chain).ok_or_else(not_found)?);
+                let mut analyses = self.analyses.lock().unwrap_or_else(|p| p.into_inner());
+                analyses.insert(chain.to_string(), (graph.version(), a.clone()));
+                a
+            }
+        };
+        Ok(analysis)
+    }
+
+    /// Bytes the search index takes on disk.
+    pub fn index_bytes(&self) -> u64 {
+        fn size(p: &Path) -> u64 {
+            std::fs::read_dir(p)
+                .map(|d| d.filter_map(|e| e.ok()).map(|e| e.metadata().map(|m| m.len()).unwrap_or(0)).sum())
+                .unwrap_or(0)
+        }
+        size(&index_dir(self.store.dir()))
+    }
+
+    /// Searches enterprises and chain links.
+    pub fn search(&self, req: &SearchRequest) -> Result<SearchResults> {
+        let mut results = self.index.search(req)?;
+        let graph = self.graph();
+        for f in &mut results.facets.link {
+            if let Some(r) = crate::model::LinkRef::parse(&f.key)
+                && let (Some(chain), Some(link)) =
+                    (graph.chain(&r.chain), graph.chain(&r.chain).and_then(|c| c.link(&r.link)))
+            {
+                f.name = format!("{}·{}", chain.name, link.name);
+            }
+        }
+        let words: Vec<String> =
+            crate::search::fold::fold(&req.q).split_whitespace().map(str::to_string).collect();
+        results.links = graph
+            .find_links(&words)
+            .into_iter()
+            .map(|(c, l)| crate::search::LinkHit {
+                chain: c.id.clone(),
+                chain_name: c.name.clone(),
+                link: l.id.clone(),
+                name: l.name.clone(),
+            })
+            .collect();
+        Ok(results)
+    }
+}

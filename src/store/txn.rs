@@ -1,0 +1,274 @@
+//! The write transaction: the store's only mutator.
+//!
+//! A [`Txn`] holds the store's write lock. Its lookups see its own pending writes (rows of one
+//! import batch find each other: a file that names the same firm twice updates it, not duplicates
+//! it). [`Txn::commit`] applies everything as ONE atomic sled batch together with the next
+//! generation, its change-log entry and the id counter, and returns a [`Committed`]: what changed,
+//! still holding the lock, so the app applies it to the graph and the index in generation order
+//! before the next transaction can begin.
+
+use super::{
+    AuditEntry, Dismissal, GENERATION_KEY, NEXT_ID_KEY, Store, TokenRecord, chain_key, change_key,
+    credit_key, dismissal_key, enterprise_key, name_key, record, token_key,
+};
+use crate::error::{Error, Result};
+use crate::model::{Chain, CreditCode, Enterprise, EnterpriseId, RegionCode};
+use std::collections::HashMap;
+use std::sync::MutexGuard;
+use std::sync::atomic::Ordering;
+
+pub struct Txn<'a> {
+    serial: MutexGuard<'a, ()>,
+    store: &'a Store,
+    batch: sled::Batch,
+    /// Whether `batch` holds anything (sled's batch cannot say).
+    dirty: bool,
+    /// identity key → id, or `None` where the transaction removed the key.
+    keys: HashMap<Vec<u8>, Option<EnterpriseId>>,
+    /// Identity keys to add (`true`) or drop once the batch is applied.
+    identity_ops: Vec<(Vec<u8>, EnterpriseId, bool)>,
+    /// Enterprises written, in order (an id may appear more than once).
+    records: Vec<Enterprise>,
+    /// Each enterprise touched → its newest version in `records`, or `None` when deleted.
+    touched: HashMap<EnterpriseId, Option<usize>>,
+    /// Touched enterprise ids in first-touch order (the change log and the derived state follow it).
+    order: Vec<EnterpriseId>,
+    chains: Vec<Chain>,
+}
+
+/// What a commit changed. It holds the store's write lock until it is dropped, so derived state
+/// (graph, index) is brought up to date in the order the store changed.
+#[must_use = "apply the change to the graph and the index before dropping it"]
+pub struct Committed<'a> {
+    _serial: MutexGuard<'a, ()>,
+    /// The generation this commit made (unchanged when the transaction was empty).
+    pub generation: u64,
+    /// Each enterprise touched, once, with what is stored now (`None`: deleted), in order.
+    pub enterprises: Vec<(EnterpriseId, Option<Enterprise>)>,
+    /// Chains stored (new or replacing).
+    pub chains: Vec<Chain>,
+}
+
+impl<'a> Txn<'a> {
+    pub(super) fn new(store: &'a Store, serial: MutexGuard<'a, ()>) -> Txn<'a> {
+        Txn {
+            serial,
+            store,
+            batch: sled::Batch::default(),
+            dirty: false,
+            keys: HashMap::new(),
+            identity_ops: Vec::new(),
+            records: Vec::new(),
+            touched: HashMap::new(),
+            order: Vec::new(),
+            chains: Vec::new(),
+        }
+    }
+
+    /// The store, for reads that need not see this transaction's writes.
+    pub fn store(&self) -> &'a Store {
+        self.store
+    }
+
+    fn lookup(&self, key: Vec<u8>) -> Result<Option<EnterpriseId>> {
+        match self.keys.get(&key) {
+            Some(v) => Ok(*v),
+            None => self.store.resolve(&key, |id| self.enterprise(id)),
+        }
+    }
+
+    pub fn find_by_credit_code(&self, code: &CreditCode) -> Result<Option<EnterpriseId>> {
+        self.lookup(credit_key(code))
+    }
+
+    pub fn find_by_name(&self, name: &str, region: RegionCode) -> Result<Option<EnterpriseId>> {
+        self.lookup(name_key(name, region))
+    }
+
+    /// The enterprise as this transaction sees it (its own writes first).
+    pub fn enterprise(&self, id: EnterpriseId) -> Result<Option<Enterprise>> {
+        match self.touched.get(&id) {
+            Some(Some(i)) => Ok(Some(self.records[*i].clone())),
+            Some(None) => Ok(None),
+            None => self.store.enterprise(id),
+        }
+    }
+
+    /// A fresh id, never handed out before (the counter is stored with the batch using it).
+    pub fn new_enterprise_id(&self) -> EnterpriseId {
+        EnterpriseId(self.store.next_id.fetch_add(1, Ordering::SeqCst))
+    }
+
+    fn touch(&mut self, id: EnterpriseId, version: Option<usize>) {
+        if self.touched.insert(id, version).is_none() {
+            self.order.push(id);
+        }
+        self.dirty = true;
+    }
+
+    fn drop_identity_keys(&mut self, old: &Enterprise) {
+        let mut drop_key = |key: Vec<u8>| {
+            self.identity_ops.push((key.clone(), old.id, false));
+            self.keys.insert(key, None);
+        };
+        if let Some(c) = &old.credit_code {
+            drop_key(credit_key(c));
+        }
+        drop_key(name_key(&old.name, old.region));
+    }
+
+    /// Writes one enterprise and its identity keys, replacing `old` (what was stored before).
+    /// Callers have checked that the new identities are free (see `app::identify`).
+    pub fn put_enterprise(&mut self, old: Option<&Enterprise>, new: &Enterprise) -> Result<()> {
+        if let Some(old) = old {
+            self.drop_identity_keys(old);
+        }
+        let mut add_key = |key: Vec<u8>| {
+            self.identity_ops.push((key.clone(), new.id, true));
+            self.keys.insert(key, Some(new.id));
+        };
+        if let Some(c) = &new.credit_code {
+            add_key(credit_key(c));
+        }
+        add_key(name_key(&new.name, new.region));
+        self.batch.insert(&enterprise_key(new.id), record::encode(new)?);
+        self.records.push(new.clone());
+        self.touch(new.id, Some(self.records.len() - 1));
+        Ok(())
+    }
+
+    /// Removes an enterprise and its identity keys; returns what was stored.
+    pub fn delete_enterprise(&mut self, id: EnterpriseId) -> Result<Option<Enterprise>> {
+        let Some(old) = self.enterprise(id)? else { return Ok(None) };
+        self.drop_identity_keys(&old);
+        // Keys stored by releases before the in-memory identity index.
+        if let Some(c) = &old.credit_code {
+            self.batch.remove(credit_key(c));
+        }
+        self.batch.remove(name_key(&old.name, old.region));
+        self.batch.remove(&enterprise_key(id));
+        self.touch(id, None);
+        Ok(Some(old))
+    }
+
+    /// Stores chains (new or replacing).
+    pub fn put_chains(&mut self, chains: &[Chain]) -> Result<()> {
+        for chain in chains {
+            self.batch.insert(chain_key(&chain.id), record::encode(chain)?);
+            self.chains.push(chain.clone());
+        }
+        self.dirty |= !chains.is_empty();
+        Ok(())
+    }
+
+    /// Records that `enterprise` is not to be suggested for `chain` again.
+    pub fn dismiss(&mut self, chain: &str, enterprise: EnterpriseId, d: &Dismissal) -> Result<()> {
+        self.batch.insert(dismissal_key(chain, enterprise), record::encode(d)?);
+        self.dirty = true;
+        Ok(())
+    }
+
+    /// Stores a token record under the hash of its secret.
+    pub fn put_token(&mut self, hash: &[u8], t: &TokenRecord) -> Result<()> {
+        self.batch.insert(token_key(hash), record::encode(t)?);
+        self.dirty = true;
+        Ok(())
+    }
+
+    /// Removes the token with this id; returns it if there was one.
+    pub fn delete_token(&mut self, id: &str) -> Result<Option<TokenRecord>> {
+        let Some((key, t)) = self.store.token_by_id(id)? else { return Ok(None) };
+        self.batch.remove(key);
+        self.dirty = true;
+        Ok(Some(t))
+    }
+
+    /// Appends an audit entry, committed with the change it describes.
+    pub fn audit(&mut self, entry: &AuditEntry) -> Result<()> {
+        let seq = self.store.db.generate_id()?;
+        self.batch.insert([b"a".as_slice(), &seq.to_be_bytes()].concat(), record::encode(entry)?);
+        self.dirty = true;
+        Ok(())
+    }
+
+    /// Writes an enterprise read from a backup, under its own id.
+    pub fn restore_enterprise(&mut self, e: &Enterprise) -> Result<()> {
+        self.store.next_id.fetch_max(e.id.0 + 1, Ordering::SeqCst);
+        self.put_enterprise(None, e)
+    }
+
+    /// Restores one backup line other than an enterprise (chains, dismissals, tokens, audit);
+    /// enterprises go through [`Txn::restore_enterprise`].
+    pub fn restore_line(&mut self, line: &serde_json::Value) -> Result<()> {
+        let bad = |what: &str| Error::UnreadableInput(format!("backup line is not a valid {what}"));
+        if let Some(c) = line.get("chain") {
+            let c: Chain = serde_json::from_value(c.clone()).map_err(|_| bad("chain"))?;
+            self.put_chains(&[c])?;
+        } else if let Some(d) = line.get("dismissal") {
+            let chain = d["chain"].as_str().ok_or_else(|| bad("dismissal"))?;
+            let id =
+                d["enterprise"].as_str().and_then(EnterpriseId::parse).ok_or_else(|| bad("dismissal"))?;
+            let r: Dismissal = serde_json::from_value(d["record"].clone()).map_err(|_| bad("dismissal"))?;
+            self.dismiss(chain, id, &r)?;
+        } else if let Some(t) = line.get("token") {
+            let hex = t["sha256"].as_str().ok_or_else(|| bad("token"))?;
+            let hash: Vec<u8> = (0..hex.len())
+                .step_by(2)
+                .map(|i| u8::from_str_radix(hex.get(i..i + 2).unwrap_or("zz"), 16))
+                .collect::<std::result::Result<_, _>>()
+                .map_err(|_| bad("token"))?;
+            let r: TokenRecord = serde_json::from_value(t["record"].clone()).map_err(|_| bad("token"))?;
+            self.put_token(&hash, &r)?;
+        } else if let Some(a) = line.get("audit") {
+            let a: AuditEntry = serde_json::from_value(a.clone()).map_err(|_| bad("audit entry"))?;
+            self.audit(&a)?;
+        } else if line.get("chainscout_backup").is_none() {
+            return Err(bad("record"));
+        }
+        Ok(())
+    }
+
+    /// Enterprises written so far (the bulk import commits every so many).
+    pub fn len(&self) -> usize {
+        self.records.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        !self.dirty
+    }
+
+    /// Applies everything as one atomic sled batch with the next generation and its change-log
+    /// entry (not flushed: the caller flushes before telling anyone). An empty transaction
+    /// changes nothing, not even the generation.
+    pub fn commit(mut self) -> Result<Committed<'a>> {
+        let generation = self.store.generation();
+        if !self.dirty {
+            return Ok(Committed { _serial: self.serial, generation, enterprises: vec![], chains: vec![] });
+        }
+        let g = generation + 1;
+        let entry = if !self.chains.is_empty() {
+            let ids: Vec<&str> = self.chains.iter().map(|c| c.id.as_str()).collect();
+            [b"c".as_slice(), ids.join("\0").as_bytes()].concat()
+        } else if !self.order.is_empty() {
+            let mut v = Vec::with_capacity(1 + 8 * self.order.len());
+            v.push(b'e');
+            for id in &self.order {
+                v.extend_from_slice(&id.0.to_be_bytes());
+            }
+            v
+        } else {
+            b"x".to_vec()
+        };
+        self.batch.insert(&change_key(g), entry);
+        self.batch.insert(GENERATION_KEY, &g.to_be_bytes());
+        self.batch.insert(NEXT_ID_KEY, &self.store.next_id.load(Ordering::SeqCst).to_be_bytes());
+        self.store.records.apply_batch(self.batch)?;
+        // Only once sled has the batch: a failed batch leaves the generation where it was.
+        self.store.generation.store(g, Ordering::SeqCst);
+        self.store.change_identities(&self.identity_ops);
+        let mut records: Vec<Option<Enterprise>> = self.records.into_iter().map(Some).collect();
+        let enterprises =
+            self.order.iter().map(|id| (*id, self.touched[id].and_then(|i| records[i].take()))).collect();
+        Ok(Committed { _serial: self.serial, generation: g, enterprises, chains: self.chains })
+    }
+}

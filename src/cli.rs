@@ -223,16 +223,18 @@ pub fn main() -> ExitCode {
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            let code = e.downcast_ref::<Error>().map(error_code).unwrap_or("internal");
+            let code = match (e.downcast_ref::<Error>(), e.downcast_ref::<UsageError>()) {
+                (Some(e), _) => e.code(),
+                (None, Some(_)) => crate::error::Code::InvalidParameter,
+                (None, None) => crate::error::Code::Internal,
+            };
             if json {
                 let body = serde_json::json!({"error": {"code": code, "message": format!("{e:#}")}});
                 eprintln!("{body}");
             } else {
                 eprintln!("chainscout: {e:#}");
             }
-            let input = e.downcast_ref::<Error>().is_some_and(Error::is_input_error)
-                || e.downcast_ref::<UsageError>().is_some();
-            ExitCode::from(if input { 2 } else { 1 })
+            ExitCode::from(code.exit_code())
         }
     }
 }
@@ -242,18 +244,6 @@ pub fn main() -> ExitCode {
 #[error("{0}")]
 struct UsageError(String);
 
-fn error_code(e: &Error) -> &'static str {
-    match e {
-        Error::StoreInUse { .. } => "store_in_use",
-        Error::Invalid(p) => p.first().map(|p| p.code).unwrap_or("invalid_value"),
-        Error::InvalidChain(_) => "invalid_chain",
-        Error::UnreadableInput(_) => "unreadable_input",
-        Error::NotFound(_) => "not_found",
-        Error::Conflict(p) => p.code,
-        Error::Io { .. } => "io_error",
-        Error::Store(_) | Error::CorruptRecord { .. } | Error::Index(_) => "internal",
-    }
-}
 
 /// Logs go to stderr; `CHAINSCOUT_LOG` sets the filter (default `info`), `--log-json` (or
 /// `CHAINSCOUT_LOG_JSON=1`) makes them one JSON object per line for log collectors.

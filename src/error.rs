@@ -9,19 +9,102 @@ use std::path::PathBuf;
 /// `crate::Result`.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
+/// Declares [`Code`]: every stable error code with its HTTP status, CLI exit code and meaning,
+/// once. The API's error bodies, the CLI's `--json` errors and exit codes, and `/openapi.json`
+/// all read this table (a test checks the OpenAPI document lists every code).
+macro_rules! error_codes {
+    ($($variant:ident = $code:literal, $status:literal, $exit:literal, $meaning:literal;)*) => {
+        /// A stable snake_case error code (SPEC §8).
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum Code {
+            $(#[doc = $meaning] $variant,)*
+        }
+
+        impl Code {
+            /// Every code, in table order.
+            pub const ALL: &'static [Code] = &[$(Code::$variant),*];
+
+            pub fn as_str(self) -> &'static str {
+                match self { $(Code::$variant => $code,)* }
+            }
+
+            /// The HTTP status of an API answer with this code.
+            pub fn http_status(self) -> u16 {
+                match self { $(Code::$variant => $status,)* }
+            }
+
+            /// The CLI's exit code: 2 for unusable input, 1 for a runtime failure.
+            pub fn exit_code(self) -> u8 {
+                match self { $(Code::$variant => $exit,)* }
+            }
+
+            /// What the code means, for the API's documentation.
+            pub fn meaning(self) -> &'static str {
+                match self { $(Code::$variant => $meaning,)* }
+            }
+        }
+    };
+}
+
+error_codes! {
+    MalformedBody = "malformed_body", 400, 2, "The body is not what the endpoint takes (bad JSON, TOML or UTF-8, not an object).";
+    UnknownField = "unknown_field", 400, 2, "The body has a field the endpoint does not know (`field` names it).";
+    UnknownParameter = "unknown_parameter", 400, 2, "A query parameter the route does not take (`field` names it).";
+    InvalidParameter = "invalid_parameter", 400, 2, "A query parameter or argument with a value it cannot take.";
+    UnreadableInput = "unreadable_input", 400, 2, "A file or upload that cannot be read as its format (a damaged workbook, not a backup).";
+    MissingToken = "missing_token", 401, 2, "The request needs `Authorization: Bearer TOKEN`.";
+    InvalidToken = "invalid_token", 401, 2, "The token is malformed, unknown or revoked.";
+    Forbidden = "forbidden", 403, 2, "The token's role may not do this.";
+    NotFound = "not_found", 404, 2, "No such chain, link, enterprise, token or route.";
+    DuplicateEnterprise = "duplicate_enterprise", 409, 2, "Another enterprise already has this credit code, or this name in this region.";
+    ConflictingIdentity = "conflicting_identity", 409, 2, "The credit code names one enterprise and the name + region another.";
+    BodyTooLarge = "body_too_large", 413, 2, "The body is larger than the endpoint accepts.";
+    UnsupportedMediaType = "unsupported_media_type", 415, 2, "The Content-Type is not one the endpoint takes.";
+    InvalidCreditCode = "invalid_credit_code", 422, 2, "Not a valid unified social credit code (GB 32100-2015: length, characters or check character).";
+    InvalidRegion = "invalid_region", 422, 2, "No such administrative division.";
+    AmbiguousRegion = "ambiguous_region", 422, 2, "A division name that several divisions share (e.g. 朝阳区): give the code or the province.";
+    MissingField = "missing_field", 422, 2, "A field the record needs is missing or empty.";
+    InvalidValue = "invalid_value", 422, 2, "A field with a value it cannot take (a capital, a date, a list, a role).";
+    InvalidChain = "invalid_chain", 422, 2, "A chain map breaks a rule (ids, parents, flows, keywords, key links).";
+    MalformedRow = "malformed_row", 422, 2, "An import row that cannot be read (unclosed quotes, not a JSON object).";
+    LineTooLong = "line_too_long", 422, 2, "An import line longer than 1 MiB.";
+    InvalidUtf8 = "invalid_utf8", 422, 2, "An import line that is not UTF-8 text.";
+    StoreInUse = "store_in_use", 503, 1, "Another chainscout process holds the data directory.";
+    IoError = "io_error", 500, 1, "Reading or writing a file failed.";
+    Internal = "internal", 500, 1, "Something failed inside the service; the log has the details.";
+}
+
+impl std::fmt::Display for Code {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for Code {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl PartialEq<&str> for Code {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
 /// One thing wrong with one field of the input, in words an analyst understands.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Problem {
     /// The JSON name of the field at fault (`credit_code`, `region`, …); empty for the whole record.
     pub field: String,
     /// A stable snake_case code (`invalid_credit_code`, `ambiguous_region`, …).
-    pub code: &'static str,
+    pub code: Code,
     /// A Chinese explanation naming the offending value.
     pub reason: String,
 }
 
 impl Problem {
-    pub fn new(field: impl Into<String>, code: &'static str, reason: impl Into<String>) -> Self {
+    pub fn new(field: impl Into<String>, code: Code, reason: impl Into<String>) -> Self {
         Problem { field: field.into(), code, reason: reason.into() }
     }
 }
@@ -41,7 +124,7 @@ impl std::fmt::Display for Problem {
 pub struct ChainProblem {
     pub file: String,
     pub line: usize,
-    pub code: &'static str,
+    pub code: Code,
     pub reason: String,
 }
 
@@ -90,15 +173,36 @@ impl Error {
         Error::Io { path: path.into(), error }
     }
 
-    /// Whether the failure is the caller's input (exit code 2) rather than the runtime's (1).
-    pub fn is_input_error(&self) -> bool {
-        matches!(
-            self,
-            Error::Invalid(_)
-                | Error::InvalidChain(_)
-                | Error::UnreadableInput(_)
-                | Error::NotFound(_)
-                | Error::Conflict(_)
-        )
+    /// The stable code of this failure (its HTTP status and exit code are in the [`Code`] table).
+    pub fn code(&self) -> Code {
+        match self {
+            Error::StoreInUse { .. } => Code::StoreInUse,
+            Error::Invalid(p) => p.first().map(|p| p.code).unwrap_or(Code::InvalidValue),
+            Error::InvalidChain(_) => Code::InvalidChain,
+            Error::UnreadableInput(_) => Code::UnreadableInput,
+            Error::NotFound(_) => Code::NotFound,
+            Error::Conflict(p) => p.code,
+            Error::Io { .. } => Code::IoError,
+            Error::Store(_) | Error::CorruptRecord { .. } | Error::Index(_) => Code::Internal,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_code_is_unique_snake_case_with_a_4xx_or_5xx_status_and_an_exit_code() {
+        let mut seen = std::collections::HashSet::new();
+        for code in Code::ALL {
+            let s = code.as_str();
+            assert!(seen.insert(s), "{s} twice");
+            assert!(s.chars().all(|c| c.is_ascii_lowercase() || c == '_'), "{s}");
+            assert!((400..600).contains(&code.http_status()), "{s}");
+            assert!(matches!(code.exit_code(), 1 | 2), "{s}");
+            assert_eq!(code.exit_code() == 2, code.http_status() < 500, "{s}: input errors are 4xx and exit 2");
+            assert!(!code.meaning().is_empty());
+        }
     }
 }

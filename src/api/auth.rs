@@ -4,7 +4,6 @@
 use super::AppState;
 use super::error::ApiError;
 use axum::extract::FromRequestParts;
-use axum::http::StatusCode;
 use axum::http::request::Parts;
 
 pub use crate::model::Role;
@@ -20,14 +19,10 @@ impl Caller {
     /// Fails with 401/403 unless the caller has at least `role`.
     pub fn require(&self, role: Role) -> Result<(), ApiError> {
         match self.role {
-            None => Err(ApiError::new(
-                StatusCode::UNAUTHORIZED,
-                "missing_token",
+            None => Err(ApiError::new(crate::error::Code::MissingToken,
                 "this request needs a token: Authorization: Bearer TOKEN",
             )),
-            Some(r) if r < role => Err(ApiError::new(
-                StatusCode::FORBIDDEN,
-                "forbidden",
+            Some(r) if r < role => Err(ApiError::new(crate::error::Code::Forbidden,
                 format!("this request needs the {role:?} role; the token has {r:?}").to_lowercase(),
             )),
             Some(_) => Ok(()),
@@ -53,16 +48,16 @@ impl FromRequestParts<AppState> for Caller {
             .and_then(|h| h.strip_prefix("Bearer "))
             .map(str::trim)
             .ok_or_else(|| {
-                ApiError::new(StatusCode::UNAUTHORIZED, "invalid_token", "use Authorization: Bearer TOKEN")
+                ApiError::new(crate::error::Code::InvalidToken, "use Authorization: Bearer TOKEN")
             })?
             .to_string();
         let app = state.app.clone();
         let token = tokio::task::spawn_blocking(move || app.authenticate(&secret))
             .await
-            .map_err(|_| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "internal error"))?
+            .map_err(|_| ApiError::new(crate::error::Code::Internal, "internal error"))?
             .map_err(ApiError::from)?
             .ok_or_else(|| {
-                ApiError::new(StatusCode::UNAUTHORIZED, "invalid_token", "the token is unknown or revoked")
+                ApiError::new(crate::error::Code::InvalidToken, "the token is unknown or revoked")
             })?;
         Ok(Caller { role: Some(token.role), name: format!("{} ({})", token.name, token.id) })
     }

@@ -1,15 +1,16 @@
-//! The API's one error type and its table of stable codes (SPEC §8): every 4xx/5xx answer is
-//! `{"error": {"code", "message", "field"?}}`. 5xx bodies say nothing more; the log has the chain.
+//! The API's one error type. Its code comes from the one table of stable codes
+//! ([`crate::error::Code`]), which also gives the HTTP status: every 4xx/5xx answer is
+//! `{"error": {"code", "message", "field"?, "problems"?}}`. 5xx bodies say nothing more; the log
+//! has the chain.
 
-use crate::error::Error;
+use crate::error::{Code, Error};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
 #[derive(Debug)]
 pub struct ApiError {
-    pub status: StatusCode,
-    pub code: &'static str,
+    pub code: Code,
     pub message: String,
     pub field: Option<String>,
     /// Every problem of an invalid body, so a form can mark each field at once.
@@ -17,8 +18,8 @@ pub struct ApiError {
 }
 
 impl ApiError {
-    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        ApiError { status, code, message: message.into(), field: None, problems: Vec::new() }
+    pub fn new(code: Code, message: impl Into<String>) -> Self {
+        ApiError { code, message: message.into(), field: None, problems: Vec::new() }
     }
 
     pub fn with_field(mut self, field: impl Into<String>) -> Self {
@@ -26,50 +27,42 @@ impl ApiError {
         self
     }
 
-    pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
-        Self::new(StatusCode::BAD_REQUEST, code, message)
-    }
-
     pub fn not_found(what: impl Into<String>) -> Self {
-        Self::new(StatusCode::NOT_FOUND, "not_found", format!("{} not found", what.into()))
+        Self::new(Code::NotFound, format!("{} not found", what.into()))
     }
-}
 
-/// The status for a validation code.
-fn status_of(code: &str) -> StatusCode {
-    match code {
-        "conflicting_identity" | "duplicate_enterprise" => StatusCode::CONFLICT,
-        "malformed_body" | "unknown_parameter" | "invalid_parameter" => StatusCode::BAD_REQUEST,
-        _ => StatusCode::UNPROCESSABLE_ENTITY,
+    pub fn internal() -> Self {
+        Self::new(Code::Internal, "internal error")
+    }
+
+    pub fn status(&self) -> StatusCode {
+        StatusCode::from_u16(self.code.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
     }
 }
 
 impl From<Error> for ApiError {
     fn from(e: Error) -> Self {
+        let code = e.code();
         match e {
             Error::Invalid(problems) => {
-                let first = problems.first().cloned();
-                let (code, field, message) = first
-                    .map(|p| (p.code, p.field.clone(), p.reason.clone()))
-                    .unwrap_or(("invalid_value", String::new(), "invalid".into()));
-                let mut err = ApiError::new(status_of(code), code, message);
-                if !field.is_empty() {
-                    err.field = Some(field);
-                }
+                let mut err = match problems.first() {
+                    Some(p) => ApiError::new(p.code, p.reason.clone()),
+                    None => ApiError::new(Code::InvalidValue, "invalid"),
+                };
+                err.field = problems.first().map(|p| p.field.clone()).filter(|f| !f.is_empty());
                 err.problems = problems;
                 err
             }
-            Error::Conflict(p) => ApiError::new(StatusCode::CONFLICT, p.code, p.reason).with_field(p.field),
+            Error::Conflict(p) => ApiError::new(p.code, p.reason).with_field(p.field),
             Error::InvalidChain(problems) => ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "invalid_chain",
+                Code::InvalidChain,
                 problems.iter().map(|p| p.to_string()).collect::<Vec<_>>().join("\n"),
             ),
             Error::NotFound(what) => ApiError::not_found(what),
-            Error::UnreadableInput(m) => ApiError::bad_request("malformed_body", m),
+            Error::UnreadableInput(m) => ApiError::new(Code::UnreadableInput, m),
             other => {
-                tracing::error!(error = %other, "internal error");
-                ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "internal error")
+                tracing::error!(error = %other, code = %code, "internal error");
+                ApiError::new(if code == Code::StoreInUse { code } else { Code::Internal }, "internal error")
             }
         }
     }
@@ -77,6 +70,7 @@ impl From<Error> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
+        let status = self.status();
         let mut body = json!({"code": self.code, "message": self.message});
         if let Some(f) = self.field.filter(|f| !f.is_empty()) {
             body["field"] = json!(f);
@@ -88,6 +82,6 @@ impl IntoResponse for ApiError {
                 .map(|p| json!({"field": p.field, "code": p.code, "message": p.reason}))
                 .collect();
         }
-        (self.status, axum::Json(json!({ "error": body }))).into_response()
+        (status, axum::Json(json!({ "error": body }))).into_response()
     }
 }

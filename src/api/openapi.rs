@@ -17,27 +17,14 @@ pub struct Op {
     pub ok: u16,
 }
 
-pub const ERROR_CODES: &[(&str, &[&str])] = &[
-    ("400", &["malformed_body", "unknown_parameter", "invalid_parameter"]),
-    ("401", &["missing_token", "invalid_token"]),
-    ("403", &["forbidden"]),
-    ("404", &["not_found"]),
-    ("409", &["duplicate_enterprise", "conflicting_identity"]),
-    ("413", &["body_too_large"]),
-    ("415", &["unsupported_media_type"]),
-    (
-        "422",
-        &[
-            "invalid_credit_code",
-            "invalid_region",
-            "ambiguous_region",
-            "missing_field",
-            "invalid_value",
-            "invalid_chain",
-        ],
-    ),
-    ("500", &["internal"]),
-];
+/// The error codes by HTTP status, from the one table ([`crate::error::Code`]).
+pub fn error_codes() -> std::collections::BTreeMap<u16, Vec<crate::error::Code>> {
+    let mut by_status = std::collections::BTreeMap::<u16, Vec<_>>::new();
+    for code in crate::error::Code::ALL {
+        by_status.entry(code.http_status()).or_default().push(*code);
+    }
+    by_status
+}
 
 pub fn document(routes: &[(&str, &[Op])]) -> Value {
     let mut paths = serde_json::Map::new();
@@ -55,7 +42,7 @@ pub fn document(routes: &[(&str, &[Op])]) -> Value {
             );
             let mut responses = serde_json::Map::new();
             responses.insert(op.ok.to_string(), json!({"description": "success"}));
-            for (status, _) in ERROR_CODES {
+            for status in error_codes().keys() {
                 responses.insert(status.to_string(), json!({"$ref": "#/components/responses/Error"}));
             }
             let mut operation = json!({
@@ -88,7 +75,7 @@ pub fn document(routes: &[(&str, &[Op])]) -> Value {
                 "content": {"application/json": {"schema": {
                     "type": "object",
                     "properties": {"error": {"type": "object", "properties": {
-                        "code": {"type": "string", "enum": ERROR_CODES.iter().flat_map(|(_, c)| c.iter()).collect::<Vec<_>>()},
+                        "code": {"type": "string", "enum": crate::error::Code::ALL},
                         "message": {"type": "string"},
                         "field": {"type": "string"}}}}}}}
             }}

@@ -49,7 +49,7 @@ async fn blocking<T: Send + 'static>(
         .await
         .map_err(|e| {
             tracing::error!(error = %e, "worker failed");
-            ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "internal error")
+            ApiError::new(crate::error::Code::Internal, "internal error")
         })?
         .map_err(ApiError::from)
 }
@@ -57,10 +57,10 @@ async fn blocking<T: Send + 'static>(
 /// Query parameters, rejecting any not in `allowed`.
 fn params(raw: Option<String>, allowed: &[&str]) -> ApiResult<Vec<(String, String)>> {
     let pairs: Vec<(String, String)> = serde_urlencoded::from_str(raw.as_deref().unwrap_or(""))
-        .map_err(|e| ApiError::bad_request("invalid_parameter", format!("query string: {e}")))?;
+        .map_err(|e| ApiError::new(crate::error::Code::InvalidParameter, format!("query string: {e}")))?;
     if let Some((k, _)) = pairs.iter().find(|(k, _)| !allowed.contains(&k.as_str())) {
-        return Err(ApiError::bad_request(
-            "unknown_parameter",
+        return Err(ApiError::new(
+            crate::error::Code::UnknownParameter,
             format!("unknown parameter {k:?}; known: {}", allowed.join(", ")),
         )
         .with_field(k.clone()));
@@ -76,7 +76,7 @@ fn parse<T: std::str::FromStr>(pairs: &[(String, String)], key: &str) -> ApiResu
     get(pairs, key)
         .map(|v| {
             v.parse::<T>().map_err(|_| {
-                ApiError::bad_request("invalid_parameter", format!("{key}={v:?} is not valid"))
+                ApiError::new(crate::error::Code::InvalidParameter, format!("{key}={v:?} is not valid"))
                     .with_field(key)
             })
         })
@@ -90,30 +90,26 @@ fn json_body(
 ) -> ApiResult<serde_json::Map<String, Value>> {
     let media = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
     if !media.starts_with("application/json") {
-        return Err(ApiError::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_media_type",
+        return Err(ApiError::new(crate::error::Code::UnsupportedMediaType,
             "send application/json",
         ));
     }
     let bytes = body_bytes(body)?;
     match serde_json::from_slice::<Value>(&bytes) {
         Ok(Value::Object(map)) => Ok(map),
-        Ok(_) => Err(ApiError::bad_request("malformed_body", "the body must be a JSON object")),
-        Err(e) => Err(ApiError::bad_request("malformed_body", format!("malformed JSON: {e}"))),
+        Ok(_) => Err(ApiError::new(crate::error::Code::MalformedBody, "the body must be a JSON object")),
+        Err(e) => Err(ApiError::new(crate::error::Code::MalformedBody, format!("malformed JSON: {e}"))),
     }
 }
 
 fn body_bytes(body: Result<Bytes, BytesRejection>) -> ApiResult<Bytes> {
     body.map_err(|r| {
         if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            ApiError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "body_too_large",
+            ApiError::new(crate::error::Code::BodyTooLarge,
                 "the body is larger than this endpoint accepts",
             )
         } else {
-            ApiError::bad_request("malformed_body", r.body_text())
+            ApiError::new(crate::error::Code::MalformedBody, r.body_text())
         }
     })
 }
@@ -140,14 +136,14 @@ pub async fn chains(
 fn lead_query(pairs: &[(String, String)]) -> ApiResult<crate::leads::LeadQuery> {
     let kind = match get(pairs, "kind") {
         Some(k) => Some(crate::leads::Kind::parse(k).ok_or_else(|| {
-            ApiError::bad_request("invalid_parameter", format!("kind={k:?}: use fill, extend or strengthen"))
+            ApiError::new(crate::error::Code::InvalidParameter, format!("kind={k:?}: use fill, extend or strengthen"))
                 .with_field("kind")
         })?),
         None => None,
     };
     let as_of = match get(pairs, "as_of") {
         Some(d) => chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").map_err(|_| {
-            ApiError::bad_request("invalid_parameter", format!("as_of={d:?}: use YYYY-MM-DD"))
+            ApiError::new(crate::error::Code::InvalidParameter, format!("as_of={d:?}: use YYYY-MM-DD"))
                 .with_field("as_of")
         })?,
         None => crate::app::today(),
@@ -198,7 +194,7 @@ pub async fn patch_chain(
             None => Ok(None),
             Some(Value::Null) => Ok(Some(None)),
             Some(Value::String(s)) => Ok(Some(Some(s.trim().to_string()).filter(|s| !s.is_empty()))),
-            Some(_) => Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_value", "应为文字")
+            Some(_) => Err(ApiError::new(crate::error::Code::InvalidValue, "应为文字")
                 .with_field(field)),
         }
     };
@@ -210,9 +206,7 @@ pub async fn patch_chain(
             v.as_array()
                 .and_then(|items| items.iter().map(|v| v.as_str().map(str::to_string)).collect())
                 .ok_or_else(|| {
-                    ApiError::new(
-                        StatusCode::UNPROCESSABLE_ENTITY,
-                        "invalid_value",
+                    ApiError::new(crate::error::Code::InvalidValue,
                         "关键环节应为环节编号列表",
                     )
                     .with_field("key_links")
@@ -220,8 +214,8 @@ pub async fn patch_chain(
         })
         .transpose()?;
     if let Some(k) = body.keys().find(|k| !["owner", "lead_department", "key_links"].contains(&k.as_str())) {
-        return Err(ApiError::bad_request(
-            "malformed_body",
+        return Err(ApiError::new(
+            crate::error::Code::UnknownField,
             format!("unknown field {k:?}; known: owner, lead_department, key_links"),
         )
         .with_field(k.clone()));
@@ -239,7 +233,7 @@ pub async fn patch_chain(
                 if let Some(unknown) = keys.iter().find(|k| chain.link(k).is_none()) {
                     return Err(crate::Error::Invalid(vec![crate::error::Problem::new(
                         "key_links",
-                        "invalid_chain",
+                        crate::error::Code::InvalidChain,
                         format!("本链没有环节“{unknown}”"),
                     )]));
                 }
@@ -294,17 +288,15 @@ pub async fn put_chain(
     let media = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
     let bytes = body_bytes(body)?;
     let text = String::from_utf8(bytes.to_vec())
-        .map_err(|_| ApiError::bad_request("malformed_body", "the body is not UTF-8"))?;
+        .map_err(|_| ApiError::new(crate::error::Code::MalformedBody, "the body is not UTF-8"))?;
     let toml_text = if media.starts_with("application/toml") || media.starts_with("text/plain") {
         text
     } else if media.starts_with("application/json") {
         let v: toml::Table = serde_json::from_str(&text)
-            .map_err(|e| ApiError::bad_request("malformed_body", format!("malformed JSON: {e}")))?;
-        toml::to_string(&v).map_err(|e| ApiError::bad_request("malformed_body", e.to_string()))?
+            .map_err(|e| ApiError::new(crate::error::Code::MalformedBody, format!("malformed JSON: {e}")))?;
+        toml::to_string(&v).map_err(|e| ApiError::new(crate::error::Code::MalformedBody, e.to_string()))?
     } else {
-        return Err(ApiError::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_media_type",
+        return Err(ApiError::new(crate::error::Code::UnsupportedMediaType,
             "send application/toml or application/json",
         ));
     };
@@ -314,7 +306,7 @@ pub async fn put_chain(
         if chain.id != id {
             return Err(crate::Error::Invalid(vec![crate::error::Problem::new(
                 "id",
-                "invalid_chain",
+                crate::error::Code::InvalidChain,
                 format!("the body's id {:?} is not the path's {id:?}", chain.id),
             )]));
         }
@@ -339,8 +331,8 @@ pub async fn leads(
     if let Some(f) = &format
         && !matches!(f.as_str(), "json" | "xlsx" | "csv")
     {
-        return Err(ApiError::bad_request(
-            "invalid_parameter",
+        return Err(ApiError::new(
+            crate::error::Code::InvalidParameter,
             format!("format={f:?}: use json, xlsx or csv"),
         )
         .with_field("format"));
@@ -380,7 +372,7 @@ pub async fn dismiss(
     let body = json_body(&headers, body)?;
     let reason = body.get("reason").and_then(Value::as_str).map(str::trim).unwrap_or("").to_string();
     if reason.is_empty() {
-        return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "missing_field", "请填写不再推荐的原因")
+        return Err(ApiError::new(crate::error::Code::MissingField, "请填写不再推荐的原因")
             .with_field("reason"));
     }
     let id = enterprise_id(&enterprise)?;
@@ -398,13 +390,13 @@ pub async fn search(
     let pairs = params(q, SEARCH_PARAMS)?;
     let region = match get(&pairs, "region") {
         Some(r) => Some(regions().parse(r).map_err(|e| {
-            ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, e.code(), e.to_string()).with_field("region")
+            ApiError::new(e.code(), e.to_string()).with_field("region")
         })?),
         None => None,
     };
     let link = match get(&pairs, "link") {
         Some(l) => Some(LinkRef::parse(l).ok_or_else(|| {
-            ApiError::bad_request("invalid_parameter", format!("link={l:?}: use CHAIN/LINK"))
+            ApiError::new(crate::error::Code::InvalidParameter, format!("link={l:?}: use CHAIN/LINK"))
                 .with_field("link")
         })?),
         None => None,
@@ -413,8 +405,8 @@ pub async fn search(
         None | Some("relevance") => Sort::Relevance,
         Some("capital") => Sort::Capital,
         Some(s) => {
-            return Err(ApiError::bad_request(
-                "invalid_parameter",
+            return Err(ApiError::new(
+                crate::error::Code::InvalidParameter,
                 format!("sort={s:?}: use relevance or capital"),
             )
             .with_field("sort"));
@@ -543,9 +535,7 @@ pub async fn import(
     caller.require(Role::Analyst)?;
     let media = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
     let format = crate::import::Format::from_media_type(media).ok_or_else(|| {
-        ApiError::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_media_type",
+        ApiError::new(crate::error::Code::UnsupportedMediaType,
             "send text/csv, an XLSX workbook or application/x-ndjson",
         )
     })?;
@@ -594,9 +584,7 @@ pub async fn create_token(
     let body = json_body(&headers, body)?;
     let role = body.get("role").and_then(Value::as_str).unwrap_or("");
     let role: Role = role.parse().map_err(|_| {
-        ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_value",
+        ApiError::new(crate::error::Code::InvalidValue,
             format!("角色“{role}”无效（viewer、analyst、admin）"),
         )
         .with_field("role")

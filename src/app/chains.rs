@@ -28,7 +28,7 @@ fn check_and_stage(
     }
     for (name, chain) in chains {
         if let Err(reason) = check_cross_chain_flows(chain, &known) {
-            problems.push(ChainProblem { file: name.clone(), line: 1, code: "invalid_chain", reason });
+            problems.push(ChainProblem { file: name.clone(), line: 1, code: crate::error::Code::InvalidChain, reason });
         }
     }
     if !problems.is_empty() {
@@ -57,7 +57,7 @@ impl App {
                 problems.push(ChainProblem {
                     file: name.clone(),
                     line: 1,
-                    code: "invalid_chain",
+                    code: crate::error::Code::InvalidChain,
                     reason: format!("chain id {:?} is also used by {first}", chain.id),
                 });
             }

@@ -56,7 +56,7 @@ fn identify(
         (Some(a), Some(b)) if a != b => {
             return Ok(Err(Problem::new(
                 "credit_code",
-                "conflicting_identity",
+                crate::error::Code::ConflictingIdentity,
                 format!("信用代码对应企业 {a}，名称与地区对应另一家企业 {b}，无法确定要更新哪一家"),
             )));
         }
@@ -72,7 +72,7 @@ fn identify(
     {
         return Ok(Err(Problem::new(
             "credit_code",
-            "conflicting_identity",
+            crate::error::Code::ConflictingIdentity,
             format!("同名同地区企业 {} 已登记信用代码 {existing}，与本行的 {code} 不一致", stored.id),
         )));
     }
@@ -105,7 +105,7 @@ fn collision(
     {
         return Ok(Some(Problem::new(
             "credit_code",
-            "duplicate_enterprise",
+            crate::error::Code::DuplicateEnterprise,
             format!("信用代码 {code} 已属于企业 {other}"),
         )));
     }
@@ -115,7 +115,7 @@ fn collision(
     {
         return Ok(Some(Problem::new(
             "name",
-            "duplicate_enterprise",
+            crate::error::Code::DuplicateEnterprise,
             format!("同一地区已有同名企业 {other}（{}）", new.name),
         )));
     }
@@ -152,7 +152,7 @@ fn stage(
 
 fn rejection(problems: Vec<Problem>) -> Error {
     match problems.first().map(|p| p.code) {
-        Some("conflicting_identity" | "duplicate_enterprise") => Error::Conflict(problems[0].clone()),
+        Some(crate::error::Code::ConflictingIdentity | crate::error::Code::DuplicateEnterprise) => Error::Conflict(problems[0].clone()),
         _ => Error::Invalid(problems),
     }
 }
@@ -170,7 +170,7 @@ impl App {
             if let Some(existing) = identify(txn, &patch)?.map_err(Error::Conflict)? {
                 return Err(Error::Conflict(Problem::new(
                     "name",
-                    "duplicate_enterprise",
+                    crate::error::Code::DuplicateEnterprise,
                     format!("企业已存在：{}（{}）", existing.name, existing.id),
                 )));
             }

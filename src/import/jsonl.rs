@@ -36,7 +36,7 @@ pub fn stream<R: BufRead>(mut reader: R) -> impl Iterator<Item = Row> {
                     number += 1;
                     failed = true;
                     let problem =
-                        Problem::new("", "malformed_row", format!("读取文件出错，导入在此停止：{e}"));
+                        Problem::new("", crate::error::Code::MalformedRow, format!("读取文件出错，导入在此停止：{e}"));
                     return Some(Row { number, record: Err(problem) });
                 }
             };
@@ -50,14 +50,14 @@ pub fn stream<R: BufRead>(mut reader: R) -> impl Iterator<Item = Row> {
             if too_long {
                 let problem = Problem::new(
                     "",
-                    "line_too_long",
+                    crate::error::Code::LineTooLong,
                     format!("该行长度超过 {} KB，未读取（实际 {} 字节）", MAX_LINE_BYTES / 1024, read),
                 );
                 return Some(Row { number, record: Err(problem) });
             }
             let Ok(text) = std::str::from_utf8(&line) else {
                 let problem =
-                    Problem::new("", "invalid_utf8", "该行不是有效的UTF-8文本（请以UTF-8编码保存）");
+                    Problem::new("", crate::error::Code::InvalidUtf8, "该行不是有效的UTF-8文本（请以UTF-8编码保存）");
                 return Some(Row { number, record: Err(problem) });
             };
             if text.trim().is_empty() {
@@ -65,8 +65,8 @@ pub fn stream<R: BufRead>(mut reader: R) -> impl Iterator<Item = Row> {
             }
             let record = match serde_json::from_str::<Value>(text) {
                 Ok(Value::Object(map)) => Ok(map),
-                Ok(_) => Err(Problem::new("", "malformed_row", "该行不是JSON对象")),
-                Err(e) => Err(Problem::new("", "malformed_row", format!("该行JSON格式错误：{e}"))),
+                Ok(_) => Err(Problem::new("", crate::error::Code::MalformedRow, "该行不是JSON对象")),
+                Err(e) => Err(Problem::new("", crate::error::Code::MalformedRow, format!("该行JSON格式错误：{e}"))),
             };
             return Some(Row { number, record });
         }

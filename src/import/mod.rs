@@ -174,7 +174,7 @@ fn rows_from_grid(grid: impl Iterator<Item = Vec<String>>) -> Result<Table> {
             continue;
         }
         if cells.iter().any(|c| c == MALFORMED) {
-            let problem = Problem::new("", "malformed_row", "该行格式错误（引号不配对），未能读取");
+            let problem = Problem::new("", crate::error::Code::MalformedRow, "该行格式错误（引号不配对），未能读取");
             table.rows.push(Row { number, record: Err(problem) });
             continue;
         }
@@ -216,14 +216,14 @@ pub struct ImportReport {
 pub struct RejectedRow {
     pub row: usize,
     pub field: String,
-    pub code: &'static str,
+    pub code: crate::error::Code,
     pub reason: String,
     pub errors: Vec<Problem>,
 }
 
 impl RejectedRow {
     pub fn new(row: usize, errors: Vec<Problem>) -> Self {
-        let first = errors.first().cloned().unwrap_or_else(|| Problem::new("", "invalid_value", "无效行"));
+        let first = errors.first().cloned().unwrap_or_else(|| Problem::new("", crate::error::Code::InvalidValue, "无效行"));
         RejectedRow { row, field: first.field, code: first.code, reason: first.reason, errors }
     }
 }

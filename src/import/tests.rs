@@ -34,7 +34,7 @@ fn jsonl_keeps_going_past_a_bad_line() {
     let table = read_bytes(text.as_bytes(), Format::JsonLines, None).unwrap();
     assert_eq!(table.rows.len(), 4);
     assert_eq!(records(&table).len(), 2);
-    assert_eq!(table.rows[1].record.as_ref().unwrap_err().code, "malformed_row");
+    assert_eq!(table.rows[1].record.as_ref().unwrap_err().code, crate::error::Code::MalformedRow);
 }
 
 #[test]

@@ -225,7 +225,7 @@ impl Lines<'_> {
         Error::InvalidChain(vec![ChainProblem {
             file: self.file.to_string(),
             line: self.line_of(span.start),
-            code: "invalid_chain",
+            code: crate::error::Code::InvalidChain,
             reason: reason.into(),
         }])
     }

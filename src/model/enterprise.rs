@@ -319,12 +319,12 @@ impl EnterprisePatch {
     pub fn from_record(record: &Map<String, Value>, today: NaiveDate) -> Result<Self, Vec<Problem>> {
         let mut p = EnterprisePatch::default();
         let mut problems = Vec::new();
-        let mut bad = |field: &str, code: &'static str, reason: String| {
+        let mut bad = |field: &str, code: crate::error::Code, reason: String| {
             problems.push(Problem::new(field, code, reason))
         };
         for key in record.keys() {
             if !FIELDS.contains(&key.as_str()) && key != "id" {
-                bad(key, "unknown_field", format!("未知字段“{key}”"));
+                bad(key, crate::error::Code::UnknownField, format!("未知字段“{key}”"));
             }
         }
         let get = |k: &str| record.get(k).and_then(text_of);
@@ -332,13 +332,13 @@ impl EnterprisePatch {
         if let Some(s) = get("credit_code") {
             match CreditCode::parse(&s) {
                 Ok(c) => p.credit_code = Some(c),
-                Err(e) => bad("credit_code", "invalid_credit_code", format!("{e}（“{s}”）")),
+                Err(e) => bad("credit_code", crate::error::Code::InvalidCreditCode, format!("{e}（“{s}”）")),
             }
         }
         if let Some(s) = get("name") {
             p.name = Some(normalise_name(&s));
             if s.chars().count() > 200 {
-                bad("name", "invalid_value", "企业名称超过200个字符".into());
+                bad("name", crate::error::Code::InvalidValue, "企业名称超过200个字符".into());
             }
         }
         p.aliases = record.get("aliases").map(list_of).unwrap_or_default();
@@ -359,13 +359,13 @@ impl EnterprisePatch {
         if let Some(s) = get("registered_capital") {
             match parse_capital(&s) {
                 Ok(v) => p.registered_capital = Some(v),
-                Err(e) => bad("registered_capital", "invalid_value", e),
+                Err(e) => bad("registered_capital", crate::error::Code::InvalidValue, e),
             }
         }
         if let Some(s) = get("founded") {
             match parse_date(&s, today) {
                 Ok(d) => p.founded = Some(d),
-                Err(e) => bad("founded", "invalid_value", e),
+                Err(e) => bad("founded", crate::error::Code::InvalidValue, e),
             }
         }
         p.stock_code = get("stock_code").map(|s| s.to_ascii_uppercase());
@@ -379,7 +379,7 @@ impl EnterprisePatch {
                 Some(r) => p.links.push(r),
                 None => bad(
                     "links",
-                    "invalid_value",
+                    crate::error::Code::InvalidValue,
                     format!("产业链环节“{l}”应写作“链ID/环节ID”，如 lithium-battery/cathode"),
                 ),
             }
@@ -394,19 +394,19 @@ impl EnterprisePatch {
         for item in items(record.get("signals")) {
             match signal_of(&item, today) {
                 Ok(s) => p.signals.push(s),
-                Err(e) => bad("signals", "invalid_value", e),
+                Err(e) => bad("signals", crate::error::Code::InvalidValue, e),
             }
         }
         for item in items(record.get("partners")) {
             match partner_of(&item) {
                 Ok(x) => p.partners.push(x),
-                Err(e) => bad("partners", "invalid_value", e),
+                Err(e) => bad("partners", crate::error::Code::InvalidValue, e),
             }
         }
         if let Some(s) = get("restricted") {
             match parse_bool(&s) {
                 Ok(b) => p.restricted = Some(b),
-                Err(e) => bad("restricted", "invalid_value", e),
+                Err(e) => bad("restricted", crate::error::Code::InvalidValue, e),
             }
         }
         p.source = get("source");
@@ -426,13 +426,13 @@ impl EnterprisePatch {
     pub fn into_new(self, id: EnterpriseId) -> Result<Enterprise, Vec<Problem>> {
         let mut problems = Vec::new();
         if self.name.as_deref().is_none_or(str::is_empty) {
-            problems.push(Problem::new("name", "missing_field", "缺少企业名称"));
+            problems.push(Problem::new("name", crate::error::Code::MissingField, "缺少企业名称"));
         }
         let region = self.effective_region();
         if region.is_none() {
             problems.push(Problem::new(
                 "region",
-                "missing_field",
+                crate::error::Code::MissingField,
                 "缺少行政区划（可填代码或省/市/区县名称）",
             ));
         }
@@ -545,7 +545,7 @@ mod tests {
             "registered_capital": "很多", "colour": "red",
         }))
         .unwrap_err();
-        let codes: Vec<&str> = problems.iter().map(|p| p.code).collect();
+        let codes: Vec<&str> = problems.iter().map(|p| p.code.as_str()).collect();
         assert_eq!(codes, vec!["unknown_field", "invalid_credit_code", "ambiguous_region", "invalid_value"]);
     }
 

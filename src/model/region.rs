@@ -121,10 +121,10 @@ pub enum RegionError {
 }
 
 impl RegionError {
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> crate::error::Code {
         match self {
-            RegionError::Unknown(_) => "invalid_region",
-            RegionError::Ambiguous { .. } => "ambiguous_region",
+            RegionError::Unknown(_) => crate::error::Code::InvalidRegion,
+            RegionError::Ambiguous { .. } => crate::error::Code::AmbiguousRegion,
         }
     }
 }

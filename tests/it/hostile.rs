@@ -99,7 +99,7 @@ fn invalid_utf8_and_overlong_lines_are_rejected_rows_and_the_rest_imports() {
     jsonl.extend_from_slice("{\"name\":\"好行乙有限公司\",\"region\":\"320583\"}\n".as_bytes());
     let report = import(&jsonl, Format::JsonLines).unwrap();
     assert_eq!(report.inserted, 2);
-    let codes: Vec<(usize, &str)> = report.rejected.iter().map(|r| (r.row, r.code)).collect();
+    let codes: Vec<(usize, &str)> = report.rejected.iter().map(|r| (r.row, r.code.as_str())).collect();
     assert_eq!(codes, [(2, "invalid_utf8"), (3, "line_too_long")]);
 
     // A CSV that is neither UTF-8 nor GBK says so.

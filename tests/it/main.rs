@@ -11,5 +11,7 @@ mod hostile;
 mod leads;
 mod process;
 mod properties;
+mod races;
+mod rebuild;
 mod search;
 mod webdriver;

@@ -244,7 +244,6 @@ pub fn main() -> ExitCode {
 #[error("{0}")]
 struct UsageError(String);
 
-
 /// Logs go to stderr; `CHAINSCOUT_LOG` sets the filter (default `info`), `--log-json` (or
 /// `CHAINSCOUT_LOG_JSON=1`) makes them one JSON object per line for log collectors.
 fn init_logging(json: bool) {

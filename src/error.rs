@@ -198,10 +198,14 @@ mod tests {
         for code in Code::ALL {
             let s = code.as_str();
             assert!(seen.insert(s), "{s} twice");
-            assert!(s.chars().all(|c| c.is_ascii_lowercase() || c == '_'), "{s}");
+            assert!(s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_'), "{s}");
             assert!((400..600).contains(&code.http_status()), "{s}");
             assert!(matches!(code.exit_code(), 1 | 2), "{s}");
-            assert_eq!(code.exit_code() == 2, code.http_status() < 500, "{s}: input errors are 4xx and exit 2");
+            assert_eq!(
+                code.exit_code() == 2,
+                code.http_status() < 500,
+                "{s}: input errors are 4xx and exit 2"
+            );
             assert!(!code.meaning().is_empty());
         }
     }

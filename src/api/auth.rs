@@ -19,10 +19,12 @@ impl Caller {
     /// Fails with 401/403 unless the caller has at least `role`.
     pub fn require(&self, role: Role) -> Result<(), ApiError> {
         match self.role {
-            None => Err(ApiError::new(crate::error::Code::MissingToken,
+            None => Err(ApiError::new(
+                crate::error::Code::MissingToken,
                 "this request needs a token: Authorization: Bearer TOKEN",
             )),
-            Some(r) if r < role => Err(ApiError::new(crate::error::Code::Forbidden,
+            Some(r) if r < role => Err(ApiError::new(
+                crate::error::Code::Forbidden,
                 format!("this request needs the {role:?} role; the token has {r:?}").to_lowercase(),
             )),
             Some(_) => Ok(()),

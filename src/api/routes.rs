@@ -90,9 +90,7 @@ fn json_body(
 ) -> ApiResult<serde_json::Map<String, Value>> {
     let media = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
     if !media.starts_with("application/json") {
-        return Err(ApiError::new(crate::error::Code::UnsupportedMediaType,
-            "send application/json",
-        ));
+        return Err(ApiError::new(crate::error::Code::UnsupportedMediaType, "send application/json"));
     }
     let bytes = body_bytes(body)?;
     match serde_json::from_slice::<Value>(&bytes) {
@@ -105,9 +103,7 @@ fn json_body(
 fn body_bytes(body: Result<Bytes, BytesRejection>) -> ApiResult<Bytes> {
     body.map_err(|r| {
         if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            ApiError::new(crate::error::Code::BodyTooLarge,
-                "the body is larger than this endpoint accepts",
-            )
+            ApiError::new(crate::error::Code::BodyTooLarge, "the body is larger than this endpoint accepts")
         } else {
             ApiError::new(crate::error::Code::MalformedBody, r.body_text())
         }
@@ -136,8 +132,11 @@ pub async fn chains(
 fn lead_query(pairs: &[(String, String)]) -> ApiResult<crate::leads::LeadQuery> {
     let kind = match get(pairs, "kind") {
         Some(k) => Some(crate::leads::Kind::parse(k).ok_or_else(|| {
-            ApiError::new(crate::error::Code::InvalidParameter, format!("kind={k:?}: use fill, extend or strengthen"))
-                .with_field("kind")
+            ApiError::new(
+                crate::error::Code::InvalidParameter,
+                format!("kind={k:?}: use fill, extend or strengthen"),
+            )
+            .with_field("kind")
         })?),
         None => None,
     };
@@ -194,8 +193,7 @@ pub async fn patch_chain(
             None => Ok(None),
             Some(Value::Null) => Ok(Some(None)),
             Some(Value::String(s)) => Ok(Some(Some(s.trim().to_string()).filter(|s| !s.is_empty()))),
-            Some(_) => Err(ApiError::new(crate::error::Code::InvalidValue, "应为文字")
-                .with_field(field)),
+            Some(_) => Err(ApiError::new(crate::error::Code::InvalidValue, "应为文字").with_field(field)),
         }
     };
     let owner = text("owner")?;
@@ -206,10 +204,8 @@ pub async fn patch_chain(
             v.as_array()
                 .and_then(|items| items.iter().map(|v| v.as_str().map(str::to_string)).collect())
                 .ok_or_else(|| {
-                    ApiError::new(crate::error::Code::InvalidValue,
-                        "关键环节应为环节编号列表",
-                    )
-                    .with_field("key_links")
+                    ApiError::new(crate::error::Code::InvalidValue, "关键环节应为环节编号列表")
+                        .with_field("key_links")
                 })
         })
         .transpose()?;
@@ -296,7 +292,8 @@ pub async fn put_chain(
             .map_err(|e| ApiError::new(crate::error::Code::MalformedBody, format!("malformed JSON: {e}")))?;
         toml::to_string(&v).map_err(|e| ApiError::new(crate::error::Code::MalformedBody, e.to_string()))?
     } else {
-        return Err(ApiError::new(crate::error::Code::UnsupportedMediaType,
+        return Err(ApiError::new(
+            crate::error::Code::UnsupportedMediaType,
             "send application/toml or application/json",
         ));
     };
@@ -372,8 +369,9 @@ pub async fn dismiss(
     let body = json_body(&headers, body)?;
     let reason = body.get("reason").and_then(Value::as_str).map(str::trim).unwrap_or("").to_string();
     if reason.is_empty() {
-        return Err(ApiError::new(crate::error::Code::MissingField, "请填写不再推荐的原因")
-            .with_field("reason"));
+        return Err(
+            ApiError::new(crate::error::Code::MissingField, "请填写不再推荐的原因").with_field("reason")
+        );
     }
     let id = enterprise_id(&enterprise)?;
     let actor = caller.name.clone();
@@ -389,9 +387,9 @@ pub async fn search(
     caller.require_read(state.public_read)?;
     let pairs = params(q, SEARCH_PARAMS)?;
     let region = match get(&pairs, "region") {
-        Some(r) => Some(regions().parse(r).map_err(|e| {
-            ApiError::new(e.code(), e.to_string()).with_field("region")
-        })?),
+        Some(r) => Some(
+            regions().parse(r).map_err(|e| ApiError::new(e.code(), e.to_string()).with_field("region"))?,
+        ),
         None => None,
     };
     let link = match get(&pairs, "link") {
@@ -535,7 +533,8 @@ pub async fn import(
     caller.require(Role::Analyst)?;
     let media = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
     let format = crate::import::Format::from_media_type(media).ok_or_else(|| {
-        ApiError::new(crate::error::Code::UnsupportedMediaType,
+        ApiError::new(
+            crate::error::Code::UnsupportedMediaType,
             "send text/csv, an XLSX workbook or application/x-ndjson",
         )
     })?;
@@ -584,10 +583,8 @@ pub async fn create_token(
     let body = json_body(&headers, body)?;
     let role = body.get("role").and_then(Value::as_str).unwrap_or("");
     let role: Role = role.parse().map_err(|_| {
-        ApiError::new(crate::error::Code::InvalidValue,
-            format!("角色“{role}”无效（viewer、analyst、admin）"),
-        )
-        .with_field("role")
+        ApiError::new(crate::error::Code::InvalidValue, format!("角色“{role}”无效（viewer、analyst、admin）"))
+            .with_field("role")
     })?;
     let name = body.get("name").and_then(Value::as_str).unwrap_or("").to_string();
     let actor = caller.name.clone();

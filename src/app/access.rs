@@ -34,7 +34,11 @@ impl App {
     /// `actor`.
     pub fn create_token(&self, role: Role, name: &str, actor: &str) -> Result<(TokenRecord, String)> {
         if name.trim().is_empty() {
-            return Err(Error::Invalid(vec![Problem::new("name", crate::error::Code::MissingField, "缺少令牌名称")]));
+            return Err(Error::Invalid(vec![Problem::new(
+                "name",
+                crate::error::Code::MissingField,
+                "缺少令牌名称",
+            )]));
         }
         let mut secret = [0u8; 24];
         let mut id = [0u8; 6];
@@ -91,7 +95,11 @@ impl App {
     /// number of records restored.
     pub fn restore(&self, input: impl std::io::BufRead) -> Result<usize> {
         if !self.store.is_empty() {
-            return Err(Error::Invalid(vec![Problem::new("", crate::error::Code::InvalidValue, "恢复只能写入空的数据目录")]));
+            return Err(Error::Invalid(vec![Problem::new(
+                "",
+                crate::error::Code::InvalidValue,
+                "恢复只能写入空的数据目录",
+            )]));
         }
         let mut n = 0;
         let mut txn = self.begin();

@@ -28,7 +28,12 @@ fn check_and_stage(
     }
     for (name, chain) in chains {
         if let Err(reason) = check_cross_chain_flows(chain, &known) {
-            problems.push(ChainProblem { file: name.clone(), line: 1, code: crate::error::Code::InvalidChain, reason });
+            problems.push(ChainProblem {
+                file: name.clone(),
+                line: 1,
+                code: crate::error::Code::InvalidChain,
+                reason,
+            });
         }
     }
     if !problems.is_empty() {

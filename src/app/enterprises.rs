@@ -152,7 +152,9 @@ fn stage(
 
 fn rejection(problems: Vec<Problem>) -> Error {
     match problems.first().map(|p| p.code) {
-        Some(crate::error::Code::ConflictingIdentity | crate::error::Code::DuplicateEnterprise) => Error::Conflict(problems[0].clone()),
+        Some(crate::error::Code::ConflictingIdentity | crate::error::Code::DuplicateEnterprise) => {
+            Error::Conflict(problems[0].clone())
+        }
         _ => Error::Invalid(problems),
     }
 }

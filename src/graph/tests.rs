@@ -118,13 +118,40 @@ fn memberships_follow_updates_and_removals() {
 }
 
 #[test]
-fn order_of_chains_and_enterprises_does_not_matter() {
-    let e = enterprise(1, json!({"name": "甲", "region": "320412", "products": ["电芯"]}));
-    let built = graph(std::slice::from_ref(&e));
-    let mut later = Graph::with_chains(vec![parse_chain_toml("t.toml", CHAIN).unwrap()]);
-    later.upsert_enterprise((&e).into());
-    assert_eq!(
-        serde_json::to_value(built.chain_status("battery")).unwrap(),
-        serde_json::to_value(later.chain_status("battery")).unwrap()
+fn a_graph_kept_up_to_date_change_by_change_equals_one_built_from_the_final_records() {
+    let a =
+        |products: &[&str]| enterprise(1, json!({"name": "甲", "region": "320412", "products": products}));
+    let b = |region: &str| enterprise(2, json!({"name": "乙", "region": region, "links": ["battery/cell"]}));
+    let c = enterprise(
+        3,
+        json!({"name": "丙", "region": "320400", "products": ["动力电池"], "partners": [{"enterprise": "甲", "relation": "supplier"}]}),
     );
+    // Inserted, moved between links and regions, removed and put back, in an order no rebuild
+    // sees.
+    let mut live = Graph::with_chains(vec![parse_chain_toml("t.toml", CHAIN).unwrap()]);
+    live.upsert_enterprise((&c).into());
+    live.upsert_enterprise((&a(&["电芯"])).into());
+    live.upsert_enterprise((&b("440300")).into());
+    live.upsert_enterprise((&a(&["磷酸铁锂正极材料", "动力电池"])).into());
+    live.remove_enterprise(EnterpriseId(3));
+    live.upsert_enterprise((&b("320412")).into());
+    live.upsert_enterprise((&c).into());
+    let final_records = [a(&["磷酸铁锂正极材料", "动力电池"]), b("320412"), c.clone()];
+    let rebuilt = graph(&final_records);
+    assert_eq!(live.n_enterprises(), 3);
+    for link in ["materials", "cathode", "cell", "pack"] {
+        let r = LinkRef { chain: "battery".into(), link: link.into() };
+        let members = |g: &Graph| {
+            let mut m: Vec<_> = g.members(&r).map(|(e, ev)| (e.id, format!("{ev:?}"))).collect();
+            m.sort();
+            m
+        };
+        assert_eq!(members(&live), members(&rebuilt), "members of {link}");
+    }
+    assert_eq!(
+        serde_json::to_value(live.chain_status("battery")).unwrap(),
+        serde_json::to_value(rebuilt.chain_status("battery")).unwrap()
+    );
+    assert_eq!(live.supply_ties().len(), rebuilt.supply_ties().len());
+    assert_eq!(live.resolve_partner("甲"), rebuilt.resolve_partner("甲"));
 }

@@ -35,8 +35,11 @@ pub fn stream<R: BufRead>(mut reader: R) -> impl Iterator<Item = Row> {
                     // Nothing more can be read: report this line and stop.
                     number += 1;
                     failed = true;
-                    let problem =
-                        Problem::new("", crate::error::Code::MalformedRow, format!("读取文件出错，导入在此停止：{e}"));
+                    let problem = Problem::new(
+                        "",
+                        crate::error::Code::MalformedRow,
+                        format!("读取文件出错，导入在此停止：{e}"),
+                    );
                     return Some(Row { number, record: Err(problem) });
                 }
             };
@@ -56,8 +59,11 @@ pub fn stream<R: BufRead>(mut reader: R) -> impl Iterator<Item = Row> {
                 return Some(Row { number, record: Err(problem) });
             }
             let Ok(text) = std::str::from_utf8(&line) else {
-                let problem =
-                    Problem::new("", crate::error::Code::InvalidUtf8, "该行不是有效的UTF-8文本（请以UTF-8编码保存）");
+                let problem = Problem::new(
+                    "",
+                    crate::error::Code::InvalidUtf8,
+                    "该行不是有效的UTF-8文本（请以UTF-8编码保存）",
+                );
                 return Some(Row { number, record: Err(problem) });
             };
             if text.trim().is_empty() {
@@ -66,7 +72,9 @@ pub fn stream<R: BufRead>(mut reader: R) -> impl Iterator<Item = Row> {
             let record = match serde_json::from_str::<Value>(text) {
                 Ok(Value::Object(map)) => Ok(map),
                 Ok(_) => Err(Problem::new("", crate::error::Code::MalformedRow, "该行不是JSON对象")),
-                Err(e) => Err(Problem::new("", crate::error::Code::MalformedRow, format!("该行JSON格式错误：{e}"))),
+                Err(e) => {
+                    Err(Problem::new("", crate::error::Code::MalformedRow, format!("该行JSON格式错误：{e}")))
+                }
             };
             return Some(Row { number, record });
         }

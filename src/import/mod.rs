@@ -174,7 +174,8 @@ fn rows_from_grid(grid: impl Iterator<Item = Vec<String>>) -> Result<Table> {
             continue;
         }
         if cells.iter().any(|c| c == MALFORMED) {
-            let problem = Problem::new("", crate::error::Code::MalformedRow, "该行格式错误（引号不配对），未能读取");
+            let problem =
+                Problem::new("", crate::error::Code::MalformedRow, "该行格式错误（引号不配对），未能读取");
             table.rows.push(Row { number, record: Err(problem) });
             continue;
         }
@@ -223,7 +224,10 @@ pub struct RejectedRow {
 
 impl RejectedRow {
     pub fn new(row: usize, errors: Vec<Problem>) -> Self {
-        let first = errors.first().cloned().unwrap_or_else(|| Problem::new("", crate::error::Code::InvalidValue, "无效行"));
+        let first = errors
+            .first()
+            .cloned()
+            .unwrap_or_else(|| Problem::new("", crate::error::Code::InvalidValue, "无效行"));
         RejectedRow { row, field: first.field, code: first.code, reason: first.reason, errors }
     }
 }

@@ -214,6 +214,7 @@ impl SearchIndex {
         });
         match opened {
             Ok(Ok(found)) => Ok(found),
+            Ok(Err(Error::Index(why))) => Err(why),
             Ok(Err(e)) => Err(e.to_string()),
             Err(_) => Err("the index files are damaged (reading them failed)".into()),
         }

@@ -564,7 +564,11 @@ fn error_bodies_are_pinned() {
     let cases: Vec<(u16, Value, Value)> = vec![
         {
             let (st, v) = call(&s, "GET", "/api/v1/chains", None, None);
-            (st, v, json!({"error": {"code": "missing_token", "message": "this request needs a token: Authorization: Bearer TOKEN"}}))
+            (
+                st,
+                v,
+                json!({"error": {"code": "missing_token", "message": "this request needs a token: Authorization: Bearer TOKEN"}}),
+            )
         },
         {
             let (st, _, b) = raw(&s.addr, "GET", "/api/v1/chains", Some("nope"), None, b"");
@@ -573,7 +577,11 @@ fn error_bodies_are_pinned() {
         },
         {
             let (st, v) = call(&s, "DELETE", "/api/v1/enterprises/E00000001", Some(&viewer), None);
-            (st, v, json!({"error": {"code": "forbidden", "message": "this request needs the admin role; the token has viewer"}}))
+            (
+                st,
+                v,
+                json!({"error": {"code": "forbidden", "message": "this request needs the admin role; the token has viewer"}}),
+            )
         },
         {
             let (st, v) = call(&s, "GET", "/api/v1/chains/nope", Some(&viewer), None);
@@ -582,33 +590,68 @@ fn error_bodies_are_pinned() {
         {
             let (st, v) = call(&s, "GET", "/api/v1/enterprises?colour=red", Some(&viewer), None);
             let known = "q, region, tag, chain, link, capital_min, capital_max, listed, sort, limit, offset";
-            (st, v, json!({"error": {"code": "unknown_parameter", "message": format!("unknown parameter \"colour\"; known: {known}"), "field": "colour"}}))
+            (
+                st,
+                v,
+                json!({"error": {"code": "unknown_parameter", "message": format!("unknown parameter \"colour\"; known: {known}"), "field": "colour"}}),
+            )
         },
         {
-            let (st, v) = call(&s, "GET", "/api/v1/chains/lithium-battery/leads?kind=best", Some(&viewer), None);
-            (st, v, json!({"error": {"code": "invalid_parameter", "message": "kind=\"best\": use fill, extend or strengthen", "field": "kind"}}))
+            let (st, v) =
+                call(&s, "GET", "/api/v1/chains/lithium-battery/leads?kind=best", Some(&viewer), None);
+            (
+                st,
+                v,
+                json!({"error": {"code": "invalid_parameter", "message": "kind=\"best\": use fill, extend or strengthen", "field": "kind"}}),
+            )
         },
         {
-            let (st, v) = call(&s, "PATCH", "/api/v1/chains/lithium-battery", Some(&analyst), Some(json!({"colour": "red"})));
-            (st, v, json!({"error": {"code": "unknown_field", "message": "unknown field \"colour\"; known: owner, lead_department, key_links", "field": "colour"}}))
+            let (st, v) = call(
+                &s,
+                "PATCH",
+                "/api/v1/chains/lithium-battery",
+                Some(&analyst),
+                Some(json!({"colour": "red"})),
+            );
+            (
+                st,
+                v,
+                json!({"error": {"code": "unknown_field", "message": "unknown field \"colour\"; known: owner, lead_department, key_links", "field": "colour"}}),
+            )
         },
         {
             let body = json!({"name": "某公司", "region": "朝阳区", "credit_code": "91320000000000000X"});
             let (st, v) = call(&s, "POST", "/api/v1/enterprises", Some(&analyst), Some(body));
             let problems = v["error"]["problems"].clone();
             assert_eq!(problems.as_array().map(Vec::len), Some(2), "{v}");
-            (st, json!({"code": v["error"]["code"], "field": v["error"]["field"], "problem_codes": [problems[0]["code"], problems[1]["code"]], "problem_fields": [problems[0]["field"], problems[1]["field"]]}),
-             json!({"code": "invalid_credit_code", "field": "credit_code", "problem_codes": ["invalid_credit_code", "ambiguous_region"], "problem_fields": ["credit_code", "region"]}))
+            (
+                st,
+                json!({"code": v["error"]["code"], "field": v["error"]["field"], "problem_codes": [problems[0]["code"], problems[1]["code"]], "problem_fields": [problems[0]["field"], problems[1]["field"]]}),
+                json!({"code": "invalid_credit_code", "field": "credit_code", "problem_codes": ["invalid_credit_code", "ambiguous_region"], "problem_fields": ["credit_code", "region"]}),
+            )
         },
         {
-            let (st, _, b) = raw(&s.addr, "POST", "/api/v1/imports", Some(&analyst), Some("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), b"not a zip");
+            let (st, _, b) = raw(
+                &s.addr,
+                "POST",
+                "/api/v1/imports",
+                Some(&analyst),
+                Some("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+                b"not a zip",
+            );
             let v: Value = serde_json::from_slice(&b).unwrap();
             (st, json!(v["error"]["code"]), json!("unreadable_input"))
         },
     ];
     for (i, (status, body, expected)) in cases.into_iter().enumerate() {
-        let code = expected["error"]["code"].as_str().or(expected["code"].as_str()).or(expected.as_str()).unwrap().to_string();
-        let table = chainscout::error::Code::ALL.iter().find(|c| c.as_str() == code).expect("a code of the table");
+        let code = expected["error"]["code"]
+            .as_str()
+            .or(expected["code"].as_str())
+            .or(expected.as_str())
+            .unwrap()
+            .to_string();
+        let table =
+            chainscout::error::Code::ALL.iter().find(|c| c.as_str() == code).expect("a code of the table");
         assert_eq!(status, table.http_status(), "case {i}: the status is the table's for {code}");
         assert_eq!(body, expected, "case {i}");
     }
@@ -619,7 +662,8 @@ fn the_openapi_document_lists_every_error_code_of_the_table() {
     let env = Env::new();
     let s = start(&env, &[]);
     let (_, doc) = call(&s, "GET", "/openapi.json", None, None);
-    let listed = &doc["components"]["responses"]["Error"]["content"]["application/json"]["schema"]["properties"]["error"]["properties"]["code"]["enum"];
+    let listed = &doc["components"]["responses"]["Error"]["content"]["application/json"]["schema"]["properties"]
+        ["error"]["properties"]["code"]["enum"];
     let table: Vec<&str> = chainscout::error::Code::ALL.iter().map(|c| c.as_str()).collect();
     assert_eq!(listed, &json!(table));
 }

@@ -1,6 +1,7 @@
 //! Chain maps: importing them, their statuses, and rejecting bad files whole.
 
-use crate::helpers::{Env, link, s};
+use crate::helpers::{Env, KillOnDrop, http, link, request_json, s};
+use crate::process::serve;
 use serde_json::Value;
 
 const MINI: &str = r#"
@@ -58,21 +59,37 @@ fn statuses_follow_local_enterprises_whichever_is_imported_first() {
                 乙正极有限公司,320402,正极材料\n\
                 丙电芯有限公司,320000,动力电芯\n\
                 丁电芯有限公司,440300,电芯\n";
+    // Through a running server, so the maps compared are the ones its write path kept up to date
+    // (a CLI command would rebuild the graph when it opens the data dir).
+    let live_map = |env: &Env, chains_first: bool| -> Value {
+        let (server, addr) = serve(env, &[]);
+        let _server = KillOnDrop(server);
+        let admin = std::fs::read_to_string(env.data().join("admin.token")).unwrap().trim().to_string();
+        let auth = format!("Bearer {admin}");
+        let put_chain = || {
+            let headers = [("Authorization", auth.as_str()), ("Content-Type", "application/toml")];
+            assert_eq!(http(&addr, "PUT", "/api/v1/chains/mini", &headers, MINI.as_bytes()).0, 201);
+        };
+        let import = || {
+            let headers = [("Authorization", auth.as_str()), ("Content-Type", "text/csv")];
+            assert_eq!(http(&addr, "POST", "/api/v1/imports", &headers, rows.as_bytes()).0, 200);
+        };
+        if chains_first {
+            put_chain();
+            import();
+        } else {
+            import();
+            put_chain();
+        }
+        request_json(&addr, "GET", "/api/v1/chains/mini", Some(&admin), None).1
+    };
     let chains_first = Env::new();
-    let chain_file = chains_first.write("mini.toml", MINI);
-    let csv = chains_first.write("firms.csv", rows);
-    chains_first.ok(&["import", "chains", s(&chain_file)]);
-    chains_first.ok(&["import", "enterprises", s(&csv)]);
-
     let firms_first = Env::new();
-    let chain_file2 = firms_first.write("mini.toml", MINI);
-    let csv2 = firms_first.write("firms.csv", rows);
-    firms_first.ok(&["import", "enterprises", s(&csv2)]);
-    firms_first.ok(&["import", "chains", s(&chain_file2)]);
-
-    let a = chains_first.ok_json(&["chain", "mini"]);
-    let b = firms_first.ok_json(&["chain", "mini"]);
-    for chain in [&a, &b] {
+    let a = live_map(&chains_first, true);
+    let b = live_map(&firms_first, false);
+    // And the map rebuilt from the store when a command opens the data dir.
+    let rebuilt = chains_first.ok_json(&["chain", "mini"]);
+    for chain in [&a, &b, &rebuilt] {
         assert_eq!(link(chain, "cathode")["status"], "strong");
         assert_eq!(link(chain, "cathode")["local_count"], 2);
         // 丙 is known only to the province and 丁 is in 深圳: neither is local to 常州.
@@ -95,6 +112,7 @@ fn statuses_follow_local_enterprises_whichever_is_imported_first() {
         v
     };
     assert_eq!(strip(&a), strip(&b), "import order does not change the map");
+    assert_eq!(a, rebuilt, "the map kept by the write path is the map rebuilt from the store");
     let evidence = &link(&a, "cathode")["local_enterprises"][0]["evidence"][0];
     assert_eq!(evidence["via"], "keyword");
     assert!(evidence["product"].as_str().unwrap().contains("正极材料"));

@@ -99,7 +99,7 @@ fn kill_9_during_api_writes_loses_no_acknowledged_write_and_a_live_backup_restor
     let mut rng = Rng::seeded();
     const ROUNDS: usize = 10;
     let mut acked: Vec<(String, String)> = Vec::new(); // (id, name) answered 201
-    let mut backup: Option<Vec<u8>> = None;
+    let mut backup: Option<(Vec<u8>, Vec<String>)> = None;
     for round in 0..ROUNDS {
         let (server, addr) = serve(&env, &[]);
         let mut server = KillOnDrop(server);
@@ -127,9 +127,13 @@ fn kill_9_during_api_writes_loses_no_acknowledged_write_and_a_live_backup_restor
                 while !stop.load(Ordering::SeqCst) {
                     let name = format!("崩溃测试第{round}轮第{i}号有限公司");
                     let body = json!({"name": name, "region": "320583", "products": ["正极材料"]});
-                    let (status, v) =
-                        request_json(&addr, "POST", "/api/v1/enterprises", Some(&admin), Some(&body));
-                    // (A request cut off by the kill ends this thread inside `http`.)
+                    // A request cut off by the kill gets no answer (`http` panics on the broken
+                    // connection): that ends the thread. Any answer must be a 201.
+                    let Ok((status, v)) = std::panic::catch_unwind(|| {
+                        request_json(&addr, "POST", "/api/v1/enterprises", Some(&admin), Some(&body))
+                    }) else {
+                        return;
+                    };
                     assert_eq!(status, 201, "round {round}: a write answered {status}: {v}");
                     round_acked.lock().unwrap().push((v["id"].as_str().unwrap().to_string(), name));
                     i += 1;
@@ -137,28 +141,53 @@ fn kill_9_during_api_writes_loses_no_acknowledged_write_and_a_live_backup_restor
             })
         };
         if round == ROUNDS / 2 {
-            // A backup taken while the writer runs.
+            // A backup taken while the writer runs: it must hold every write acknowledged before
+            // it was asked for, and none that was not acknowledged by the end.
             std::thread::sleep(Duration::from_millis(300));
+            let acked_before: Vec<String> =
+                acked.iter().chain(round_acked.lock().unwrap().iter()).map(|(id, _)| id.clone()).collect();
             let (status, _, bytes) =
                 http(&addr, "POST", "/api/v1/backup", &[("Authorization", &format!("Bearer {admin}"))], b"");
             assert_eq!(status, 200);
-            backup = Some(bytes);
+            backup = Some((bytes, acked_before));
         }
         std::thread::sleep(Duration::from_millis(200 + rng.below(1_300)));
         server.kill(); // SIGKILL
         stop.store(true, Ordering::SeqCst);
-        let _ = writer.join(); // its last request may have died with the server
+        // A failed assertion in the writer fails the test here (a request cut off by the kill
+        // ends the thread without one).
+        writer.join().expect("the writer thread saw only 201 answers");
         acked.extend(round_acked.lock().unwrap().drain(..));
     }
     assert!(acked.len() >= ROUNDS, "the writer made progress ({} writes)", acked.len());
     let report = check(&env);
     assert!(report["enterprises"].as_u64().unwrap() >= acked.len() as u64);
 
-    let file = env.write("live-backup.jsonl", backup.unwrap());
+    let (bytes, acked_before) = backup.unwrap();
+    let file = env.write("live-backup.jsonl", bytes);
     let restored = Env::new();
     restored.ok(&["restore", s(&file)]);
     let report = check(&restored);
-    assert!(report["enterprises"].as_u64().unwrap() > 0);
+    let n = report["enterprises"].as_u64().unwrap();
+    assert!(
+        n >= acked_before.len() as u64,
+        "{n} restored, {} acknowledged before the backup",
+        acked_before.len()
+    );
+    assert!(n <= acked.len() as u64, "{n} restored, {} acknowledged in all", acked.len());
+    let stored: Vec<String> = {
+        let dump = restored.path("dump.jsonl");
+        restored.ok(&["backup", s(&dump)]);
+        std::fs::read_to_string(&dump)
+            .unwrap()
+            .lines()
+            .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+            .filter_map(|v| v["enterprise"]["id"].as_str().map(str::to_string))
+            .collect()
+    };
+    for id in &acked_before {
+        assert!(stored.contains(id), "{id} was acknowledged before the backup but is not in it");
+    }
 }
 
 fn search_top_name(addr: &str, token: &str, words: &str) -> String {

@@ -2,6 +2,7 @@
 
 mod api;
 mod browser;
+mod check;
 mod cli_chains;
 mod cli_import;
 mod crash;

@@ -154,7 +154,8 @@ fn a_live_backup_during_mixed_writes_restores_whole_transactions_only() {
         }
         // Wait for some writes (a debug build commits a few dozen a second).
         let started = std::time::Instant::now();
-        while app.store().audit(usize::MAX).unwrap().len() < 20 && started.elapsed() < Duration::from_secs(30) {
+        while app.store().audit(usize::MAX).unwrap().len() < 20 && started.elapsed() < Duration::from_secs(30)
+        {
             std::thread::sleep(Duration::from_millis(20));
         }
         let mut out = Vec::new();

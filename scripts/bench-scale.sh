@@ -5,12 +5,18 @@
 # the index) and its resident memory, search and lead latency over HTTP, a cold start that must
 # replay 10k rows the index missed, backup and restore. Prints a markdown table.
 # Usage: scripts/bench-scale.sh [N...]   (default: 10000 100000 1000000). Needs curl, python3.
+# CHAINSCOUT_BIN=path/to/chainscout measures that binary instead of building this tree.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 sizes=("$@")
 [ ${#sizes[@]} -eq 0 ] && sizes=(10000 100000 1000000)
-cargo build --release --quiet
-bin=$PWD/target/release/chainscout
+# CHAINSCOUT_BIN measures another build (e.g. an earlier commit's) with the same script.
+if [ -n "${CHAINSCOUT_BIN:-}" ]; then
+  bin=$CHAINSCOUT_BIN
+else
+  cargo build --release --quiet
+  bin=$PWD/target/release/chainscout
+fi
 work=${BENCH_DIR:-$(mktemp -d)}
 mkdir -p "$work"
 export CHAINSCOUT_LOG=warn

@@ -4,10 +4,10 @@
 //! use, I/O), 2 unusable input (unknown id, unreadable file, bad flag). With `--json`, results
 //! print in the HTTP API's shapes and failures print the API's error body on stderr.
 
-use crate::api::views;
 use crate::app::App;
 use crate::error::Error;
 use crate::import::ImportReport;
+use crate::views;
 use clap::{Parser, Subcommand};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;

@@ -49,9 +49,10 @@ macro_rules! error_codes {
 error_codes! {
     MalformedBody = "malformed_body", 400, 2, "The body is not what the endpoint takes (bad JSON, TOML or UTF-8, not an object).";
     UnknownField = "unknown_field", 400, 2, "The body has a field the endpoint does not know (`field` names it).";
+    InvalidType = "invalid_type", 400, 2, "A body field of a JSON type it cannot take (a list where text is wanted; `field` names it).";
     UnknownParameter = "unknown_parameter", 400, 2, "A query parameter the route does not take (`field` names it).";
     InvalidParameter = "invalid_parameter", 400, 2, "A query parameter or argument with a value it cannot take.";
-    UnreadableInput = "unreadable_input", 400, 2, "A file or upload that cannot be read as its format (a damaged workbook, not a backup).";
+    UnreadableInput = "unreadable_input", 422, 2, "A file or upload that cannot be read as its format (a damaged workbook, a table with no header row, not a backup).";
     MissingToken = "missing_token", 401, 2, "The request needs `Authorization: Bearer TOKEN`.";
     InvalidToken = "invalid_token", 401, 2, "The token is malformed, unknown or revoked.";
     Forbidden = "forbidden", 403, 2, "The token's role may not do this.";
@@ -86,6 +87,17 @@ impl Serialize for Code {
     }
 }
 
+impl schemars::JsonSchema for Code {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Code".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let codes: Vec<&str> = Code::ALL.iter().map(|c| c.as_str()).collect();
+        schemars::json_schema!({"type": "string", "enum": codes})
+    }
+}
+
 impl PartialEq<&str> for Code {
     fn eq(&self, other: &&str) -> bool {
         self.as_str() == *other
@@ -93,7 +105,7 @@ impl PartialEq<&str> for Code {
 }
 
 /// One thing wrong with one field of the input, in words an analyst understands.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Problem {
     /// The JSON name of the field at fault (`credit_code`, `region`, …); empty for the whole record.
     pub field: String,

@@ -17,6 +17,7 @@ pub mod model;
 pub mod search;
 
 pub mod store;
+pub mod views;
 pub mod web;
 
 pub use error::{Error, Result};

@@ -1,5 +1,5 @@
 //! The HTTP service (axum): API v1 of SPEC §8. Only this module knows HTTP; handlers call the
-//! `App` on blocking threads and render the shapes in [`views`]. Errors all take one JSON form
+//! `App` on blocking threads and render the shapes in [`crate::views`]. Errors all take one JSON form
 //! (`error.rs`); callers are authenticated by bearer tokens with roles (`auth.rs`).
 
 pub mod auth;
@@ -7,7 +7,6 @@ pub mod error;
 mod metrics;
 pub mod openapi;
 mod routes;
-pub mod views;
 
 use crate::app::App;
 use axum::Router;
@@ -42,20 +41,71 @@ impl Default for Limits {
 /// Every route with its handlers and its description: the router and `/openapi.json` are both
 /// built from this one table.
 fn routes_table(limits: Limits) -> Vec<(&'static str, MethodRouter<AppState>, Vec<Op>)> {
-    const JSON: &[&str] = &["application/json"];
-    let op = |method, summary, role, query, body, ok| Op { method, summary, role, query, body, ok };
+    use crate::views;
+    use openapi::{Body, MediaSchema, schema};
+    let op = |method, summary, role, query, request, ok, response| Op {
+        method,
+        summary,
+        role,
+        query,
+        request,
+        ok,
+        response,
+    };
+    let json = |f: openapi::SchemaFn| Some(Body::Json(f));
+    const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
     vec![
         (
             "/api/v1/health",
             get(routes::health),
-            vec![op("get", "service status and counts", "none", &[], &[], 200)],
+            vec![op(
+                "get",
+                "service status and counts",
+                "none",
+                &[],
+                None,
+                200,
+                json(schema::<views::Health>),
+            )],
         ),
-        ("/metrics", get(metrics::metrics), vec![op("get", "Prometheus metrics", "none", &[], &[], 200)]),
-        ("/openapi.json", get(openapi_json), vec![op("get", "this document", "none", &[], &[], 200)]),
+        (
+            "/metrics",
+            get(metrics::metrics),
+            vec![op(
+                "get",
+                "Prometheus metrics",
+                "none",
+                &[],
+                None,
+                200,
+                Some(Body::Media(&[("text/plain", MediaSchema::Text)])),
+            )],
+        ),
+        (
+            "/openapi.json",
+            get(openapi_json),
+            vec![op(
+                "get",
+                "this document",
+                "none",
+                &[],
+                None,
+                200,
+                Some(Body::JsonValue(|| serde_json::json!({"type": "object"}))),
+            )],
+        ),
         (
             "/api/v1/chains",
             get(routes::chains),
-            vec![op("get", "chains with counts by status and lead kind", "viewer", &[], &[], 200)],
+            vec![op(
+                "get",
+                "chains with counts by status and lead kind",
+                "viewer",
+                &[],
+                None,
+                200,
+                json(schema::<views::ChainList>),
+            )],
         ),
         (
             "/api/v1/chains/{id}",
@@ -66,31 +116,45 @@ fn routes_table(limits: Limits) -> Vec<(&'static str, MethodRouter<AppState>, Ve
                     "a chain map: links with status, local enterprises, lead kinds, candidates; flows",
                     "viewer",
                     routes::CHAIN_PARAMS,
-                    &[],
+                    None,
                     200,
+                    json(schema::<views::ChainDetail>),
                 ),
                 op(
                     "put",
-                    "create or replace a chain from TOML or JSON",
+                    "create (201) or replace (200) a chain from TOML or JSON",
                     "analyst",
                     &[],
-                    &["application/toml", "application/json"],
+                    Some(Body::Media(&[
+                        ("application/toml", MediaSchema::Text),
+                        ("application/json", MediaSchema::ChainFile),
+                    ])),
                     200,
+                    json(schema::<crate::model::Chain>),
                 ),
                 op(
                     "patch",
                     "change the owner (链长), lead department or key links",
                     "analyst",
                     &[],
-                    JSON,
+                    json(schema::<views::ChainPatchBody>),
                     200,
+                    json(schema::<crate::model::Chain>),
                 ),
             ],
         ),
         (
             "/api/v1/chains/{id}/map.svg",
             get(routes::chain_map),
-            vec![op("get", "the chain map picture (SVG)", "viewer", &[], &[], 200)],
+            vec![op(
+                "get",
+                "the chain map picture (SVG)",
+                "viewer",
+                &[],
+                None,
+                200,
+                Some(Body::Media(&[("image/svg+xml", MediaSchema::Text)])),
+            )],
         ),
         (
             "/api/v1/chains/{id}/leads",
@@ -100,8 +164,12 @@ fn routes_table(limits: Limits) -> Vec<(&'static str, MethodRouter<AppState>, Ve
                 "ranked leads with reasons; format=xlsx|csv for files",
                 "viewer",
                 routes::LEAD_PARAMS,
-                &[],
+                None,
                 200,
+                Some(Body::JsonOr(
+                    schema::<views::LeadsView>,
+                    &[(XLSX, MediaSchema::Binary), ("text/csv", MediaSchema::Text)],
+                )),
             )],
         ),
         (
@@ -112,8 +180,9 @@ fn routes_table(limits: Limits) -> Vec<(&'static str, MethodRouter<AppState>, Ve
                 "stop suggesting an enterprise for this chain, with a reason",
                 "analyst",
                 &[],
-                JSON,
+                json(schema::<views::DismissBody>),
                 200,
+                json(schema::<views::Dismissed>),
             )],
         ),
         (
@@ -125,30 +194,71 @@ fn routes_table(limits: Limits) -> Vec<(&'static str, MethodRouter<AppState>, Ve
                     "search enterprises with filters, facets and highlights",
                     "viewer",
                     routes::SEARCH_PARAMS,
-                    &[],
+                    None,
                     200,
+                    json(schema::<crate::search::SearchResults>),
                 ),
-                op("post", "create an enterprise", "analyst", &[], JSON, 201),
+                op(
+                    "post",
+                    "create an enterprise",
+                    "analyst",
+                    &[],
+                    Some(Body::JsonValue(openapi::enterprise_record)),
+                    201,
+                    json(schema::<views::EnterpriseView>),
+                ),
             ],
         ),
         (
             "/api/v1/enterprises/{id}",
             get(routes::enterprise).put(routes::replace_enterprise).delete(routes::delete_enterprise),
             vec![
-                op("get", "an enterprise with its links and partners", "viewer", &[], &[], 200),
-                op("put", "replace an enterprise", "analyst", &[], JSON, 200),
-                op("delete", "delete an enterprise", "admin", &[], &[], 204),
+                op(
+                    "get",
+                    "an enterprise with its links and partners",
+                    "viewer",
+                    &[],
+                    None,
+                    200,
+                    json(schema::<views::EnterpriseView>),
+                ),
+                op(
+                    "put",
+                    "replace an enterprise",
+                    "analyst",
+                    &[],
+                    Some(Body::JsonValue(openapi::enterprise_record)),
+                    200,
+                    json(schema::<views::EnterpriseView>),
+                ),
+                op("delete", "delete an enterprise", "admin", &[], None, 204, None),
             ],
         ),
         (
             "/api/v1/enterprises/{id}/leads",
             get(routes::enterprise_leads),
-            vec![op("get", "the leads an enterprise appears in, with its rank", "viewer", &[], &[], 200)],
+            vec![op(
+                "get",
+                "the leads an enterprise appears in, with its rank",
+                "viewer",
+                &[],
+                None,
+                200,
+                json(schema::<views::EnterpriseLeads>),
+            )],
         ),
         (
             "/api/v1/session",
             get(routes::session),
-            vec![op("get", "who the caller is: name and role", "none", &[], &[], 200)],
+            vec![op(
+                "get",
+                "who the caller is: name and role",
+                "none",
+                &[],
+                None,
+                200,
+                json(schema::<views::Session>),
+            )],
         ),
         (
             "/api/v1/imports",
@@ -158,33 +268,58 @@ fn routes_table(limits: Limits) -> Vec<(&'static str, MethodRouter<AppState>, Ve
                 "import enterprises; the report lists every rejected row",
                 "analyst",
                 &[],
-                &[
-                    "text/csv",
-                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                    "application/x-ndjson",
-                ],
+                Some(Body::Media(&[
+                    ("text/csv", MediaSchema::Text),
+                    (XLSX, MediaSchema::Binary),
+                    ("application/x-ndjson", MediaSchema::Text),
+                ])),
                 200,
+                json(schema::<crate::import::ImportReport>),
             )],
         ),
         (
             "/api/v1/backup",
             post(routes::backup),
-            vec![op("post", "a consistent snapshot of the store as a download", "admin", &[], &[], 200)],
+            vec![op(
+                "post",
+                "a consistent snapshot of the store as a download",
+                "admin",
+                &[],
+                None,
+                200,
+                Some(Body::Media(&[("application/x-ndjson", MediaSchema::Text)])),
+            )],
         ),
         (
             "/api/v1/audit",
             get(routes::audit),
-            vec![op("get", "who changed what, when", "admin", routes::AUDIT_PARAMS, &[], 200)],
+            vec![op(
+                "get",
+                "who changed what, when",
+                "admin",
+                routes::AUDIT_PARAMS,
+                None,
+                200,
+                json(schema::<views::AuditList>),
+            )],
         ),
         (
             "/api/v1/tokens",
             post(routes::create_token),
-            vec![op("post", "create a token (shown only in this answer)", "admin", &[], JSON, 201)],
+            vec![op(
+                "post",
+                "create a token (shown only in this answer)",
+                "admin",
+                &[],
+                json(schema::<views::TokenBody>),
+                201,
+                json(schema::<views::TokenCreated>),
+            )],
         ),
         (
             "/api/v1/tokens/{id}",
             delete(routes::delete_token),
-            vec![op("delete", "revoke a token", "admin", &[], &[], 204)],
+            vec![op("delete", "revoke a token", "admin", &[], None, 204, None)],
         ),
     ]
 }

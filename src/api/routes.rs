@@ -5,39 +5,53 @@
 use super::AppState;
 use super::auth::{Caller, Role};
 use super::error::ApiError;
-use super::views;
 use crate::app::App;
 use crate::model::{EnterpriseId, EnterprisePatch, LinkRef, regions};
 use crate::search::{SearchRequest, Sort};
+use crate::views;
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde_json::{Value, json};
+use serde_json::Value;
 use std::sync::Arc;
 
 type ApiResult<T> = Result<T, ApiError>;
 
-// Query parameters each route accepts: the handlers reject others and the OpenAPI document lists
-// these, so the two agree.
-pub(super) const SEARCH_PARAMS: &[&str] = &[
-    "q",
-    "region",
-    "tag",
-    "chain",
-    "link",
-    "capital_min",
-    "capital_max",
-    "listed",
-    "sort",
-    "limit",
-    "offset",
+// Query parameters each route accepts, with their types: the handlers reject others and the
+// OpenAPI document describes these, so the two agree.
+use super::openapi::{Kind as K, Param, param};
+pub(super) const SEARCH_PARAMS: &[Param] = &[
+    param("q", K::Text),
+    param("region", K::Text),
+    Param { name: "tag", kind: K::Text, repeated: true },
+    param("chain", K::Text),
+    param("link", K::LinkRef),
+    param("capital_min", K::Number),
+    param("capital_max", K::Number),
+    param("listed", K::Bool),
+    param("sort", K::OneOf(&["relevance", "capital"])),
+    param("limit", K::Count),
+    param("offset", K::Count),
 ];
-pub(super) const LEAD_PARAMS: &[&str] = &["kind", "link", "limit", "offset", "as_of", "format"];
-pub(super) const AUDIT_PARAMS: &[&str] = &["target", "action", "since", "until", "limit"];
-pub(super) const CHAIN_PARAMS: &[&str] = &["per_link"];
+pub(super) const LEAD_PARAMS: &[Param] = &[
+    param("kind", K::OneOf(&["fill", "extend", "strengthen"])),
+    param("link", K::Text),
+    param("limit", K::Count),
+    param("offset", K::Count),
+    param("as_of", K::Date),
+    param("format", K::OneOf(&["json", "xlsx", "csv"])),
+];
+pub(super) const AUDIT_PARAMS: &[Param] = &[
+    param("target", K::Text),
+    param("action", K::Text),
+    param("since", K::DateTime),
+    param("until", K::DateTime),
+    param("limit", K::Count),
+];
+pub(super) const CHAIN_PARAMS: &[Param] = &[param("per_link", K::Count)];
 
 /// Runs app work off the async threads.
 async fn blocking<T: Send + 'static>(
@@ -55,7 +69,8 @@ async fn blocking<T: Send + 'static>(
 }
 
 /// Query parameters, rejecting any not in `allowed`.
-fn params(raw: Option<String>, allowed: &[&str]) -> ApiResult<Vec<(String, String)>> {
+fn params(raw: Option<String>, allowed: &[Param]) -> ApiResult<Vec<(String, String)>> {
+    let allowed: Vec<&str> = allowed.iter().map(|p| p.name).collect();
     let pairs: Vec<(String, String)> = serde_urlencoded::from_str(raw.as_deref().unwrap_or(""))
         .map_err(|e| ApiError::new(crate::error::Code::InvalidParameter, format!("query string: {e}")))?;
     if let Some((k, _)) = pairs.iter().find(|(k, _)| !allowed.contains(&k.as_str())) {
@@ -100,6 +115,25 @@ fn json_body(
     }
 }
 
+/// A JSON object body read as its request type: unknown fields are 400 `unknown_field`, a field of
+/// the wrong type 400 `invalid_type`, a missing one 422 `missing_field`.
+fn body_as<T: serde::de::DeserializeOwned>(body: serde_json::Map<String, Value>) -> ApiResult<T> {
+    serde_json::from_value(Value::Object(body)).map_err(|e| {
+        let message = e.to_string();
+        let quoted = message.split('`').nth(1).map(str::to_string);
+        if message.starts_with("unknown field") {
+            let field = quoted.unwrap_or_default();
+            ApiError::new(crate::error::Code::UnknownField, format!("unknown field {field:?}"))
+                .with_field(field)
+        } else if message.starts_with("missing field") {
+            let field = quoted.unwrap_or_default();
+            ApiError::new(crate::error::Code::MissingField, format!("缺少字段“{field}”")).with_field(field)
+        } else {
+            ApiError::new(crate::error::Code::InvalidType, message)
+        }
+    })
+}
+
 fn body_bytes(body: Result<Bytes, BytesRejection>) -> ApiResult<Bytes> {
     body.map_err(|r| {
         if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
@@ -114,9 +148,13 @@ fn enterprise_id(s: &str) -> ApiResult<EnterpriseId> {
     EnterpriseId::parse(s).ok_or_else(|| ApiError::not_found(format!("enterprise {s:?}")))
 }
 
-pub async fn health(State(state): State<AppState>) -> Json<Value> {
+pub async fn health(State(state): State<AppState>) -> Json<views::Health> {
     let graph = state.app.graph();
-    Json(json!({"status": "ok", "enterprises": graph.n_enterprises(), "chains": graph.chains().count()}))
+    Json(views::Health {
+        status: "ok".into(),
+        enterprises: graph.n_enterprises(),
+        chains: graph.chains().count(),
+    })
 }
 
 pub async fn chains(
@@ -171,10 +209,9 @@ pub async fn chain(
 }
 
 /// Who the caller is: the page uses it to show only what the role may do.
-pub async fn session(State(state): State<AppState>, caller: Caller) -> Json<Value> {
-    let role = caller.role.map(|r| r.as_str());
-    let can_read = role.is_some() || state.public_read;
-    Json(json!({"name": caller.name, "role": role, "public_read": state.public_read, "can_read": can_read}))
+pub async fn session(State(state): State<AppState>, caller: Caller) -> Json<views::Session> {
+    let can_read = caller.role.is_some() || state.public_read;
+    Json(views::Session { name: caller.name, role: caller.role, public_read: state.public_read, can_read })
 }
 
 /// Edits what a leader changes often — the 链长, the 牵头部门 and the key links — without
@@ -185,7 +222,7 @@ pub async fn patch_chain(
     Path(id): Path<String>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<crate::model::Chain>> {
     caller.require(Role::Analyst)?;
     let body = json_body(&headers, body)?;
     let text = |field: &str| -> ApiResult<Option<Option<String>>> {
@@ -193,18 +230,22 @@ pub async fn patch_chain(
             None => Ok(None),
             Some(Value::Null) => Ok(Some(None)),
             Some(Value::String(s)) => Ok(Some(Some(s.trim().to_string()).filter(|s| !s.is_empty()))),
-            Some(_) => Err(ApiError::new(crate::error::Code::InvalidValue, "应为文字").with_field(field)),
+            Some(_) => Err(ApiError::new(crate::error::Code::InvalidType, "应为文字").with_field(field)),
         }
     };
     let owner = text("owner")?;
     let department = text("lead_department")?;
+    // `null` clears the key links, as it clears the owner.
     let key_links: Option<Vec<String>> = body
         .get("key_links")
         .map(|v| {
+            if v.is_null() {
+                return Ok(Vec::new());
+            }
             v.as_array()
                 .and_then(|items| items.iter().map(|v| v.as_str().map(str::to_string)).collect())
                 .ok_or_else(|| {
-                    ApiError::new(crate::error::Code::InvalidValue, "关键环节应为环节编号列表")
+                    ApiError::new(crate::error::Code::InvalidType, "关键环节应为环节编号列表")
                         .with_field("key_links")
                 })
         })
@@ -241,7 +282,7 @@ pub async fn patch_chain(
         })
     })
     .await?;
-    Ok(Json(json!(chain)))
+    Ok(Json(chain))
 }
 
 /// The leads an enterprise appears in, with its rank in each chain.
@@ -249,7 +290,7 @@ pub async fn enterprise_leads(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<views::EnterpriseLeads>> {
     caller.require_read(state.public_read)?;
     let id = enterprise_id(&id)?;
     let standing = blocking(&state.app, move |app| {
@@ -257,7 +298,7 @@ pub async fn enterprise_leads(
         app.standing(id)
     })
     .await?;
-    Ok(Json(json!({ "enterprise": id, "leads": standing })))
+    Ok(Json(views::EnterpriseLeads { enterprise: id.to_string(), leads: standing }))
 }
 
 pub async fn chain_map(
@@ -288,8 +329,23 @@ pub async fn put_chain(
     let toml_text = if media.starts_with("application/toml") || media.starts_with("text/plain") {
         text
     } else if media.starts_with("application/json") {
-        let v: toml::Table = serde_json::from_str(&text)
+        let v: Value = serde_json::from_str(&text)
             .map_err(|e| ApiError::new(crate::error::Code::MalformedBody, format!("malformed JSON: {e}")))?;
+        // TOML has no null: a null is a field not given.
+        fn without_nulls(v: Value) -> Value {
+            match v {
+                Value::Object(m) => Value::Object(
+                    m.into_iter().filter(|(_, v)| !v.is_null()).map(|(k, v)| (k, without_nulls(v))).collect(),
+                ),
+                Value::Array(a) => {
+                    Value::Array(a.into_iter().filter(|v| !v.is_null()).map(without_nulls).collect())
+                }
+                other => other,
+            }
+        }
+        let v: toml::Table = serde_json::from_value(without_nulls(v)).map_err(|e| {
+            ApiError::new(crate::error::Code::MalformedBody, format!("the body must be a JSON object: {e}"))
+        })?;
         toml::to_string(&v).map_err(|e| ApiError::new(crate::error::Code::MalformedBody, e.to_string()))?
     } else {
         return Err(ApiError::new(
@@ -312,7 +368,7 @@ pub async fn put_chain(
     })
     .await?;
     let status = if created { StatusCode::CREATED } else { StatusCode::OK };
-    Ok((status, Json(json!(chain))).into_response())
+    Ok((status, Json(chain)).into_response())
 }
 
 pub async fn leads(
@@ -364,10 +420,10 @@ pub async fn dismiss(
     Path((chain, enterprise)): Path<(String, String)>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<views::Dismissed>> {
     caller.require(Role::Analyst)?;
-    let body = json_body(&headers, body)?;
-    let reason = body.get("reason").and_then(Value::as_str).map(str::trim).unwrap_or("").to_string();
+    let body: views::DismissBody = body_as(json_body(&headers, body)?)?;
+    let reason = body.reason.trim().to_string();
     if reason.is_empty() {
         return Err(
             ApiError::new(crate::error::Code::MissingField, "请填写不再推荐的原因").with_field("reason")
@@ -376,7 +432,7 @@ pub async fn dismiss(
     let id = enterprise_id(&enterprise)?;
     let actor = caller.name.clone();
     blocking(&state.app, move |app| app.dismiss(&chain, id, &reason, &actor)).await?;
-    Ok(Json(json!({"dismissed": true, "enterprise": id})))
+    Ok(Json(views::Dismissed { dismissed: true, enterprise: id.to_string() }))
 }
 
 pub async fn search(
@@ -428,34 +484,15 @@ pub async fn search(
 }
 
 /// The enterprise with its links (and why) and its partners.
-fn enterprise_json(app: &App, e: &crate::model::Enterprise) -> Value {
-    let graph = app.graph();
-    let links: Vec<Value> = graph
-        .links_of(e.id)
-        .into_iter()
-        .map(|(r, evidence)| {
-            let name =
-                graph.chain(&r.chain).and_then(|c| c.link(&r.link).map(|l| format!("{}·{}", c.name, l.name)));
-            json!({"chain": r.chain, "link": r.link, "name": name, "evidence": evidence})
-        })
-        .collect();
-    let mut v = json!(e);
-    v["region_name"] = json!(regions().full_name(e.region));
-    v["chain_links"] = json!(links);
-    let partners: Vec<Value> = e
-        .partners
-        .iter()
-        .map(|p| json!({"enterprise": p.enterprise, "relation": p.relation, "id": graph.resolve_partner(&p.enterprise)}))
-        .collect();
-    v["partners"] = json!(partners);
-    v
+fn enterprise_json(app: &App, e: &crate::model::Enterprise) -> views::EnterpriseView {
+    views::enterprise_view(&app.graph(), e)
 }
 
 pub async fn enterprise(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<views::EnterpriseView>> {
     caller.require_read(state.public_read)?;
     let id = enterprise_id(&id)?;
     Ok(Json(
@@ -498,7 +535,7 @@ pub async fn replace_enterprise(
     Path(id): Path<String>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<views::EnterpriseView>> {
     caller.require(Role::Analyst)?;
     let id = enterprise_id(&id)?;
     let patch = patch_of(&json_body(&headers, body)?)?;
@@ -554,7 +591,7 @@ pub async fn audit(
     State(state): State<AppState>,
     caller: Caller,
     RawQuery(q): RawQuery,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<views::AuditList>> {
     caller.require(Role::Admin)?;
     let pairs = params(q, AUDIT_PARAMS)?;
     let limit = parse::<usize>(&pairs, "limit")?.unwrap_or(100).clamp(1, 10_000);
@@ -570,7 +607,7 @@ pub async fn audit(
         .filter(|e| since.is_none_or(|s| e.at >= s) && until.is_none_or(|u| e.at <= u))
         .take(limit)
         .collect();
-    Ok(Json(json!({ "entries": entries })))
+    Ok(Json(views::AuditList { entries }))
 }
 
 pub async fn create_token(
@@ -591,7 +628,7 @@ pub async fn create_token(
     let (record, secret) = blocking(&state.app, move |app| app.create_token(role, &name, &actor)).await?;
     Ok((
         StatusCode::CREATED,
-        Json(json!({"id": record.id, "token": secret, "role": record.role, "name": record.name})),
+        Json(views::TokenCreated { id: record.id, token: secret, role: record.role, name: record.name }),
     )
         .into_response())
 }

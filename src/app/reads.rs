@@ -9,7 +9,7 @@ use std::collections::HashSet;
 use std::path::Path;
 
 /// Where an enterprise stands among one chain's leads.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, schemars::JsonSchema)]
 pub struct Standing {
     pub chain: String,
     pub chain_name: String,

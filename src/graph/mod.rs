@@ -24,7 +24,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::hash::{Hash, Hasher};
 
 /// Why an enterprise is in a link.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(tag = "via", rename_all = "lowercase")]
 pub enum Evidence {
     /// The enterprise names the link in its `links` field.

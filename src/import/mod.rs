@@ -203,7 +203,7 @@ fn rows_from_grid(grid: impl Iterator<Item = Vec<String>>) -> Result<Table> {
 }
 
 /// The import report (SPEC §7).
-#[derive(Debug, Default, Clone, Serialize)]
+#[derive(Debug, Default, Clone, Serialize, schemars::JsonSchema)]
 pub struct ImportReport {
     pub inserted: usize,
     pub updated: usize,
@@ -213,7 +213,7 @@ pub struct ImportReport {
 }
 
 /// One rejected row: its first problem, and all of them in `errors`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct RejectedRow {
     pub row: usize,
     pub field: String,

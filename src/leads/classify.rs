@@ -11,7 +11,7 @@ use serde::Serialize;
 use std::collections::{HashMap, HashSet, VecDeque};
 
 /// 补链 / 延链 / 强链.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Kind {
     Fill,
@@ -39,7 +39,7 @@ impl Kind {
 }
 
 /// Which way an extension grows the local chain.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Direction {
     Upstream,
@@ -56,7 +56,7 @@ impl Direction {
 }
 
 /// A target link and why.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct TargetLink {
     pub link: String,
     pub name: String,

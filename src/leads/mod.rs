@@ -33,7 +33,7 @@ pub struct LeadQuery {
 }
 
 /// One lead.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Lead {
     pub enterprise: EnterpriseId,
     /// The target link; `None` for a supplier or customer in no link of the chain.

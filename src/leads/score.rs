@@ -26,7 +26,7 @@ const SIGNAL_HALF_LIFE_DAYS: f64 = 365.0;
 /// Distance at which the distance factor has fallen to 1/e.
 const DISTANCE_SCALE_KM: f64 = 800.0;
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Reason {
     pub factor: &'static str,
     pub text: String,

@@ -13,7 +13,9 @@ use std::ops::Range;
 use toml::Spanned;
 
 /// 上游 / 中游 / 下游.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Stage {
     Upstream,
@@ -32,7 +34,7 @@ impl Stage {
 }
 
 /// 环节: one node of a chain.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Link {
     pub id: String,
     pub name: String,
@@ -59,14 +61,14 @@ pub struct Link {
 }
 
 /// 供给关系: `from` supplies `to`. Either end is a link id of this chain or `chain-id/link-id`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Flow {
     pub from: String,
     pub to: String,
 }
 
 /// 产业链: a chain map for one region.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Chain {
     pub id: String,
     pub name: String,
@@ -146,6 +148,16 @@ impl<'de> Deserialize<'de> for LinkRef {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let s = String::deserialize(d)?;
         LinkRef::parse(&s).ok_or_else(|| serde::de::Error::custom(format!("invalid link reference {s:?}")))
+    }
+}
+
+impl schemars::JsonSchema for LinkRef {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "LinkRef".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({"type": "string", "pattern": "^[^/]+/[^/]+$", "description": "CHAIN/LINK"})
     }
 }
 

@@ -112,6 +112,16 @@ impl<'de> Deserialize<'de> for CreditCode {
     }
 }
 
+impl schemars::JsonSchema for CreditCode {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "CreditCode".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({"type": "string", "pattern": "^[0-9A-HJ-NPQRTUWXY]{18}$", "description": "统一社会信用代码 (GB 32100-2015)"})
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -44,6 +44,16 @@ impl<'de> Deserialize<'de> for EnterpriseId {
     }
 }
 
+impl schemars::JsonSchema for EnterpriseId {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "EnterpriseId".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({"type": "string", "pattern": "^[Ee][0-9]+$", "description": "an enterprise id, E + 8 digits"})
+    }
+}
+
 /// Tags that make an enterprise a **leader** (SPEC §2).
 pub const LEADER_TAGS: &[&str] =
     &["世界500强", "中国500强", "央企", "上市公司", "专精特新小巨人", "单项冠军"];
@@ -69,7 +79,7 @@ pub fn normalise_tag(input: &str) -> String {
 }
 
 /// 动态: something the enterprise did recently (扩产, 新设子公司, 定向增发, 增资扩股, 融资).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Signal {
     pub kind: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -79,7 +89,7 @@ pub struct Signal {
 }
 
 /// Which way goods go between an enterprise and its partner.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Relation {
     /// The partner supplies this enterprise.
@@ -89,7 +99,7 @@ pub enum Relation {
 }
 
 /// 上下游企业: a supply relation, naming the partner by credit code or exact name.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Partner {
     pub enterprise: String,
     pub relation: Relation,
@@ -243,6 +253,32 @@ pub const FIELDS: &[&str] = &[
     "source",
 ];
 
+/// What a field's JSON value should have been, when it has a type the field cannot take (a list
+/// where text is wanted, a number where a list of partners is). `null` is always "not given".
+fn wrong_type(key: &str, v: &Value) -> Option<&'static str> {
+    let scalar = |v: &Value| matches!(v, Value::String(_) | Value::Number(_));
+    let fine = match key {
+        _ if v.is_null() => true,
+        "restricted" => scalar(v) || v.is_boolean(),
+        "aliases" | "tags" | "products" | "links" => {
+            scalar(v) || v.as_array().is_some_and(|items| items.iter().all(|i| scalar(i) || i.is_null()))
+        }
+        "signals" | "partners" => {
+            scalar(v) || v.as_array().is_some_and(|items| items.iter().all(|i| scalar(i) || i.is_object()))
+        }
+        _ => scalar(v),
+    };
+    if fine {
+        return None;
+    }
+    Some(match key {
+        "restricted" => "是/否（true/false）",
+        "aliases" | "tags" | "products" | "links" => "文字列表（数组，或以“；”分隔的文字）",
+        "signals" | "partners" => "列表（对象数组，或以“；”分隔的文字）",
+        _ => "文字或数字",
+    })
+}
+
 fn text_of(v: &Value) -> Option<String> {
     match v {
         Value::Null => None,
@@ -322,9 +358,13 @@ impl EnterprisePatch {
         let mut bad = |field: &str, code: crate::error::Code, reason: String| {
             problems.push(Problem::new(field, code, reason))
         };
-        for key in record.keys() {
+        for (key, value) in record {
             if !FIELDS.contains(&key.as_str()) && key != "id" {
                 bad(key, crate::error::Code::UnknownField, format!("未知字段“{key}”"));
+            } else if key != "id"
+                && let Some(wanted) = wrong_type(key, value)
+            {
+                bad(key, crate::error::Code::InvalidType, format!("字段“{key}”应为{wanted}"));
             }
         }
         let get = |k: &str| record.get(k).and_then(text_of);

@@ -101,6 +101,16 @@ impl<'de> Deserialize<'de> for RegionCode {
     }
 }
 
+impl schemars::JsonSchema for RegionCode {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "RegionCode".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({"type": "string", "pattern": "^[0-9]{6}$", "description": "a 6-digit administrative division code (GB/T 2260)"})
+    }
+}
+
 /// One division of the table.
 #[derive(Debug, Clone, Serialize)]
 pub struct Region {

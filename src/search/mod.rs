@@ -34,7 +34,7 @@ impl From<tantivy::TantivyError> for Error {
 }
 
 /// One facet value and how many matches have it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct FacetCount {
     pub key: String,
     pub name: String,
@@ -43,7 +43,7 @@ pub struct FacetCount {
     pub level: Option<&'static str>,
 }
 
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, schemars::JsonSchema)]
 pub struct Facets {
     pub region: Vec<FacetCount>,
     pub tag: Vec<FacetCount>,
@@ -51,7 +51,7 @@ pub struct Facets {
 }
 
 /// One hit (SPEC §8).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Hit {
     pub id: String,
     pub name: String,
@@ -65,7 +65,7 @@ pub struct Hit {
 
 /// A page of hits with counts and facets. `links` (chain links that match the words) is filled
 /// in by the app, which holds the chain maps.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct SearchResults {
     pub total: u64,
     pub total_exact: bool,
@@ -77,7 +77,7 @@ pub struct SearchResults {
 }
 
 /// A chain link matching the query.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct LinkHit {
     pub chain: String,
     pub chain_name: String,

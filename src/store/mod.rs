@@ -143,7 +143,7 @@ pub struct TokenRecord {
 }
 
 /// Who changed what, when.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
 pub struct AuditEntry {
     pub at: chrono::DateTime<chrono::Utc>,
     pub actor: String,

@@ -5,7 +5,6 @@
 //! Every page path answers with the same shell; `assets/app.js` routes on the path. A strict
 //! Content-Security-Policy keeps every request on this host.
 
-use crate::api::AppState;
 use axum::Router;
 use axum::extract::Path;
 use axum::http::{HeaderValue, StatusCode, header};
@@ -48,8 +47,8 @@ const ASSETS: &[(&str, &str, &str)] = &[
 const CSP: &str = "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; \
                    connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
 
-/// The page routes, merged into the API router.
-pub fn routes() -> Router<AppState> {
+/// The page routes, merged into the API router (they need no state of their own).
+pub fn routes<S: Clone + Send + Sync + 'static>() -> Router<S> {
     let mut router = Router::new();
     for path in PAGES {
         router = router.route(path, get(shell));

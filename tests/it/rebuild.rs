@@ -1,11 +1,11 @@
 //! The check shared by the model-based property test and the race tests: the graph, the index
 //! and the leads an app keeps up to date, against ones built afresh from what its store holds.
 
-use chainscout::api::views;
 use chainscout::app::App;
 use chainscout::graph::Graph;
 use chainscout::leads::{self, LeadQuery};
 use chainscout::search::SearchRequest;
+use chainscout::views;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// `Err` says what differs. Search is paged through every enterprise, so keep stores small (thousands).

@@ -1,5 +1,8 @@
-//! The JSON shapes of SPEC §8, built from the graph. The HTTP handlers and the CLI's `--json`
-//! both print these, so the two can never drift apart. Stored records are not API types.
+//! The presentation layer: the JSON shapes of SPEC §8, built from the graph and the store. The
+//! HTTP handlers, the CLI's `--json` and the exports (SVG, spreadsheets) all render these, so
+//! they can never drift apart, and no layer above depends on another (`api`, `cli` and `export`
+//! each use `views`; none uses the others). Stored records are not API types: each has a view.
+//! Every view derives `JsonSchema`, which is how `/openapi.json` describes it.
 
 use crate::export::{Cell, Sheet};
 use crate::graph::{Evidence, Graph};
@@ -7,7 +10,7 @@ use crate::leads::{ChainLeads, Direction, Kind, Reason, TargetLink, classify};
 use crate::model::{LinkRef, regions};
 use serde::Serialize;
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct StatusCounts {
     pub strong: usize,
     pub weak: usize,
@@ -15,7 +18,7 @@ pub struct StatusCounts {
 }
 
 /// Target links by lead kind.
-#[derive(Debug, Default, Serialize)]
+#[derive(Debug, Default, Serialize, schemars::JsonSchema)]
 pub struct KindCounts {
     pub fill: usize,
     pub extend: usize,
@@ -27,7 +30,7 @@ fn kind_counts(targets: &[TargetLink]) -> KindCounts {
     KindCounts { fill: n(Kind::Fill), extend: n(Kind::Extend), strengthen: n(Kind::Strengthen) }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct ChainSummary {
     pub id: String,
     pub name: String,
@@ -42,12 +45,12 @@ pub struct ChainSummary {
     pub leads: KindCounts,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct ChainList {
     pub chains: Vec<ChainSummary>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct LocalEnterprise {
     pub id: String,
     pub name: String,
@@ -57,14 +60,14 @@ pub struct LocalEnterprise {
     pub evidence: Vec<EvidenceView>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct EvidenceView {
     pub link: String,
     #[serde(flatten)]
     pub evidence: Evidence,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct LinkView {
     pub id: String,
     pub name: String,
@@ -89,7 +92,7 @@ pub struct LinkView {
 }
 
 /// A candidate shown on the chain map.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct CandidateView {
     pub id: String,
     pub name: String,
@@ -98,20 +101,20 @@ pub struct CandidateView {
 }
 
 /// 链主: designated in the chain file, or else the strongest local enterprise of the chain.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct ChainMasterView {
     pub name: String,
     pub id: Option<String>,
     pub designated: bool,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct FlowView {
     pub from: String,
     pub to: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct ChainDetail {
     pub id: String,
     pub name: String,
@@ -318,7 +321,7 @@ pub fn chain_detail_with_leads(
 }
 
 /// The enterprise part of a lead.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct LeadEnterprise {
     pub id: String,
     pub name: String,
@@ -328,7 +331,7 @@ pub struct LeadEnterprise {
     pub registered_capital: Option<f64>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct LeadView {
     pub enterprise: LeadEnterprise,
     pub link: Option<String>,
@@ -341,7 +344,7 @@ pub struct LeadView {
 }
 
 /// `GET /api/v1/chains/{id}/leads` (SPEC §8), with the target links and the total.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct LeadsView {
     pub chain: String,
     pub chain_name: String,
@@ -439,4 +442,179 @@ pub fn leads_sheet(v: &LeadsView) -> Sheet {
         widths: vec![6.0, 36.0, 20.0, 16.0, 12.0, 8.0, 70.0, 18.0, 14.0, 12.0],
         rows,
     }
+}
+
+// ---- the rest of the API's bodies (SPEC §8 and the extensions in ARCHITECTURE.md) ----
+
+/// `GET /api/v1/health`.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct Health {
+    /// Always `ok` when the service answers.
+    pub status: String,
+    pub enterprises: usize,
+    pub chains: usize,
+}
+
+/// `GET /api/v1/session`: who the caller is, so the pages show only what the role may do.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct Session {
+    pub name: String,
+    pub role: Option<crate::model::Role>,
+    pub public_read: bool,
+    pub can_read: bool,
+}
+
+/// One chain link an enterprise belongs to, and why.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct EnterpriseLink {
+    pub chain: String,
+    pub link: String,
+    /// 链名·环节名.
+    pub name: Option<String>,
+    pub evidence: Vec<Evidence>,
+}
+
+/// An upstream or downstream partner, resolved to a stored enterprise where the data knows it.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct PartnerView {
+    pub enterprise: String,
+    pub relation: crate::model::Relation,
+    pub id: Option<String>,
+}
+
+/// `GET /api/v1/enterprises/{id}` (and the answer to a create or replace): the record as stored,
+/// with its region's full name, its chain links and why, and its partners resolved.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct EnterpriseView {
+    pub id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub credit_code: Option<String>,
+    pub name: String,
+    pub aliases: Vec<String>,
+    pub region: String,
+    pub region_name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub address: Option<String>,
+    /// 注册资本, 万元.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub registered_capital: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub founded: Option<chrono::NaiveDate>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stock_code: Option<String>,
+    pub tags: Vec<String>,
+    pub products: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Links it is explicitly placed in (`chain/link`).
+    pub links: Vec<String>,
+    pub signals: Vec<crate::model::Signal>,
+    pub restricted: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+    pub chain_links: Vec<EnterpriseLink>,
+    pub partners: Vec<PartnerView>,
+}
+
+pub fn enterprise_view(graph: &Graph, e: &crate::model::Enterprise) -> EnterpriseView {
+    let chain_links = graph
+        .links_of(e.id)
+        .into_iter()
+        .map(|(r, evidence)| {
+            let name =
+                graph.chain(&r.chain).and_then(|c| c.link(&r.link).map(|l| format!("{}·{}", c.name, l.name)));
+            EnterpriseLink { chain: r.chain, link: r.link, name, evidence }
+        })
+        .collect();
+    let partners = e
+        .partners
+        .iter()
+        .map(|p| PartnerView {
+            enterprise: p.enterprise.clone(),
+            relation: p.relation,
+            id: graph.resolve_partner(&p.enterprise).map(|id| id.to_string()),
+        })
+        .collect();
+    EnterpriseView {
+        id: e.id.to_string(),
+        credit_code: e.credit_code.as_ref().map(|c| c.as_str().to_string()),
+        name: e.name.clone(),
+        aliases: e.aliases.clone(),
+        region: e.region.to_string(),
+        region_name: regions().full_name(e.region),
+        address: e.address.clone(),
+        registered_capital: e.registered_capital,
+        founded: e.founded,
+        stock_code: e.stock_code.clone(),
+        tags: e.tags.clone(),
+        products: e.products.clone(),
+        description: e.description.clone(),
+        links: e.links.iter().map(|l| format!("{}/{}", l.chain, l.link)).collect(),
+        signals: e.signals.clone(),
+        restricted: e.restricted,
+        source: e.source.clone(),
+        chain_links,
+        partners,
+    }
+}
+
+/// `GET /api/v1/enterprises/{id}/leads`.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct EnterpriseLeads {
+    pub enterprise: String,
+    pub leads: Vec<crate::app::Standing>,
+}
+
+/// The answer to a dismissal.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct Dismissed {
+    pub dismissed: bool,
+    pub enterprise: String,
+}
+
+/// The answer to `POST /api/v1/tokens`: the secret is in this answer only.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct TokenCreated {
+    pub id: String,
+    pub token: String,
+    pub role: crate::model::Role,
+    pub name: String,
+}
+
+/// `GET /api/v1/audit`.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct AuditList {
+    pub entries: Vec<crate::store::AuditEntry>,
+}
+
+// ---- request bodies (described for `/openapi.json`; the handlers parse them leniently) ----
+
+/// `PATCH /api/v1/chains/{id}`: what a leader changes often. Fields left out stay as they are;
+/// `null` or `""` clears the owner or department.
+#[derive(Debug, serde::Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)] // the handler reads it field by field (absent ≠ null); this is its schema
+pub struct ChainPatchBody {
+    pub owner: Option<String>,
+    pub lead_department: Option<String>,
+    /// The link ids that are key links (关键环节); every other link is not. `null`: none is.
+    pub key_links: Option<Vec<String>>,
+}
+
+/// `POST /api/v1/chains/{id}/leads/{enterprise}/dismiss`.
+#[derive(Debug, serde::Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DismissBody {
+    /// Why it is not to be suggested again (must not be empty).
+    pub reason: String,
+}
+
+/// `POST /api/v1/tokens`.
+#[derive(Debug, serde::Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TokenBody {
+    pub role: crate::model::Role,
+    /// Who or what the token is for (must not be blank).
+    #[schemars(length(min = 1))]
+    pub name: String,
 }

@@ -1,4 +1,6 @@
-//! The command line (SPEC §7): clap commands → library calls, progress bars and exit codes.
+//! The command line (SPEC §7): clap commands → library calls, progress bars and exit codes. `run`
+//! dispatches; each subcommand is one function below it, printing a `views` shape (`--json`) or
+//! a table for people.
 //!
 //! Exit codes: 0 success (an import with rejected rows included), 1 runtime failure (store in
 //! use, I/O), 2 unusable input (unknown id, unreadable file, bad flag). With `--json`, results
@@ -278,115 +280,43 @@ fn print_json<T: serde::Serialize>(value: &T) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn run(cli: Cli) -> anyhow::Result<()> {
-    let explicit_data = cli.data.is_some();
-    let data = cli.data.unwrap_or_else(|| PathBuf::from(DEFAULT_DATA));
-    match cli.command {
-        Command::Generate { enterprises, seed, out } => {
-            let n = crate::generate::write_file(&out, enterprises, seed, &mut progress_bar("生成"))?;
-            if cli.json {
-                print_json(&serde_json::json!({"written": n, "out": out, "seed": seed}))?;
-            } else {
-                println!("wrote {n} synthetic enterprises (seed {seed}) to {}", out.display());
-            }
+/// What every command needs: the data dir and whether to print JSON.
+struct Ctx {
+    data: PathBuf,
+    json: bool,
+}
+
+impl Ctx {
+    /// Prints `value` as JSON when asked, else runs `human`.
+    fn print<T: serde::Serialize>(&self, value: &T, human: impl FnOnce(&T)) -> anyhow::Result<()> {
+        if self.json {
+            print_json(value)
+        } else {
+            human(value);
             Ok(())
         }
+    }
+}
+
+/// A shared parameter (`crate::params`) as a usage error naming the flag.
+fn flag<T>(r: Result<T, crate::params::BadParam>) -> anyhow::Result<T> {
+    r.map_err(|e| UsageError(format!("--{}: {}", e.name.replace('_', "-"), e.message)).into())
+}
+
+fn run(cli: Cli) -> anyhow::Result<()> {
+    let explicit_data = cli.data.is_some();
+    let ctx = Ctx { data: cli.data.unwrap_or_else(|| PathBuf::from(DEFAULT_DATA)), json: cli.json };
+    match cli.command {
+        Command::Generate { enterprises, seed, out } => generate(&ctx, enterprises, seed, &out),
         Command::Serve { addr, public_read, demo, json_limit_kb, import_limit_mb } => {
             let limits =
                 crate::api::Limits { json: json_limit_kb * 1024, import: import_limit_mb * 1024 * 1024 };
-            serve(&data, !explicit_data || demo, &addr, public_read, limits)
+            serve(&ctx.data, !explicit_data || demo, &addr, public_read, limits)
         }
-        Command::Token { action: TokenAction::Create { role, name } } => {
-            let app = App::open(&data)?;
-            let (record, secret) = app.create_token(role, &name, "cli")?;
-            if cli.json {
-                return print_json(
-                    &serde_json::json!({"id": record.id, "token": secret, "role": record.role, "name": record.name}),
-                );
-            }
-            println!(
-                "created {} token {} ({}); keep it secret, it is shown only once:",
-                record.role, record.id, record.name
-            );
-            println!("{secret}");
-            Ok(())
-        }
-        Command::Import { what } => {
-            let app = App::open(&data)?;
-            match what {
-                ImportWhat::Demo => {
-                    let (chains, report) = app.load_demo(&mut progress_bar("导入演示数据"))?;
-                    if cli.json {
-                        print_json(&serde_json::json!({"chains": chains, "enterprises": report}))?;
-                    } else {
-                        println!("imported {} demo chains: {}", chains.len(), chains.join(", "));
-                        print_report(&report);
-                    }
-                }
-                ImportWhat::Chains { paths } => {
-                    let files = read_chain_files(&paths)?;
-                    let ids = app.import_chain_files(&files, "cli")?;
-                    if cli.json {
-                        print_json(&serde_json::json!({"chains": ids}))?;
-                    } else {
-                        println!("imported {} chains: {}", ids.len(), ids.join(", "));
-                    }
-                }
-                ImportWhat::Enterprises { file, sheet } => {
-                    let rows = crate::import::open_file(&file, sheet.as_deref())?;
-                    let source =
-                        format!("import: {}", file.file_name().unwrap_or_default().to_string_lossy());
-                    let report =
-                        app.import_rows(rows, Some(&source), Some("cli"), &mut progress_bar("导入企业"))?;
-                    if cli.json {
-                        print_json(&report)?;
-                    } else {
-                        print_report(&report);
-                    }
-                }
-            }
-            Ok(())
-        }
-        Command::Chains => {
-            let app = App::open_with_progress(&data, &mut progress_bar("重建索引"))?;
-            let list = views::chain_list(&app.graph());
-            if cli.json {
-                return print_json(&list);
-            }
-            if list.chains.is_empty() {
-                println!("no chains yet: run `chainscout import demo` or `chainscout import chains graphs/`");
-            }
-            println!(
-                "{:<22} {:<12} {:<10} {:>4} {:>4} {:>4} {:>4} {:>4} {:>4} {:>4}  链长",
-                "id", "名称", "地区", "环节", "优势", "薄弱", "缺失", "补链", "延链", "强链"
-            );
-            for c in &list.chains {
-                println!(
-                    "{:<22} {:<12} {:<10} {:>4} {:>4} {:>4} {:>4} {:>4} {:>4} {:>4}  {}",
-                    c.id,
-                    c.name,
-                    c.region_name,
-                    c.n_links,
-                    c.counts.strong,
-                    c.counts.weak,
-                    c.counts.missing,
-                    c.leads.fill,
-                    c.leads.extend,
-                    c.leads.strengthen,
-                    c.owner.as_deref().unwrap_or("")
-                );
-            }
-            Ok(())
-        }
-        Command::Chain { id, per_link } => {
-            let app = App::open(&data)?;
-            let detail = views::chain_map_view(&app, &id, per_link)?;
-            if cli.json {
-                return print_json(&detail);
-            }
-            print_chain(&detail);
-            Ok(())
-        }
+        Command::Token { action: TokenAction::Create { role, name } } => create_token(&ctx, role, &name),
+        Command::Import { what } => import(&ctx, what),
+        Command::Chains => chains(&ctx),
+        Command::Chain { id, per_link } => chain(&ctx, &id, per_link),
         Command::Search {
             query,
             region,
@@ -400,24 +330,15 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             limit,
             offset,
         } => {
-            let region = match region {
-                Some(r) => Some(
-                    crate::model::regions().parse(&r).map_err(|e| UsageError(format!("--region: {e}")))?,
-                ),
-                None => None,
-            };
-            let link = match link {
-                Some(l) => Some(crate::model::LinkRef::parse(&l).ok_or_else(|| {
-                    UsageError(format!("--link {l:?}: use CHAIN/LINK, e.g. lithium-battery/cathode"))
-                })?),
-                None => None,
-            };
             let request = crate::search::SearchRequest {
                 q: query.join(" "),
-                region,
+                region: region
+                    .map(|r| crate::params::region(&r))
+                    .transpose()
+                    .map_err(|p| UsageError(format!("--region: {}", p.reason)))?,
                 tags: tag,
                 chain,
-                link,
+                link: link.map(|l| flag(crate::params::link(&l))).transpose()?,
                 capital_min,
                 capital_max,
                 listed,
@@ -429,142 +350,225 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 offset,
                 facets: true,
             };
-            let app = App::open_with_progress(&data, &mut progress_bar("重建索引"))?;
-            let results = app.search(&request)?;
-            if cli.json {
-                return print_json(&results);
-            }
-            print_search(&results, offset);
-            Ok(())
+            search(&ctx, &request)
         }
         Command::Leads { chain, kind, link, limit, offset, as_of, out } => {
-            let kind = match kind {
-                Some(k) => Some(
-                    crate::leads::Kind::parse(&k)
-                        .ok_or_else(|| UsageError(format!("--kind {k:?}: use fill, extend or strengthen")))?,
-                ),
-                None => None,
+            let query = crate::leads::LeadQuery {
+                as_of: as_of
+                    .map(|d| flag(crate::params::as_of(&d)))
+                    .transpose()?
+                    .unwrap_or_else(crate::app::today),
+                kind: kind.map(|k| flag(crate::params::kind(&k))).transpose()?,
+                link,
+                limit,
+                offset,
+                dismissed: Default::default(),
             };
-            let as_of = match as_of {
-                Some(d) => chrono::NaiveDate::parse_from_str(&d, "%Y-%m-%d")
-                    .map_err(|_| UsageError(format!("--as-of {d:?}: use YYYY-MM-DD")))?,
-                None => crate::app::today(),
-            };
-            if let Some(out) = &out {
-                let ext = out.extension().and_then(|e| e.to_str()).unwrap_or("");
-                if !matches!(ext, "xlsx" | "csv") {
-                    return Err(
-                        UsageError(format!("--out {}: use a .xlsx or .csv file", out.display())).into()
-                    );
-                }
-            }
-            let app = App::open_with_progress(&data, &mut progress_bar("重建索引"))?;
-            let query =
-                crate::leads::LeadQuery { as_of, kind, link, limit, offset, dismissed: Default::default() };
-            let result = app.leads(&chain, query)?;
-            let view = views::leads_view(&app.graph(), result);
-            if let Some(out) = &out {
-                crate::export::write_file(&views::leads_sheet(&view), out)?;
-                if !cli.json {
-                    println!("wrote {} leads to {}", view.leads.len(), out.display());
-                }
-            }
-            if cli.json {
-                return print_json(&view);
-            }
-            print_leads(&view, offset);
-            Ok(())
+            leads(&ctx, &chain, query, out.as_deref())
         }
         Command::Dismiss { chain, enterprise, reason, by } => {
-            let id = crate::model::EnterpriseId::parse(&enterprise)
-                .ok_or_else(|| UsageError(format!("{enterprise:?} is not an enterprise id (E00000042)")))?;
-            if reason.trim().is_empty() {
-                return Err(UsageError("--reason must say why".into()).into());
-            }
-            let app = App::open(&data)?;
-            app.dismiss(&chain, id, reason.trim(), &by)?;
-            if cli.json {
-                return print_json(&serde_json::json!({"chain": chain, "enterprise": id, "dismissed": true}));
-            }
-            println!("dismissed {id} for {chain}: it will not be suggested again");
-            Ok(())
+            dismiss(&ctx, &chain, &enterprise, &reason, &by)
         }
-        Command::Backup { file } => {
-            let app = App::open(&data)?;
-            let out = std::fs::File::create(&file).map_err(|e| Error::io(&file, e))?;
-            let mut out = std::io::BufWriter::new(out);
-            app.backup(&mut out)?;
-            std::io::Write::flush(&mut out).map_err(|e| Error::io(&file, e))?;
-            println!("wrote a backup of {} to {}", data.display(), file.display());
-            Ok(())
+        Command::Backup { file } => backup(&ctx, &file),
+        Command::Restore { file } => restore(&ctx, &file),
+        Command::Info => info(&ctx),
+        Command::Check => check(&ctx),
+        Command::Reindex => reindex(&ctx),
+    }
+}
+
+fn generate(ctx: &Ctx, enterprises: usize, seed: u64, out: &Path) -> anyhow::Result<()> {
+    let n = crate::generate::write_file(out, enterprises, seed, &mut progress_bar("生成"))?;
+    ctx.print(&serde_json::json!({"written": n, "out": out, "seed": seed}), |_| {
+        println!("wrote {n} synthetic enterprises (seed {seed}) to {}", out.display())
+    })
+}
+
+fn create_token(ctx: &Ctx, role: crate::model::Role, name: &str) -> anyhow::Result<()> {
+    let app = App::open(&ctx.data)?;
+    let (record, secret) = app.create_token(role, name, "cli")?;
+    let created = views::TokenCreated { id: record.id, token: secret, role: record.role, name: record.name };
+    ctx.print(&created, |t| {
+        println!("created {} token {} ({}); keep it secret, it is shown only once:", t.role, t.id, t.name);
+        println!("{}", t.token);
+    })
+}
+
+fn import(ctx: &Ctx, what: ImportWhat) -> anyhow::Result<()> {
+    let app = App::open(&ctx.data)?;
+    match what {
+        ImportWhat::Demo => {
+            let (chains, report) = app.load_demo(&mut progress_bar("导入演示数据"))?;
+            ctx.print(&serde_json::json!({"chains": chains, "enterprises": report}), |_| {
+                println!("imported {} demo chains: {}", chains.len(), chains.join(", "));
+                print_report(&report);
+            })
         }
-        Command::Restore { file } => {
-            let input = std::fs::File::open(&file)
-                .map_err(|e| Error::UnreadableInput(format!("{}: {e}", file.display())))?;
-            let app = App::open(&data)?;
-            let n = app.restore(std::io::BufReader::new(input))?;
-            println!("restored {n} records into {}", data.display());
-            Ok(())
+        ImportWhat::Chains { paths } => {
+            let files = read_chain_files(&paths)?;
+            let ids = app.import_chain_files(&files, "cli")?;
+            ctx.print(&serde_json::json!({"chains": ids}), |_| {
+                println!("imported {} chains: {}", ids.len(), ids.join(", "))
+            })
         }
-        Command::Info => {
-            let app = App::open(&data)?;
-            let graph = app.graph();
-            let info = serde_json::json!({
-                "data": data,
-                "chains": graph.chains().count(),
-                "enterprises": graph.n_enterprises(),
-                "store_bytes": app.store().size_on_disk()?,
-            });
-            if cli.json {
-                return print_json(&info);
-            }
-            println!(
-                "data {}: {} chains, {} enterprises, store {:.1} MB on disk",
-                data.display(),
-                info["chains"],
-                info["enterprises"],
-                info["store_bytes"].as_u64().unwrap_or(0) as f64 / 1e6
-            );
-            Ok(())
-        }
-        Command::Check => {
-            let (_app, report) = App::check(&data)?;
-            if cli.json {
-                print_json(&report)?;
-            } else {
-                println!(
-                    "{} enterprises in the store, {} in the graph, {} in the index (generation {} / {:?})",
-                    report.enterprises,
-                    report.graph_enterprises,
-                    report.index_documents,
-                    report.store_generation,
-                    report.index_generation
-                );
-                for p in &report.problems {
-                    println!("problem: {p}");
-                }
-                for r in &report.repairs {
-                    println!("repaired: {r}");
-                }
-            }
-            if report.problems.is_empty() {
-                Ok(())
-            } else {
-                anyhow::bail!("the data dir has {} problems", report.problems.len())
-            }
-        }
-        Command::Reindex => {
-            let app = App::open(&data)?;
-            app.reindex(&mut progress_bar("重建索引"))?;
-            let graph = app.graph();
-            println!(
-                "rebuilt from the store: {} chains, {} enterprises",
-                graph.chains().count(),
-                graph.n_enterprises()
-            );
-            Ok(())
+        ImportWhat::Enterprises { file, sheet } => {
+            let rows = crate::import::open_file(&file, sheet.as_deref())?;
+            let source = format!("import: {}", file.file_name().unwrap_or_default().to_string_lossy());
+            let report = app.import_rows(rows, Some(&source), Some("cli"), &mut progress_bar("导入企业"))?;
+            ctx.print(&report, print_report)
         }
     }
+}
+
+fn chains(ctx: &Ctx) -> anyhow::Result<()> {
+    let app = App::open_with_progress(&ctx.data, &mut progress_bar("重建索引"))?;
+    let list = views::chain_list(&app.graph());
+    ctx.print(&list, |list| {
+        if list.chains.is_empty() {
+            println!("no chains yet: run `chainscout import demo` or `chainscout import chains graphs/`");
+        }
+        println!(
+            "{:<22} {:<12} {:<10} {:>4} {:>4} {:>4} {:>4} {:>4} {:>4} {:>4}  链长",
+            "id", "名称", "地区", "环节", "优势", "薄弱", "缺失", "补链", "延链", "强链"
+        );
+        for c in &list.chains {
+            println!(
+                "{:<22} {:<12} {:<10} {:>4} {:>4} {:>4} {:>4} {:>4} {:>4} {:>4}  {}",
+                c.id,
+                c.name,
+                c.region_name,
+                c.n_links,
+                c.counts.strong,
+                c.counts.weak,
+                c.counts.missing,
+                c.leads.fill,
+                c.leads.extend,
+                c.leads.strengthen,
+                c.owner.as_deref().unwrap_or("")
+            );
+        }
+    })
+}
+
+fn chain(ctx: &Ctx, id: &str, per_link: usize) -> anyhow::Result<()> {
+    let app = App::open(&ctx.data)?;
+    let detail = views::chain_map_view(&app, id, per_link)?;
+    ctx.print(&detail, print_chain)
+}
+
+fn search(ctx: &Ctx, request: &crate::search::SearchRequest) -> anyhow::Result<()> {
+    let app = App::open_with_progress(&ctx.data, &mut progress_bar("重建索引"))?;
+    let results = app.search(request)?;
+    ctx.print(&results, |r| print_search(r, request.offset))
+}
+
+fn leads(ctx: &Ctx, chain: &str, query: crate::leads::LeadQuery, out: Option<&Path>) -> anyhow::Result<()> {
+    if let Some(out) = out {
+        let ext = out.extension().and_then(|e| e.to_str()).unwrap_or("");
+        if !matches!(ext, "xlsx" | "csv") {
+            return Err(UsageError(format!("--out {}: use a .xlsx or .csv file", out.display())).into());
+        }
+    }
+    let app = App::open_with_progress(&ctx.data, &mut progress_bar("重建索引"))?;
+    let offset = query.offset;
+    let result = app.leads(chain, query)?;
+    let view = views::leads_view(&app.graph(), result);
+    if let Some(out) = out {
+        crate::export::write_file(&views::leads_sheet(&view), out)?;
+        if !ctx.json {
+            println!("wrote {} leads to {}", view.leads.len(), out.display());
+        }
+    }
+    ctx.print(&view, |v| print_leads(v, offset))
+}
+
+fn dismiss(ctx: &Ctx, chain: &str, enterprise: &str, reason: &str, by: &str) -> anyhow::Result<()> {
+    let id = crate::model::EnterpriseId::parse(enterprise)
+        .ok_or_else(|| UsageError(format!("{enterprise:?} is not an enterprise id (E00000042)")))?;
+    if reason.trim().is_empty() {
+        return Err(UsageError("--reason must say why".into()).into());
+    }
+    let app = App::open(&ctx.data)?;
+    app.dismiss(chain, id, reason.trim(), by)?;
+    ctx.print(&serde_json::json!({"chain": chain, "enterprise": id, "dismissed": true}), |_| {
+        println!("dismissed {id} for {chain}: it will not be suggested again")
+    })
+}
+
+fn backup(ctx: &Ctx, file: &Path) -> anyhow::Result<()> {
+    let app = App::open(&ctx.data)?;
+    let out = std::fs::File::create(file).map_err(|e| Error::io(file, e))?;
+    let mut out = std::io::BufWriter::new(out);
+    app.backup(&mut out)?;
+    std::io::Write::flush(&mut out).map_err(|e| Error::io(file, e))?;
+    println!("wrote a backup of {} to {}", ctx.data.display(), file.display());
+    Ok(())
+}
+
+fn restore(ctx: &Ctx, file: &Path) -> anyhow::Result<()> {
+    let input =
+        std::fs::File::open(file).map_err(|e| Error::UnreadableInput(format!("{}: {e}", file.display())))?;
+    let app = App::open(&ctx.data)?;
+    let n = app.restore(std::io::BufReader::new(input))?;
+    println!("restored {n} records into {}", ctx.data.display());
+    Ok(())
+}
+
+fn info(ctx: &Ctx) -> anyhow::Result<()> {
+    let app = App::open(&ctx.data)?;
+    let graph = app.graph();
+    let info = serde_json::json!({
+        "data": ctx.data,
+        "chains": graph.chains().count(),
+        "enterprises": graph.n_enterprises(),
+        "store_bytes": app.store().size_on_disk()?,
+    });
+    ctx.print(&info, |info| {
+        println!(
+            "data {}: {} chains, {} enterprises, store {:.1} MB on disk",
+            ctx.data.display(),
+            info["chains"],
+            info["enterprises"],
+            info["store_bytes"].as_u64().unwrap_or(0) as f64 / 1e6
+        )
+    })
+}
+
+fn check(ctx: &Ctx) -> anyhow::Result<()> {
+    let (_app, report) = App::check(&ctx.data)?;
+    ctx.print(&report, |report| {
+        println!(
+            "{} enterprises in the store, {} in the graph, {} in the index (generation {} / {:?})",
+            report.enterprises,
+            report.graph_enterprises,
+            report.index_documents,
+            report.store_generation,
+            report.index_generation
+        );
+        for p in &report.problems {
+            println!("problem: {p}");
+        }
+        for r in &report.repairs {
+            println!("repaired: {r}");
+        }
+    })?;
+    if report.problems.is_empty() {
+        Ok(())
+    } else {
+        anyhow::bail!("the data dir has {} problems", report.problems.len())
+    }
+}
+
+fn reindex(ctx: &Ctx) -> anyhow::Result<()> {
+    let app = App::open(&ctx.data)?;
+    app.reindex(&mut progress_bar("重建索引"))?;
+    let graph = app.graph();
+    println!(
+        "rebuilt from the store: {} chains, {} enterprises",
+        graph.chains().count(),
+        graph.n_enterprises()
+    );
+    Ok(())
 }
 
 fn print_leads(v: &views::LeadsView, offset: usize) {

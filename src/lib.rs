@@ -14,6 +14,7 @@ pub mod graph;
 pub mod import;
 pub mod leads;
 pub mod model;
+pub mod params;
 pub mod search;
 
 pub mod store;

@@ -6,7 +6,7 @@ use super::AppState;
 use super::auth::{Caller, Role};
 use super::error::ApiError;
 use crate::app::App;
-use crate::model::{EnterpriseId, EnterprisePatch, LinkRef, regions};
+use crate::model::{EnterpriseId, EnterprisePatch};
 use crate::search::{SearchRequest, Sort};
 use crate::views;
 use axum::Json;
@@ -167,29 +167,20 @@ pub async fn chains(
     Ok(Json(blocking(&state.app, |app| Ok(views::chain_list(&app.graph()))).await?))
 }
 
+/// A shared parameter (`crate::params`) as this API's error.
+fn shared<T>(r: Result<T, crate::params::BadParam>) -> ApiResult<T> {
+    r.map_err(|e| ApiError::new(e.code(), e.message).with_field(e.name))
+}
+
 fn lead_query(pairs: &[(String, String)]) -> ApiResult<crate::leads::LeadQuery> {
-    let kind = match get(pairs, "kind") {
-        Some(k) => Some(crate::leads::Kind::parse(k).ok_or_else(|| {
-            ApiError::new(
-                crate::error::Code::InvalidParameter,
-                format!("kind={k:?}: use fill, extend or strengthen"),
-            )
-            .with_field("kind")
-        })?),
-        None => None,
-    };
-    let as_of = match get(pairs, "as_of") {
-        Some(d) => chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").map_err(|_| {
-            ApiError::new(crate::error::Code::InvalidParameter, format!("as_of={d:?}: use YYYY-MM-DD"))
-                .with_field("as_of")
-        })?,
-        None => crate::app::today(),
-    };
     Ok(crate::leads::LeadQuery {
-        as_of,
-        kind,
+        as_of: get(pairs, "as_of")
+            .map(|d| shared(crate::params::as_of(d)))
+            .transpose()?
+            .unwrap_or_else(crate::app::today),
+        kind: get(pairs, "kind").map(|k| shared(crate::params::kind(k))).transpose()?,
         link: get(pairs, "link").map(str::to_string),
-        limit: parse::<usize>(pairs, "limit")?.unwrap_or(50).clamp(1, 5000),
+        limit: crate::params::lead_limit(parse::<usize>(pairs, "limit")?),
         offset: parse::<usize>(pairs, "offset")?.unwrap_or(0),
         dismissed: Default::default(),
     })
@@ -442,30 +433,13 @@ pub async fn search(
 ) -> ApiResult<Json<crate::search::SearchResults>> {
     caller.require_read(state.public_read)?;
     let pairs = params(q, SEARCH_PARAMS)?;
-    let region = match get(&pairs, "region") {
-        Some(r) => Some(
-            regions().parse(r).map_err(|e| ApiError::new(e.code(), e.to_string()).with_field("region"))?,
-        ),
-        None => None,
-    };
-    let link = match get(&pairs, "link") {
-        Some(l) => Some(LinkRef::parse(l).ok_or_else(|| {
-            ApiError::new(crate::error::Code::InvalidParameter, format!("link={l:?}: use CHAIN/LINK"))
-                .with_field("link")
-        })?),
-        None => None,
-    };
-    let sort = match get(&pairs, "sort") {
-        None | Some("relevance") => Sort::Relevance,
-        Some("capital") => Sort::Capital,
-        Some(s) => {
-            return Err(ApiError::new(
-                crate::error::Code::InvalidParameter,
-                format!("sort={s:?}: use relevance or capital"),
-            )
-            .with_field("sort"));
-        }
-    };
+    let region = get(&pairs, "region")
+        .map(crate::params::region)
+        .transpose()
+        .map_err(|p| ApiError::from(crate::Error::Invalid(vec![p])))?;
+    let link = get(&pairs, "link").map(|l| shared(crate::params::link(l))).transpose()?;
+    let sort =
+        get(&pairs, "sort").map(|v| shared(crate::params::sort(v))).transpose()?.unwrap_or(Sort::Relevance);
     let request = SearchRequest {
         q: get(&pairs, "q").unwrap_or("").to_string(),
         region,

@@ -298,10 +298,9 @@ pub async fn chain_map(
     Path(id): Path<String>,
 ) -> ApiResult<Response> {
     caller.require_read(state.public_read)?;
-    let svg = blocking(&state.app, move |app| {
-        Ok(crate::export::svg::chain_map(&views::chain_map_view(app, &id, 0)?))
-    })
-    .await?;
+    let svg =
+        blocking(&state.app, move |app| Ok(views::svg::chain_map(&views::chain_map_view(app, &id, 0)?)))
+            .await?;
     Ok(([(header::CONTENT_TYPE, "image/svg+xml; charset=utf-8")], svg).into_response())
 }
 

@@ -2,8 +2,6 @@
 //! or CSV (with a BOM so Excel reads UTF-8). Cells that start with `= + - @` are escaped so a
 //! spreadsheet never runs them as formulas.
 
-pub mod svg;
-
 use crate::error::{Error, Result};
 use std::path::Path;
 

@@ -3,9 +3,9 @@
 //! key links, flows as arrows, a legend. Self-contained (no fonts or scripts fetched), so it
 //! prints and embeds on offline networks.
 
+use super::ChainDetail;
 use crate::graph::LinkState;
 use crate::model::Stage;
-use crate::views::ChainDetail;
 use std::collections::HashMap;
 use std::fmt::Write;
 

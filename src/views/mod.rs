@@ -4,6 +4,8 @@
 //! each use `views`; none uses the others). Stored records are not API types: each has a view.
 //! Every view derives `JsonSchema`, which is how `/openapi.json` describes it.
 
+pub mod svg;
+
 use crate::export::{Cell, Sheet};
 use crate::graph::{Evidence, Graph};
 use crate::leads::{ChainLeads, Direction, Kind, Reason, TargetLink, classify};
@@ -617,4 +619,39 @@ pub struct TokenBody {
     /// Who or what the token is for (must not be blank).
     #[schemars(length(min = 1))]
     pub name: String,
+}
+
+#[cfg(test)]
+mod tests {
+    /// Every `.rs` file under `src/` + `dir`, with its text.
+    fn sources(dir: &str) -> Vec<(String, String)> {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src").join(dir);
+        let mut out = Vec::new();
+        let mut stack = vec![root];
+        while let Some(p) = stack.pop() {
+            if p.is_dir() {
+                stack.extend(std::fs::read_dir(&p).unwrap().map(|e| e.unwrap().path()));
+            } else if p.extension().is_some_and(|e| e == "rs") {
+                out.push((p.display().to_string(), std::fs::read_to_string(&p).unwrap()));
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn the_layers_have_no_cycles() {
+        let uses = |layer: &str| format!("crate::{layer}");
+        for (dir, forbidden) in [
+            ("views", &["api", "cli", "web"][..]),
+            ("export", &["api", "cli", "views", "web"][..]),
+            ("web", &["api", "cli", "export"][..]),
+        ] {
+            for (file, text) in sources(dir) {
+                for layer in forbidden {
+                    let code: String = text.lines().filter(|l| !l.trim_start().starts_with("//")).collect();
+                    assert!(!code.contains(&uses(layer)), "{file} uses {}", uses(layer));
+                }
+            }
+        }
+    }
 }

@@ -33,5 +33,5 @@ export ANALYST_TOKEN=$analyst
 python3 -m schemathesis.cli run "$addr/openapi.json" \
   --checks all \
   --max-examples "$examples" \
-  --seed 11 \
+  --seed "${SCHEMATHESIS_SEED:-11}" \
   --header "Authorization: Bearer $analyst"

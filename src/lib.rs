@@ -15,6 +15,7 @@ pub mod import;
 pub mod leads;
 pub mod model;
 pub mod params;
+pub mod projects;
 pub mod search;
 
 pub mod store;

@@ -118,9 +118,12 @@ pub fn enterprise_record() -> Value {
         {"type": "array", "items": {"anyOf": [{"type": "string"}, {"type": "number"}], "nullable": true}},
         {"type": "string"}, {"type": "number"}], "nullable": true});
     let signal = json!({"type": "object", "required": ["kind"], "properties": {
-        "kind": {"type": "string", "minLength": 1}, "date": {"type": "string", "format": "date"}, "text": {"type": "string"}}});
+        "kind": {"type": "string", "minLength": 1},
+        "date": {"type": "string", "nullable": true, "description": "2024-03-01, 2024/3/1, 2024年3月1日…"},
+        "text": {"type": "string", "nullable": true}}});
     let partner = json!({"type": "object", "required": ["enterprise", "relation"], "properties": {
-        "enterprise": {"type": "string", "minLength": 1}, "relation": {"type": "string", "enum": ["supplier", "customer"]}}});
+        "enterprise": {"type": "string", "minLength": 1},
+        "relation": {"type": "string", "description": "supplier/供应商/上游 or customer/客户/下游"}}});
     let mut properties = serde_json::Map::new();
     for field in crate::model::enterprise::FIELDS {
         let schema = match *field {
@@ -128,7 +131,8 @@ pub fn enterprise_record() -> Value {
                 json!({"anyOf": [{"type": "string", "minLength": 1, "maxLength": 200}, {"type": "number"}]})
             }
             "credit_code" => {
-                json!({"type": "string", "pattern": "^[0-9A-HJ-NPQRTUWXYa-hj-npqrtuwxy]{18}$", "nullable": true})
+                // Blank means "not given", as for every field; the check character is the server's (422).
+                json!({"type": "string", "pattern": "^(\\s*|[0-9A-HJ-NPQRTUWXYa-hj-npqrtuwxy]{18})$", "nullable": true})
             }
             "registered_capital" => {
                 json!({"anyOf": [{"type": "number", "minimum": 0}, {"type": "string"}], "nullable": true,
@@ -139,10 +143,10 @@ pub fn enterprise_record() -> Value {
             }
             "aliases" | "tags" | "products" | "links" => list.clone(),
             "signals" => {
-                json!({"anyOf": [{"type": "array", "items": {"anyOf": [signal.clone(), {"type": "string"}]}}, {"type": "string"}], "nullable": true})
+                json!({"anyOf": [{"type": "array", "items": {"anyOf": [signal.clone(), {"type": "string"}, {"type": "number"}]}}, {"type": "string"}, {"type": "number"}], "nullable": true})
             }
             "partners" => {
-                json!({"anyOf": [{"type": "array", "items": {"anyOf": [partner.clone(), {"type": "string"}]}}, {"type": "string"}], "nullable": true})
+                json!({"anyOf": [{"type": "array", "items": {"anyOf": [partner.clone(), {"type": "string"}, {"type": "number"}]}}, {"type": "string"}, {"type": "number"}], "nullable": true})
             }
             _ => scalar.clone(),
         };

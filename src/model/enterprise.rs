@@ -305,14 +305,24 @@ fn list_of(v: &Value) -> Vec<String> {
 }
 
 /// Parses a `Signal` from `{kind, date, text}` or from spreadsheet text `扩产 2024-03-01 说明`.
+/// A member of a signal or partner object: text, or absent (missing, `null` or blank). Anything
+/// else (a number, a list, an object) is refused rather than written out as JSON text.
+fn member(o: &Map<String, Value>, key: &str) -> Result<Option<String>, String> {
+    match o.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(v @ Value::String(_)) => Ok(text_of(v)),
+        Some(_) => Err(format!("“{key}”应为文字")),
+    }
+}
+
 fn signal_of(v: &Value, today: NaiveDate) -> Result<Signal, String> {
     if let Value::Object(o) = v {
-        let kind = o.get("kind").and_then(text_of).ok_or("动态缺少类型（kind）")?;
-        let date = match o.get("date").and_then(text_of) {
+        let kind = member(o, "kind")?.ok_or("动态缺少类型（kind）")?;
+        let date = match member(o, "date")? {
             Some(d) => Some(parse_date(&d, today)?),
             None => None,
         };
-        let text = o.get("text").and_then(text_of).unwrap_or_default();
+        let text = member(o, "text")?.unwrap_or_default();
         return Ok(Signal { kind, date, text });
     }
     let s = text_of(v).unwrap_or_default();
@@ -334,8 +344,8 @@ fn partner_of(v: &Value) -> Result<Partner, String> {
         other => Err(format!("上下游关系“{other}”无法识别（可填：供应商、客户）")),
     };
     if let Value::Object(o) = v {
-        let enterprise = o.get("enterprise").and_then(text_of).ok_or("上下游企业缺少企业名称或信用代码")?;
-        let relation = relation_of(&o.get("relation").and_then(text_of).unwrap_or_default())?;
+        let enterprise = member(o, "enterprise")?.ok_or("上下游企业缺少企业名称或信用代码")?;
+        let relation = relation_of(&member(o, "relation")?.unwrap_or_default())?;
         return Ok(Partner { enterprise: normalise_name(&enterprise), relation });
     }
     let s = text_of(v).unwrap_or_default();
@@ -613,6 +623,23 @@ mod tests {
         assert_eq!(e2.registered_capital, Some(100.0));
         assert_eq!(e2.address.as_deref(), Some("常州市新北区"));
         assert_eq!(e2.id, EnterpriseId(7));
+    }
+
+    #[test]
+    fn signal_and_partner_members_must_be_text_not_json() {
+        let problems = patch(json!({
+            "name": "某公司", "signals": [{"kind": "融资", "text": {}}],
+            "partners": [{"enterprise": 5, "relation": "供应商"}],
+        }))
+        .unwrap_err();
+        assert_eq!(
+            problems.iter().map(|p| p.field.as_str()).collect::<Vec<_>>(),
+            vec!["signals", "partners"]
+        );
+        let fine =
+            patch(json!({"name": "某公司", "signals": [{"kind": "融资", "date": null, "text": "B轮"}]}))
+                .unwrap();
+        assert_eq!(fine.signals[0].text, "B轮");
     }
 
     #[test]

@@ -5,6 +5,7 @@ pub mod chain;
 pub mod credit_code;
 pub mod enterprise;
 pub mod industry;
+pub mod project;
 pub mod region;
 pub mod role;
 pub mod values;

@@ -169,6 +169,9 @@ enum TokenAction {
         role: crate::model::Role,
         #[arg(long)]
         name: String,
+        /// A unit: the token then writes (and reads) only that unit's subtree's projects
+        #[arg(long)]
+        unit: Option<String>,
     },
 }
 
@@ -313,7 +316,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 crate::api::Limits { json: json_limit_kb * 1024, import: import_limit_mb * 1024 * 1024 };
             serve(&ctx.data, !explicit_data || demo, &addr, public_read, limits)
         }
-        Command::Token { action: TokenAction::Create { role, name } } => create_token(&ctx, role, &name),
+        Command::Token { action: TokenAction::Create { role, name, unit } } => {
+            create_token(&ctx, role, &name, unit.as_deref())
+        }
         Command::Import { what } => import(&ctx, what),
         Command::Chains => chains(&ctx),
         Command::Chain { id, per_link } => chain(&ctx, &id, per_link),
@@ -384,10 +389,11 @@ fn generate(ctx: &Ctx, enterprises: usize, seed: u64, out: &Path) -> anyhow::Res
     })
 }
 
-fn create_token(ctx: &Ctx, role: crate::model::Role, name: &str) -> anyhow::Result<()> {
+fn create_token(ctx: &Ctx, role: crate::model::Role, name: &str, unit: Option<&str>) -> anyhow::Result<()> {
     let app = App::open(&ctx.data)?;
-    let (record, secret) = app.create_token(role, name, "cli")?;
-    let created = views::TokenCreated { id: record.id, token: secret, role: record.role, name: record.name };
+    let (record, secret) = app.create_token(role, name, unit, "cli")?;
+    let created =
+        views::TokenCreated { id: record.id, token: secret, role: record.role, name: record.name, unit: record.unit };
     ctx.print(&created, |t| {
         println!("created {} token {} ({}); keep it secret, it is shown only once:", t.role, t.id, t.name);
         println!("{}", t.token);

@@ -13,6 +13,8 @@ pub use crate::model::Role;
 pub struct Caller {
     pub name: String,
     pub role: Option<Role>,
+    /// The token's unit (SPEC §10): it then writes and reads only that unit's subtree's projects.
+    pub unit: Option<String>,
 }
 
 impl Caller {
@@ -31,6 +33,11 @@ impl Caller {
         }
     }
 
+    /// The caller as the app's project operations see it (anonymous reads as a viewer).
+    pub fn actor(&self) -> crate::app::Actor {
+        crate::app::Actor { name: self.name.clone(), role: self.role.unwrap_or(Role::Viewer), unit: self.unit.clone() }
+    }
+
     /// Reads need a viewer, or anonymous access with `--public-read`.
     pub fn require_read(&self, public_read: bool) -> Result<(), ApiError> {
         if public_read && self.role.is_none() { Ok(()) } else { self.require(Role::Viewer) }
@@ -42,7 +49,7 @@ impl FromRequestParts<AppState> for Caller {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let Some(header) = parts.headers.get(axum::http::header::AUTHORIZATION) else {
-            return Ok(Caller { name: "anonymous".into(), role: None });
+            return Ok(Caller { name: "anonymous".into(), role: None, unit: None });
         };
         let secret = header
             .to_str()
@@ -61,6 +68,6 @@ impl FromRequestParts<AppState> for Caller {
             .ok_or_else(|| {
                 ApiError::new(crate::error::Code::InvalidToken, "the token is unknown or revoked")
             })?;
-        Ok(Caller { role: Some(token.role), name: format!("{} ({})", token.name, token.id) })
+        Ok(Caller { role: Some(token.role), name: format!("{} ({})", token.name, token.id), unit: token.unit })
     }
 }

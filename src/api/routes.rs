@@ -597,11 +597,19 @@ pub async fn create_token(
             .with_field("role")
     })?;
     let name = body.get("name").and_then(Value::as_str).unwrap_or("").to_string();
+    let unit = body.get("unit").and_then(Value::as_str).map(str::to_string);
     let actor = caller.name.clone();
-    let (record, secret) = blocking(&state.app, move |app| app.create_token(role, &name, &actor)).await?;
+    let (record, secret) =
+        blocking(&state.app, move |app| app.create_token(role, &name, unit.as_deref(), &actor)).await?;
     Ok((
         StatusCode::CREATED,
-        Json(views::TokenCreated { id: record.id, token: secret, role: record.role, name: record.name }),
+        Json(views::TokenCreated {
+            id: record.id,
+            token: secret,
+            role: record.role,
+            name: record.name,
+            unit: record.unit,
+        }),
     )
         .into_response())
 }

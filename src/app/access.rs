@@ -32,7 +32,22 @@ impl App {
 
     /// Creates a token; returns its record and the secret, which is shown only now. Audited as
     /// `actor`.
-    pub fn create_token(&self, role: Role, name: &str, actor: &str) -> Result<(TokenRecord, String)> {
+    pub fn create_token(
+        &self,
+        role: Role,
+        name: &str,
+        unit: Option<&str>,
+        actor: &str,
+    ) -> Result<(TokenRecord, String)> {
+        if let Some(u) = unit
+            && !self.book().units.contains_key(u)
+        {
+            return Err(Error::Invalid(vec![Problem::new(
+                "unit",
+                crate::error::Code::NotFound,
+                format!("招商单位“{u}”不存在"),
+            )]));
+        }
         if name.trim().is_empty() {
             return Err(Error::Invalid(vec![Problem::new(
                 "name",
@@ -51,6 +66,7 @@ impl App {
             name: name.trim().to_string(),
             role,
             created: chrono::Utc::now(),
+            unit: unit.map(str::to_string),
         };
         self.write(|txn| {
             txn.put_token(&super::token_hash(&secret), &record)?;
@@ -78,7 +94,7 @@ impl App {
         if self.store.tokens()?.iter().any(|t| t.role == Role::Admin) {
             return Ok(None);
         }
-        let (_, secret) = self.create_token(Role::Admin, "initial admin", "chainscout")?;
+        let (_, secret) = self.create_token(Role::Admin, "initial admin", None, "chainscout")?;
         Ok(Some(secret))
     }
 

@@ -150,6 +150,19 @@ fn stage(
     Ok(Ok((new, outcome)))
 }
 
+/// The stored enterprise a patch identifies, or a new one made from it (nothing stored is
+/// changed). `Ok(Err(..))` is a rejection.
+pub(super) fn find_or_create(
+    txn: &mut Txn<'_>,
+    patch: EnterprisePatch,
+) -> Result<std::result::Result<Enterprise, Vec<Problem>>> {
+    match identify(txn, &patch)? {
+        Err(problem) => Ok(Err(vec![problem])),
+        Ok(Some(existing)) => Ok(Ok(existing)),
+        Ok(None) => Ok(stage(txn, patch)?.map(|(e, _)| e)),
+    }
+}
+
 fn rejection(problems: Vec<Problem>) -> Error {
     match problems.first().map(|p| p.code) {
         Some(crate::error::Code::ConflictingIdentity | crate::error::Code::DuplicateEnterprise) => {

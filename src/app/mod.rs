@@ -19,11 +19,13 @@ mod chains;
 mod check;
 mod enterprises;
 mod open;
+mod projects;
 mod reads;
 
 pub use check::CheckReport;
 pub use enterprises::Outcome;
 pub use open::build_graph;
+pub use projects::{Actor, stage_list};
 pub use reads::Standing;
 
 use crate::error::Result;
@@ -53,6 +55,8 @@ pub struct App {
     store: Store,
     graph: RwLock<Graph>,
     index: SearchIndex,
+    /// Units, projects, events, targets and published months (SPEC §10), as the store holds them.
+    book: RwLock<crate::projects::Book>,
     /// Lead analyses by chain, with the graph version they were made from.
     analyses: std::sync::Mutex<HashMap<String, (u64, std::sync::Arc<crate::leads::Analysis>)>>,
 }
@@ -107,6 +111,7 @@ impl App {
     }
 
     fn apply_timed(&self, c: &Committed<'_>, t: &mut enterprises::PhaseTimes) -> Result<()> {
+        self.apply_book(&c.book);
         if !c.chains.is_empty() {
             // A change of details only (链长, key links, names, weights) is applied in place; a
             // new structure may move every enterprise's memberships: rebuild what derives from it,
@@ -152,8 +157,14 @@ impl App {
     /// Makes everything written so far durable, then searchable. Takes the commit (and so the
     /// write lock) it follows: the index is committed only right after a store flush under the
     /// lock.
-    fn flush(&self, _serial: &Committed<'_>) -> Result<()> {
+    fn flush(&self, c: &Committed<'_>) -> Result<()> {
         self.store.flush()?;
+        if c.enterprises.is_empty() && c.chains.is_empty() {
+            // Nothing the index shows (projects, events, tokens, dismissals, audit): an index
+            // commit would cost a sync for nothing. The index records the generation with its
+            // next commit; at open, a lag of such changes only is caught up without a rebuild.
+            return Ok(());
+        }
         self.index.commit()
     }
 }

@@ -66,6 +66,7 @@ impl App {
         let started = std::time::Instant::now();
         let store = Store::open(dir)?;
         let store_ms = started.elapsed().as_millis() as u64;
+        let book = store.load_book()?;
         // The graph scan and the index's checksum pass are independent: run them side by side.
         let (graph, index, index_ms) = std::thread::scope(|s| {
             let index = s.spawn(|| {
@@ -89,6 +90,7 @@ impl App {
             store,
             graph: RwLock::new(graph),
             index,
+            book: RwLock::new(book),
             analyses: Default::default(),
         };
         let mut repairs = Vec::new();
@@ -97,7 +99,7 @@ impl App {
             app.index.reached(0);
             app.index.commit()?;
         } else if app.index.generation() != Some(app.store.generation()) {
-            repairs.push(app.reconcile_index(progress)?);
+            repairs.extend(app.reconcile_index(progress)?);
         }
         if let Some(g) = app.index.generation() {
             // The log up to what the index holds is never needed again (one entry per write or
@@ -113,7 +115,10 @@ impl App {
     /// import's rows), and rebuilds only when the log cannot say what changed — a chain changed
     /// (every membership may have), the index is ahead or from another store, or the log is
     /// incomplete. Says what it did.
-    fn reconcile_index(&self, progress: &mut dyn FnMut(usize, usize)) -> Result<String> {
+    /// `None` when the index missed nothing it shows (only projects, tokens, dismissals or audit
+    /// entries were written after its last commit: `App::flush` commits the index only for
+    /// changes it holds).
+    fn reconcile_index(&self, progress: &mut dyn FnMut(usize, usize)) -> Result<Option<String>> {
         let _serial = self.begin();
         let (index, store) = (self.index.generation(), self.store.generation());
         let changes = match index {
@@ -124,8 +129,13 @@ impl App {
             tracing::info!(?index, store, "search index is not in step with the store; rebuilding it");
             let graph = self.graph();
             self.rebuild_index_from(&graph, progress)?;
-            return Ok(format!("search index at generation {index:?}, store at {store}: rebuilt"));
+            return Ok(Some(format!("search index at generation {index:?}, store at {store}: rebuilt")));
         };
+        if changes.enterprises.is_empty() {
+            self.index.reached(store);
+            self.index.commit()?;
+            return Ok(None);
+        }
         tracing::info!(
             ?index,
             store,
@@ -147,11 +157,11 @@ impl App {
         self.index.reached(store);
         self.store.flush()?;
         self.index.commit()?;
-        Ok(format!(
+        Ok(Some(format!(
             "search index at generation {} of {store}: replayed {} logged changes ({total} enterprises)",
             index.unwrap_or(0),
             changes.generations
-        ))
+        )))
     }
 
     /// Rebuilds the search index from the store, with memberships from `graph`. Callers hold the
@@ -184,6 +194,7 @@ impl App {
         let graph = build_graph(&self.store)?;
         self.rebuild_index_from(&graph, progress)?;
         *self.graph_mut() = graph;
+        *self.book.write().unwrap_or_else(|p| p.into_inner()) = self.store.load_book()?;
         Ok(())
     }
 }

@@ -63,6 +63,26 @@ impl App {
         Ok(out)
     }
 
+    /// The best lead `enterprise` is for `chain` today, as a project's origin; not found when it
+    /// is no lead of the chain (dismissed, already local, or not on it).
+    pub(super) fn leads_for_take(
+        &self,
+        chain: &str,
+        enterprise: crate::model::EnterpriseId,
+    ) -> Result<crate::model::project::LeadOrigin> {
+        let dismissed: HashSet<_> = self.store.dismissals(chain)?.into_iter().map(|(id, _)| id).collect();
+        let graph = self.graph();
+        let analysis = self.analysis(&graph, chain)?;
+        let q = crate::leads::LeadQuery { as_of: super::today(), kind: None, link: None, limit: 0, offset: 0, dismissed };
+        let (mine, _) = crate::leads::standing(&graph, chain, &analysis, &q, enterprise)
+            .ok_or_else(|| Error::NotFound(format!("chain {chain:?}")))?;
+        let (_, lead) = mine
+            .into_iter()
+            .next()
+            .ok_or_else(|| Error::NotFound(format!("enterprise {enterprise} is no lead of chain {chain:?}")))?;
+        Ok(crate::model::project::LeadOrigin { chain: chain.to_string(), link: lead.link, score: lead.score })
+    }
+
     /// The chain's lead analysis, cached until the graph changes.
     fn analysis(&self, graph: &Graph, chain: &str) -> Result<std::sync::Arc<crate::leads::Analysis>> {
         let not_found = || Error::NotFound(format!("chain {chain:?}"));

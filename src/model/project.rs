@@ -198,7 +198,8 @@ impl TryFrom<String> for ProjectId {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct LeadOrigin {
     pub chain: String,
-    pub link: String,
+    /// `None` for a supplier or customer in no link of the chain.
+    pub link: Option<String>,
     pub score: f64,
 }
 

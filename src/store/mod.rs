@@ -16,17 +16,20 @@
 //! - `d` + chain id + `\0` + enterprise id (u64) → dismissal record
 //! - `t` + SHA-256 of a token secret (32 bytes) → token record
 //! - `a` + sequence (u64) → audit entry
+//! - `u`, `p`, `v`, `y`, `r` → units, projects, events, targets, published months (see `book.rs`)
 //! - `g` + generation (u64) → change-log entry (see [`change_key`])
 //! - `mgeneration`, `mnext_id` → counters
 //!
 //! Stores written by earlier releases kept chains, dismissals, tokens and audit entries in trees
 //! of their own; [`Store::open`] moves them into `records` (idempotent if interrupted).
 
+mod book;
 mod identity;
 mod record;
 mod txn;
 
 use identity::Found;
+pub use book::BookChange;
 pub use identity::Identities;
 pub use txn::{Committed, Txn};
 
@@ -140,6 +143,9 @@ pub struct TokenRecord {
     pub name: String,
     pub role: crate::model::Role,
     pub created: chrono::DateTime<chrono::Utc>,
+    /// A unit: the token writes (and, for a viewer, reads) only that unit's subtree's projects.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit: Option<String>,
 }
 
 /// Who changed what, when.
@@ -475,6 +481,9 @@ impl Store {
             let t: TokenRecord = record::decode("token", &v)?;
             let hash: String = k[1..].iter().map(|b| format!("{b:02x}")).collect();
             emit(json!({"token": {"sha256": hash, "record": t}}))?;
+        }
+        for change in self.book_records() {
+            emit(book::backup_line(&change?))?;
         }
         for kv in self.records.scan_prefix([b'a']) {
             let a: AuditEntry = record::decode("audit", &kv?.1)?;

@@ -7,6 +7,7 @@
 //! still holding the lock, so the app applies it to the graph and the index in generation order
 //! before the next transaction can begin.
 
+use super::book::{self, BookChange};
 use super::{
     AuditEntry, Dismissal, GENERATION_KEY, NEXT_ID_KEY, Store, TokenRecord, chain_key, change_key,
     credit_key, dismissal_key, enterprise_key, name_key, record, token_key,
@@ -34,6 +35,7 @@ pub struct Txn<'a> {
     /// Touched enterprise ids in first-touch order (the change log and the derived state follow it).
     order: Vec<EnterpriseId>,
     chains: Vec<Chain>,
+    book: Vec<BookChange>,
 }
 
 /// What a commit changed. It holds the store's write lock until it is dropped, so derived state
@@ -47,6 +49,8 @@ pub struct Committed<'a> {
     pub enterprises: Vec<(EnterpriseId, Option<Enterprise>)>,
     /// Chains stored (new or replacing).
     pub chains: Vec<Chain>,
+    /// Units, projects, events, targets and published months stored, in order.
+    pub book: Vec<BookChange>,
 }
 
 impl<'a> Txn<'a> {
@@ -62,6 +66,7 @@ impl<'a> Txn<'a> {
             touched: HashMap::new(),
             order: Vec::new(),
             chains: Vec::new(),
+            book: Vec::new(),
         }
     }
 
@@ -191,6 +196,19 @@ impl<'a> Txn<'a> {
         Ok(())
     }
 
+    /// Stores a unit, project, event, targets or published month (new or replacing).
+    pub fn put_book(&mut self, change: BookChange) -> Result<()> {
+        self.batch.insert(book::key_of(&change), book::encode(&change)?);
+        self.book.push(change);
+        self.dirty = true;
+        Ok(())
+    }
+
+    /// What this transaction has written to the book so far.
+    pub fn book_changes(&self) -> &[BookChange] {
+        &self.book
+    }
+
     /// Writes an enterprise read from a backup, under its own id.
     pub fn restore_enterprise(&mut self, e: &Enterprise) -> Result<()> {
         self.store.next_id.fetch_max(e.id.0 + 1, Ordering::SeqCst);
@@ -222,15 +240,17 @@ impl<'a> Txn<'a> {
         } else if let Some(a) = line.get("audit") {
             let a: AuditEntry = serde_json::from_value(a.clone()).map_err(|_| bad("audit entry"))?;
             self.audit(&a)?;
+        } else if let Some(change) = book::from_backup_line(line) {
+            self.put_book(change.map_err(Error::UnreadableInput)?)?;
         } else if line.get("chainscout_backup").is_none() {
             return Err(bad("record"));
         }
         Ok(())
     }
 
-    /// Enterprises written so far (the bulk import commits every so many).
+    /// Records written so far (the bulk import and restore commit every so many).
     pub fn len(&self) -> usize {
-        self.records.len()
+        self.records.len() + self.book.len()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -243,7 +263,13 @@ impl<'a> Txn<'a> {
     pub fn commit(mut self) -> Result<Committed<'a>> {
         let generation = self.store.generation();
         if !self.dirty {
-            return Ok(Committed { _serial: self.serial, generation, enterprises: vec![], chains: vec![] });
+            return Ok(Committed {
+                _serial: self.serial,
+                generation,
+                enterprises: vec![],
+                chains: vec![],
+                book: vec![],
+            });
         }
         let g = generation + 1;
         let entry = if !self.chains.is_empty() {
@@ -269,6 +295,6 @@ impl<'a> Txn<'a> {
         let mut records: Vec<Option<Enterprise>> = self.records.into_iter().map(Some).collect();
         let enterprises =
             self.order.iter().map(|id| (*id, self.touched[id].and_then(|i| records[i].take()))).collect();
-        Ok(Committed { _serial: self.serial, generation: g, enterprises, chains: self.chains })
+        Ok(Committed { _serial: self.serial, generation: g, enterprises, chains: self.chains, book: self.book })
     }
 }

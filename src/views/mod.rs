@@ -581,6 +581,8 @@ pub struct TokenCreated {
     pub token: String,
     pub role: crate::model::Role,
     pub name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unit: Option<String>,
 }
 
 /// `GET /api/v1/audit`.
@@ -619,6 +621,9 @@ pub struct TokenBody {
     /// Who or what the token is for (must not be blank).
     #[schemars(length(min = 1))]
     pub name: String,
+    /// A unit id: the token writes (and reads) only that unit's subtree's projects.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit: Option<String>,
 }
 
 #[cfg(test)]

@@ -15,6 +15,8 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 
+mod projects;
+
 const DEFAULT_DATA: &str = "./index";
 
 #[derive(Parser)]
@@ -158,6 +160,32 @@ enum Command {
     },
     /// What the data directory holds: chains, enterprises, size on disk.
     Info,
+    /// 招商单位 and their yearly targets (SPEC §10).
+    Units {
+        #[command(subcommand)]
+        action: projects::UnitsAction,
+    },
+    /// Projects from lead to producing plant: list, show, add, record an event.
+    Projects {
+        #[command(subcommand)]
+        action: projects::ProjectsAction,
+    },
+    /// The monthly 通报: ranked units with scores, cards, rates, warnings and 撞单.
+    Report {
+        /// YYYY-MM
+        #[arg(long)]
+        month: String,
+        #[arg(long)]
+        unit: Option<String>,
+        /// Write the workbook (汇总, 项目明细, 预警, 撞单) to FILE.xlsx as well.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Publish (freeze) the month.
+        #[arg(long)]
+        publish: bool,
+    },
+    /// Open 撞单: two units pursuing one enterprise.
+    Conflicts,
 }
 
 #[derive(Subcommand)]
@@ -320,6 +348,12 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             create_token(&ctx, role, &name, unit.as_deref())
         }
         Command::Import { what } => import(&ctx, what),
+        Command::Units { action } => projects::units(&ctx, action),
+        Command::Projects { action } => projects::projects(&ctx, action),
+        Command::Report { month, unit, out, publish } => {
+            projects::report(&ctx, &month, unit.as_deref(), out, publish)
+        }
+        Command::Conflicts => projects::conflicts(&ctx),
         Command::Chains => chains(&ctx),
         Command::Chain { id, per_link } => chain(&ctx, &id, per_link),
         Command::Search {
@@ -392,8 +426,13 @@ fn generate(ctx: &Ctx, enterprises: usize, seed: u64, out: &Path) -> anyhow::Res
 fn create_token(ctx: &Ctx, role: crate::model::Role, name: &str, unit: Option<&str>) -> anyhow::Result<()> {
     let app = App::open(&ctx.data)?;
     let (record, secret) = app.create_token(role, name, unit, "cli")?;
-    let created =
-        views::TokenCreated { id: record.id, token: secret, role: record.role, name: record.name, unit: record.unit };
+    let created = views::TokenCreated {
+        id: record.id,
+        token: secret,
+        role: record.role,
+        name: record.name,
+        unit: record.unit,
+    };
     ctx.print(&created, |t| {
         println!("created {} token {} ({}); keep it secret, it is shown only once:", t.role, t.id, t.name);
         println!("{}", t.token);
@@ -478,7 +517,7 @@ fn leads(ctx: &Ctx, chain: &str, query: crate::leads::LeadQuery, out: Option<&Pa
     let app = App::open_with_progress(&ctx.data, &mut progress_bar("重建索引"))?;
     let offset = query.offset;
     let result = app.leads(chain, query)?;
-    let view = views::leads_view(&app.graph(), result);
+    let view = views::leads_view(&app.graph(), &app.book(), result);
     if let Some(out) = out {
         crate::export::write_file(&views::leads_sheet(&view), out)?;
         if !ctx.json {

@@ -6,6 +6,11 @@
 //! 2025-11: provinces). Listed companies carry a province (深圳 firms carry 440300), so the demo
 //! chains are drawn for 江苏省 (320000).
 
+pub mod history;
+
+/// The demo's city-level unit (SPEC §10), whose subtree holds most of the demo projects.
+pub const DEMO_CITY_UNIT: &str = "changzhou";
+
 /// The demo enterprises as JSON Lines.
 pub const ENTERPRISES_JSONL: &str = include_str!("demo/enterprises.jsonl");
 

@@ -35,7 +35,11 @@ impl Caller {
 
     /// The caller as the app's project operations see it (anonymous reads as a viewer).
     pub fn actor(&self) -> crate::app::Actor {
-        crate::app::Actor { name: self.name.clone(), role: self.role.unwrap_or(Role::Viewer), unit: self.unit.clone() }
+        crate::app::Actor {
+            name: self.name.clone(),
+            role: self.role.unwrap_or(Role::Viewer),
+            unit: self.unit.clone(),
+        }
     }
 
     /// Reads need a viewer, or anonymous access with `--public-read`.
@@ -68,6 +72,10 @@ impl FromRequestParts<AppState> for Caller {
             .ok_or_else(|| {
                 ApiError::new(crate::error::Code::InvalidToken, "the token is unknown or revoked")
             })?;
-        Ok(Caller { role: Some(token.role), name: format!("{} ({})", token.name, token.id), unit: token.unit })
+        Ok(Caller {
+            role: Some(token.role),
+            name: format!("{} ({})", token.name, token.id),
+            unit: token.unit,
+        })
     }
 }

@@ -6,6 +6,7 @@ pub mod auth;
 pub mod error;
 mod metrics;
 pub mod openapi;
+mod projects;
 mod routes;
 
 use crate::app::App;
@@ -320,6 +321,183 @@ fn routes_table(limits: Limits) -> Vec<(&'static str, MethodRouter<AppState>, Ve
             "/api/v1/tokens/{id}",
             delete(routes::delete_token),
             vec![op("delete", "revoke a token", "admin", &[], None, 204, None)],
+        ),
+        (
+            "/api/v1/units",
+            get(projects::units).post(projects::create_unit),
+            vec![
+                op(
+                    "get",
+                    "招商单位 (SPEC §10)",
+                    "viewer",
+                    &[],
+                    None,
+                    200,
+                    json(schema::<views::projects::UnitList>),
+                ),
+                op(
+                    "post",
+                    "create a unit (a client-chosen slug id, or one assigned)",
+                    "admin",
+                    &[],
+                    Some(Body::JsonValue(openapi::unit_body)),
+                    201,
+                    json(schema::<views::projects::UnitView>),
+                ),
+            ],
+        ),
+        (
+            "/api/v1/units/{id}",
+            get(projects::unit).put(projects::put_unit),
+            vec![
+                op("get", "a unit", "viewer", &[], None, 200, json(schema::<views::projects::UnitView>)),
+                op(
+                    "put",
+                    "create (201) or replace (200) a unit",
+                    "admin",
+                    &[],
+                    Some(Body::JsonValue(openapi::unit_body)),
+                    200,
+                    json(schema::<views::projects::UnitView>),
+                ),
+            ],
+        ),
+        (
+            "/api/v1/units/{id}/targets/{year}",
+            get(projects::get_targets).put(projects::put_targets),
+            vec![
+                op(
+                    "get",
+                    "a unit's targets for a year",
+                    "viewer",
+                    &[],
+                    None,
+                    200,
+                    json(schema::<views::projects::TargetsView>),
+                ),
+                op(
+                    "put",
+                    "set a unit's targets (目标责任状), scoring and warning settings for a year",
+                    "admin",
+                    &[],
+                    Some(Body::JsonValue(openapi::targets_body)),
+                    200,
+                    json(schema::<views::projects::TargetsView>),
+                ),
+            ],
+        ),
+        (
+            "/api/v1/projects",
+            get(projects::projects).post(projects::create_project),
+            vec![
+                op(
+                    "get",
+                    "projects with their stage, dates and warnings; stage counts",
+                    "viewer",
+                    projects::PROJECT_PARAMS,
+                    None,
+                    200,
+                    json(schema::<views::projects::ProjectList>),
+                ),
+                op(
+                    "post",
+                    "create a project (201; `conflicts` lists any 撞单 it makes)",
+                    "analyst",
+                    &[],
+                    Some(Body::JsonValue(openapi::project_body)),
+                    201,
+                    json(schema::<views::projects::ProjectView>),
+                ),
+            ],
+        ),
+        (
+            "/api/v1/projects/{id}",
+            get(projects::project).patch(projects::update_project),
+            vec![
+                op(
+                    "get",
+                    "a project with its events and 撞单",
+                    "viewer",
+                    &[],
+                    None,
+                    200,
+                    json(schema::<views::projects::ProjectView>),
+                ),
+                op(
+                    "patch",
+                    "change a project's details; moving it to another unit is an admin's",
+                    "analyst",
+                    &[],
+                    Some(Body::JsonValue(openapi::project_body)),
+                    200,
+                    json(schema::<views::projects::ProjectView>),
+                ),
+            ],
+        ),
+        (
+            "/api/v1/projects/{id}/events",
+            post(projects::add_event),
+            vec![op(
+                "post",
+                "record an event: a stage move and/or new running totals (stage rules: 422 invalid_stage)",
+                "analyst",
+                &[],
+                Some(Body::JsonValue(openapi::event_body)),
+                201,
+                json(schema::<views::projects::EventView>),
+            )],
+        ),
+        (
+            "/api/v1/chains/{id}/leads/{enterprise}/take",
+            post(projects::take_lead),
+            vec![op(
+                "post",
+                "take up a lead as a project (chain, link and score kept)",
+                "analyst",
+                &[],
+                Some(Body::JsonValue(openapi::project_body)),
+                201,
+                json(schema::<views::projects::ProjectView>),
+            )],
+        ),
+        (
+            "/api/v1/conflicts",
+            get(projects::conflicts),
+            vec![op(
+                "get",
+                "open 撞单 (首报首谈)",
+                "viewer",
+                &[],
+                None,
+                200,
+                json(schema::<views::projects::ConflictList>),
+            )],
+        ),
+        (
+            "/api/v1/reports/monthly",
+            get(projects::monthly_report),
+            vec![op(
+                "get",
+                "the monthly 通报: score, card, rank, counts, rates, warnings, 撞单; format=xlsx for the workbook",
+                "viewer",
+                projects::REPORT_PARAMS,
+                None,
+                200,
+                Some(Body::JsonOr(schema::<views::projects::MonthlyReport>, &[(XLSX, MediaSchema::Binary)])),
+            )],
+        ),
+        (
+            "/api/v1/reports/monthly/{month}/publish",
+            post(projects::publish_report),
+            vec![op(
+                "post",
+                "publish (freeze) a month's 通报",
+                "admin",
+                &[],
+                None,
+                200,
+                json(schema::<views::projects::MonthlyReport>),
+            )],
         ),
     ]
 }

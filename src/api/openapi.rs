@@ -196,6 +196,113 @@ pub fn chain_file() -> Value {
     })
 }
 
+/// Text the server reads from a string or a number (`null`: not given).
+fn loose_text() -> Value {
+    json!({"anyOf": [{"type": "string"}, {"type": "number"}], "nullable": true})
+}
+
+/// An amount: a number ≥ 0 (or numeric text; the server says 422 to text that is no number).
+fn loose_amount() -> Value {
+    json!({"anyOf": [{"type": "number", "minimum": 0, "maximum": 1.0e8}, {"type": "string"}], "nullable": true})
+}
+
+fn loose_bool() -> Value {
+    json!({"anyOf": [{"type": "boolean"}, {"type": "string"}, {"type": "number"}], "nullable": true})
+}
+
+fn object_of(fields: &[(&str, Value)], required: &[&str], example: Value) -> Value {
+    let properties: serde_json::Map<String, Value> =
+        fields.iter().map(|(k, v)| (k.to_string(), v.clone())).collect();
+    json!({"type": "object", "properties": properties, "required": required, "additionalProperties": false,
+           "example": example})
+}
+
+/// `POST /api/v1/units`, `PUT /api/v1/units/{id}` (SPEC §10).
+pub fn unit_body() -> Value {
+    let t = loose_text;
+    object_of(
+        &[("id", t()), ("name", t()), ("region", t()), ("kind", t()), ("parent", t())],
+        &["name", "region"],
+        json!({"id": "wujin-park", "name": "武进高新区招商局", "region": "320412", "kind": "park"}),
+    )
+}
+
+/// `POST /api/v1/projects` (and the take-up of a lead, which sets enterprise, chain and link).
+pub fn project_body() -> Value {
+    let (t, a, b) = (loose_text, loose_amount, loose_bool);
+    let enterprise = json!({"anyOf": [{"type": "string", "description": "an enterprise id, E…"}, enterprise_record()],
+                            "nullable": true});
+    object_of(
+        &[
+            ("name", t()),
+            ("enterprise", enterprise),
+            ("unit", t()),
+            ("chain", t()),
+            ("link", t()),
+            ("investment", a()),
+            ("foreign", b()),
+            ("foreign_investment_usd", a()),
+            ("tech", b()),
+            ("land_mu", a()),
+            ("leader", t()),
+            ("contact", t()),
+            ("expected_start", t()),
+            ("expected_production", t()),
+            ("stage", t()),
+            ("date", t()),
+            ("note", t()),
+        ],
+        &[],
+        json!({"name": "示例正极材料项目", "enterprise": "E00000001", "investment": 120000, "stage": "contacted"}),
+    )
+}
+
+/// `POST /api/v1/projects/{id}/events`.
+pub fn event_body() -> Value {
+    let (t, a, b) = (loose_text, loose_amount, loose_bool);
+    object_of(
+        &[
+            ("stage", t()),
+            ("date", t()),
+            ("note", t()),
+            ("reason", t()),
+            ("signed_amount", a()),
+            ("invested_total", a()),
+            ("funds_in_place_total", a()),
+            ("foreign_received_total_usd", a()),
+            ("correction", b()),
+            (
+                "voids",
+                json!({"anyOf": [{"type": "integer", "minimum": 1}, {"type": "string"}], "nullable": true}),
+            ),
+        ],
+        &[],
+        json!({"stage": "signed", "date": "2026-03-02", "signed_amount": 120000}),
+    )
+}
+
+/// `PUT /api/v1/units/{id}/targets/{year}`: the nine targets flat, with the year's scoring and
+/// warning settings.
+pub fn targets_body() -> Value {
+    let mut fields: Vec<(&str, Value)> =
+        crate::model::project::Targets::NAMES.iter().map(|n| (*n, loose_amount())).collect();
+    let number = json!({"type": "number", "minimum": 0});
+    fields.push(("scoring", json!({"type": "object", "nullable": true, "properties": {
+        "weights": {"type": "object", "properties": {"attract": number, "start": number, "complete": number, "invest": number}},
+        "cap": {"type": "number", "minimum": 1, "maximum": 10}, "shadow_penalty": number, "shadow_penalty_max": number,
+        "yellow_below": {"type": "number"}, "red_below": {"type": "number"}}})));
+    fields.push((
+        "settings",
+        json!({"type": "object", "nullable": true, "properties": {
+        "shadow_months": {"type": "integer", "minimum": 1, "maximum": 120},
+        "stall_days": {"type": "integer", "minimum": 1, "maximum": 3650},
+        "empty_nest_months": {"type": "integer", "minimum": 1, "maximum": 120}}}),
+    ));
+    fields.push(("unit", loose_text()));
+    fields.push(("year", loose_text()));
+    object_of(&fields, &[], json!({"signed": 12, "signed_major": 2, "started": 8, "invested": 500000}))
+}
+
 fn media_schema(m: MediaSchema) -> Value {
     match m {
         MediaSchema::Text => json!({"type": "string"}),
@@ -241,6 +348,10 @@ pub fn document(routes: &[(&str, &[Op])]) -> Value {
                     let example = match (*p, path.starts_with("/api/v1/chains")) {
                         ("id", true) => "lithium-battery",
                         ("id", false) if path.starts_with("/api/v1/tokens") => "tok_000000000000",
+                        ("id", false) if path.starts_with("/api/v1/projects") => "P00000001",
+                        ("id", false) if path.starts_with("/api/v1/units") => crate::demo::DEMO_CITY_UNIT,
+                        ("year", _) => "2026",
+                        ("month", _) => "2026-06",
                         _ => "E00000001",
                     };
                     json!({"name": p, "in": "path", "required": true, "schema": {"type": "string"}, "example": example})

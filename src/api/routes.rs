@@ -54,7 +54,7 @@ pub(super) const AUDIT_PARAMS: &[Param] = &[
 pub(super) const CHAIN_PARAMS: &[Param] = &[param("per_link", K::Count)];
 
 /// Runs app work off the async threads.
-async fn blocking<T: Send + 'static>(
+pub(super) async fn blocking<T: Send + 'static>(
     app: &Arc<App>,
     f: impl FnOnce(&App) -> crate::Result<T> + Send + 'static,
 ) -> ApiResult<T> {
@@ -69,7 +69,7 @@ async fn blocking<T: Send + 'static>(
 }
 
 /// Query parameters, rejecting any not in `allowed`.
-fn params(raw: Option<String>, allowed: &[Param]) -> ApiResult<Vec<(String, String)>> {
+pub(super) fn params(raw: Option<String>, allowed: &[Param]) -> ApiResult<Vec<(String, String)>> {
     let allowed: Vec<&str> = allowed.iter().map(|p| p.name).collect();
     let pairs: Vec<(String, String)> = serde_urlencoded::from_str(raw.as_deref().unwrap_or(""))
         .map_err(|e| ApiError::new(crate::error::Code::InvalidParameter, format!("query string: {e}")))?;
@@ -83,11 +83,11 @@ fn params(raw: Option<String>, allowed: &[Param]) -> ApiResult<Vec<(String, Stri
     Ok(pairs)
 }
 
-fn get<'a>(pairs: &'a [(String, String)], key: &str) -> Option<&'a str> {
+pub(super) fn get<'a>(pairs: &'a [(String, String)], key: &str) -> Option<&'a str> {
     pairs.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str()).filter(|v| !v.is_empty())
 }
 
-fn parse<T: std::str::FromStr>(pairs: &[(String, String)], key: &str) -> ApiResult<Option<T>> {
+pub(super) fn parse<T: std::str::FromStr>(pairs: &[(String, String)], key: &str) -> ApiResult<Option<T>> {
     get(pairs, key)
         .map(|v| {
             v.parse::<T>().map_err(|_| {
@@ -99,7 +99,7 @@ fn parse<T: std::str::FromStr>(pairs: &[(String, String)], key: &str) -> ApiResu
 }
 
 /// A JSON object body, with our errors for the wrong type, bad JSON and size.
-fn json_body(
+pub(super) fn json_body(
     headers: &HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> ApiResult<serde_json::Map<String, Value>> {
@@ -144,7 +144,7 @@ fn body_bytes(body: Result<Bytes, BytesRejection>) -> ApiResult<Bytes> {
     })
 }
 
-fn enterprise_id(s: &str) -> ApiResult<EnterpriseId> {
+pub(super) fn enterprise_id(s: &str) -> ApiResult<EnterpriseId> {
     EnterpriseId::parse(s).ok_or_else(|| ApiError::not_found(format!("enterprise {s:?}")))
 }
 
@@ -382,7 +382,7 @@ pub async fn leads(
     }
     let view = blocking(&state.app, move |app| {
         let result = app.leads(&id, query)?;
-        Ok(views::leads_view(&app.graph(), result))
+        Ok(views::leads_view(&app.graph(), &app.book(), result))
     })
     .await?;
     match format.as_deref() {

@@ -122,6 +122,7 @@ impl App {
             None,
         )?;
         let report = self.import_rows(table.into(), None, Some("demo"), progress)?;
+        self.load_demo_history()?;
         Ok((chains, report))
     }
 }

@@ -157,10 +157,10 @@ impl App {
     /// Makes everything written so far durable, then searchable. Takes the commit (and so the
     /// write lock) it follows: the index is committed only right after a store flush under the
     /// lock.
-    fn flush(&self, c: &Committed<'_>) -> Result<()> {
+    fn flush(&self, _serial: &Committed<'_>) -> Result<()> {
         self.store.flush()?;
-        if c.enterprises.is_empty() && c.chains.is_empty() {
-            // Nothing the index shows (projects, events, tokens, dismissals, audit): an index
+        if !self.index.has_pending() {
+            // Nothing the index shows changed (projects, events, tokens, dismissals, audit): a
             // commit would cost a sync for nothing. The index records the generation with its
             // next commit; at open, a lag of such changes only is caught up without a rebuild.
             return Ok(());

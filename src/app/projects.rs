@@ -201,7 +201,12 @@ impl App {
     // ---- units ----
 
     /// Creates (`id` `None`: from the body or assigned) or replaces a unit. Admin only.
-    pub fn put_unit(&self, id: Option<&str>, body: &Map<String, Value>, actor: &Actor) -> Result<(Unit, bool)> {
+    pub fn put_unit(
+        &self,
+        id: Option<&str>,
+        body: &Map<String, Value>,
+        actor: &Actor,
+    ) -> Result<(Unit, bool)> {
         if actor.role < Role::Admin {
             return Err(forbidden("只有管理员可以设置招商单位"));
         }
@@ -279,12 +284,22 @@ impl App {
     }
 
     /// Sets a unit's targets and scoring for a year. Admin only.
-    pub fn put_targets(&self, unit: &str, year: i32, body: &Map<String, Value>, actor: &Actor) -> Result<Targets> {
+    pub fn put_targets(
+        &self,
+        unit: &str,
+        year: i32,
+        body: &Map<String, Value>,
+        actor: &Actor,
+    ) -> Result<Targets> {
         if actor.role < Role::Admin {
             return Err(forbidden("只有管理员可以下达目标"));
         }
         if !(2000..=2100).contains(&year) {
-            return Err(Error::Invalid(vec![problem("year", Code::InvalidParameter, format!("年份 {year} 不在 2000–2100 之间"))]));
+            return Err(Error::Invalid(vec![problem(
+                "year",
+                Code::InvalidParameter,
+                format!("年份 {year} 不在 2000–2100 之间"),
+            )]));
         }
         let targets = parse_targets(body).map_err(Error::Invalid)?;
         self.write(|txn| {
@@ -325,14 +340,23 @@ impl App {
             let unit = text(body.get("unit")).or_else(|| actor.unit.clone());
             match &unit {
                 None => p.add("unit", Code::MissingField, "缺少招商单位（unit）"),
-                Some(u) if !book.units.contains_key(u) => p.add("unit", Code::NotFound, format!("招商单位“{u}”不存在")),
+                Some(u) if !book.units.contains_key(u) => {
+                    p.add("unit", Code::NotFound, format!("招商单位“{u}”不存在"))
+                }
                 Some(u) => actor.may_write(&book, u)?,
             }
             let id = book.next_project_id();
             let event_id = book.next_event_id();
             drop(book);
             let enterprise = self.project_enterprise(txn, body.get("enterprise"), &mut p, today)?;
-            let mut project = self.project_fields(body, &mut p, today, id, enterprise.as_ref().map(|e| e.0).unwrap_or(EnterpriseId(0)), actor);
+            let mut project = self.project_fields(
+                body,
+                &mut p,
+                today,
+                id,
+                enterprise.as_ref().map(|e| e.0).unwrap_or(EnterpriseId(0)),
+                actor,
+            );
             project.lead = lead.clone();
             if let Some(u) = unit {
                 project.unit = u;
@@ -378,7 +402,13 @@ impl App {
             if let Some(e) = first {
                 txn.put_book(BookChange::Event(e))?;
             }
-            txn.audit(&AuditEntry::now(&actor.name, "create_project", id.to_string(), None, Some(json!(project))))?;
+            txn.audit(&AuditEntry::now(
+                &actor.name,
+                "create_project",
+                id.to_string(),
+                None,
+                Some(json!(project)),
+            ))?;
             Ok(id)
         })
     }
@@ -407,10 +437,10 @@ impl App {
                 new.unit = u;
             }
             drop(book);
-            if body.contains_key("enterprise") {
-                if let Some((e, _)) = self.project_enterprise(txn, body.get("enterprise"), &mut p, today)? {
-                    new.enterprise = e;
-                }
+            if body.contains_key("enterprise")
+                && let Some((e, _)) = self.project_enterprise(txn, body.get("enterprise"), &mut p, today)?
+            {
+                new.enterprise = e;
             }
             let fields = self.project_fields(body, &mut p, today, id, new.enterprise, actor);
             macro_rules! take {
@@ -438,22 +468,28 @@ impl App {
     ) -> Result<Option<(EnterpriseId, String)>> {
         match v {
             None | Some(Value::Null) => {
-                p.add("enterprise", Code::MissingField, "缺少企业（企业编号，或含名称、地区/信用代码的企业记录）");
+                p.add(
+                    "enterprise",
+                    Code::MissingField,
+                    "缺少企业（企业编号，或含名称、地区/信用代码的企业记录）",
+                );
                 Ok(None)
             }
-            Some(Value::String(s)) => match EnterpriseId::parse(s.trim()) {
-                Some(id) => match txn.enterprise(id)? {
-                    Some(e) => Ok(Some((id, e.name))),
+            Some(Value::String(s)) => {
+                match EnterpriseId::parse(s.trim()) {
+                    Some(id) => match txn.enterprise(id)? {
+                        Some(e) => Ok(Some((id, e.name))),
+                        None => {
+                            p.add("enterprise", Code::NotFound, format!("企业 {id} 不存在"));
+                            Ok(None)
+                        }
+                    },
                     None => {
-                        p.add("enterprise", Code::NotFound, format!("企业 {id} 不存在"));
+                        p.add("enterprise", Code::InvalidValue, format!("“{s}”不是企业编号（E…）；新企业请给出企业记录 {{name, region 或 credit_code}}"));
                         Ok(None)
                     }
-                },
-                None => {
-                    p.add("enterprise", Code::InvalidValue, format!("“{s}”不是企业编号（E…）；新企业请给出企业记录 {{name, region 或 credit_code}}"));
-                    Ok(None)
                 }
-            },
+            }
             Some(Value::Object(record)) => {
                 let patch = match EnterprisePatch::from_record(record, today) {
                     Ok(patch) => patch,
@@ -570,11 +606,12 @@ impl App {
             if voids.is_some() && !correction {
                 p.add("voids", Code::InvalidStage, "作废事件属于纠正：须同时填写 correction: true 和原因");
             }
-            let mut figures = Figures::default();
-            figures.signed_amount = amount_field(body, "signed_amount", &mut p);
-            figures.invested_total = amount_field(body, "invested_total", &mut p);
-            figures.funds_in_place_total = amount_field(body, "funds_in_place_total", &mut p);
-            figures.foreign_received_total_usd = amount_field(body, "foreign_received_total_usd", &mut p);
+            let figures = Figures {
+                signed_amount: amount_field(body, "signed_amount", &mut p),
+                invested_total: amount_field(body, "invested_total", &mut p),
+                funds_in_place_total: amount_field(body, "funds_in_place_total", &mut p),
+                foreign_received_total_usd: amount_field(body, "foreign_received_total_usd", &mut p),
+            };
             let note = text(body.get("note"));
             let reason = text(body.get("reason"));
             if stage.is_none() && figures.is_empty() && note.is_none() && voids.is_none() && p.0.is_empty() {
@@ -607,11 +644,30 @@ impl App {
             {
                 p.add("stage", Code::InvalidStage, rule);
             }
+            let dismiss = (event.stage == Some(Stage::Dropped)
+                && event.reason.as_deref() == Some("no_interest"))
+            .then(|| entry.project.chain.clone().map(|c| (c, entry.project.enterprise)))
+            .flatten();
             drop(book);
             p.finish(())?;
             txn.put_book(BookChange::Event(event.clone()))?;
+            if let Some((chain, enterprise)) = dismiss {
+                // The firm said no: stop suggesting it for this chain (SPEC §10).
+                let d = crate::store::Dismissal {
+                    reason: format!("项目 {id} 终止：企业无意向（no_interest）"),
+                    by: actor.name.clone(),
+                    at: chrono::Utc::now(),
+                };
+                txn.dismiss(&chain, enterprise, &d)?;
+            }
             if correction {
-                txn.audit(&AuditEntry::now(&actor.name, "correct_project", id.to_string(), None, Some(json!(event))))?;
+                txn.audit(&AuditEntry::now(
+                    &actor.name,
+                    "correct_project",
+                    id.to_string(),
+                    None,
+                    Some(json!(event)),
+                ))?;
             }
             Ok(event)
         })
@@ -635,8 +691,15 @@ impl App {
         self.create_project(&body, Some(lead), actor)
     }
 
-    /// Freezes a month's report (its JSON shape, made by the caller) as the published 通报.
-    pub fn publish_month(&self, month: &str, report: Value, actor: &Actor) -> Result<Published> {
+    /// Freezes a month's report as the published 通报. `make` builds its JSON shape; it runs
+    /// under the write lock, so the report holds exactly the events up to the one recorded as
+    /// the last before publishing.
+    pub fn publish_month(
+        &self,
+        month: &str,
+        make: impl FnOnce(&App) -> Result<Value>,
+        actor: &Actor,
+    ) -> Result<Published> {
         if actor.role < Role::Admin {
             return Err(forbidden("只有管理员可以发布通报"));
         }
@@ -646,12 +709,58 @@ impl App {
                 at: chrono::Utc::now(),
                 by: actor.name.clone(),
                 last_event: self.book().last_event_id(),
-                report: report.clone(),
+                report: make(self)?,
             };
             txn.put_book(BookChange::Published(published.clone()))?;
             txn.audit(&AuditEntry::now(&actor.name, "publish_report", month, None, None))?;
             Ok(published)
         })
+    }
+}
+
+impl App {
+    /// Writes the demo's synthetic project history (`demo::history`) unless the book already
+    /// has units. One transaction, audited.
+    pub(super) fn load_demo_history(&self) -> Result<usize> {
+        if !self.book().units.is_empty() {
+            return Ok(0);
+        }
+        let candidates: Vec<crate::demo::history::Candidate> = {
+            let graph = self.graph();
+            let mut ids: Vec<EnterpriseId> = graph.enterprise_ids().collect();
+            ids.sort();
+            ids.into_iter()
+                .filter_map(|id| {
+                    let e = graph.enterprise(id)?;
+                    // Firms from outside the province: the ones a 招商 team courts.
+                    if e.region.to_string().starts_with("32") {
+                        return None;
+                    }
+                    let (link, _) = graph.links_of(id).into_iter().next()?;
+                    Some(crate::demo::history::Candidate {
+                        id,
+                        name: e.name.clone(),
+                        chain: link.chain,
+                        link: link.link,
+                    })
+                })
+                .collect()
+        };
+        let changes = crate::demo::history::history(&candidates, super::today(), 2026);
+        let n = changes.len();
+        self.write(|txn| {
+            for c in changes {
+                txn.put_book(c)?;
+            }
+            txn.audit(&AuditEntry::now(
+                "demo",
+                "load_demo_history",
+                "projects",
+                None,
+                Some(json!({"records": n})),
+            ))
+        })?;
+        Ok(n)
     }
 }
 

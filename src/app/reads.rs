@@ -73,13 +73,19 @@ impl App {
         let dismissed: HashSet<_> = self.store.dismissals(chain)?.into_iter().map(|(id, _)| id).collect();
         let graph = self.graph();
         let analysis = self.analysis(&graph, chain)?;
-        let q = crate::leads::LeadQuery { as_of: super::today(), kind: None, link: None, limit: 0, offset: 0, dismissed };
+        let q = crate::leads::LeadQuery {
+            as_of: super::today(),
+            kind: None,
+            link: None,
+            limit: 0,
+            offset: 0,
+            dismissed,
+        };
         let (mine, _) = crate::leads::standing(&graph, chain, &analysis, &q, enterprise)
             .ok_or_else(|| Error::NotFound(format!("chain {chain:?}")))?;
-        let (_, lead) = mine
-            .into_iter()
-            .next()
-            .ok_or_else(|| Error::NotFound(format!("enterprise {enterprise} is no lead of chain {chain:?}")))?;
+        let (_, lead) = mine.into_iter().next().ok_or_else(|| {
+            Error::NotFound(format!("enterprise {enterprise} is no lead of chain {chain:?}"))
+        })?;
         Ok(crate::model::project::LeadOrigin { chain: chain.to_string(), link: lead.link, score: lead.score })
     }
 

@@ -47,9 +47,23 @@ fn csv_bytes(sheet: &Sheet) -> Result<Vec<u8>> {
 }
 
 fn xlsx_bytes(sheet: &Sheet) -> Result<Vec<u8>> {
-    use rust_xlsxwriter::{Format, Workbook};
+    workbook_bytes(std::slice::from_ref(sheet))
+}
+
+/// A workbook of several sheets, each with its frozen header row and autofilter.
+pub fn workbook_bytes(sheets: &[Sheet]) -> Result<Vec<u8>> {
+    use rust_xlsxwriter::Workbook;
     let err = |e: rust_xlsxwriter::XlsxError| Error::Index(format!("xlsx: {e}"));
     let mut book = Workbook::new();
+    for sheet in sheets {
+        write_sheet(&mut book, sheet)?;
+    }
+    book.save_to_buffer().map_err(err)
+}
+
+fn write_sheet(book: &mut rust_xlsxwriter::Workbook, sheet: &Sheet) -> Result<()> {
+    use rust_xlsxwriter::Format;
+    let err = |e: rust_xlsxwriter::XlsxError| Error::Index(format!("xlsx: {e}"));
     let ws = book.add_worksheet();
     ws.set_name(&sheet.name).map_err(err)?;
     let bold = Format::new().set_bold().set_background_color("#DDEBF7");
@@ -74,7 +88,7 @@ fn xlsx_bytes(sheet: &Sheet) -> Result<Vec<u8>> {
     }
     ws.set_freeze_panes(1, 0).map_err(err)?;
     ws.autofilter(0, 0, sheet.rows.len() as u32, sheet.header.len().saturating_sub(1) as u16).map_err(err)?;
-    book.save_to_buffer().map_err(err)
+    Ok(())
 }
 
 /// The sheet as `.xlsx` or `.csv` bytes, by format name.

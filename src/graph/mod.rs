@@ -443,6 +443,11 @@ impl Graph {
         self.chains.get(id)
     }
 
+    /// Every enterprise's id (in no particular order).
+    pub fn enterprise_ids(&self) -> impl Iterator<Item = EnterpriseId> + '_ {
+        self.enterprises.keys().copied()
+    }
+
     pub fn n_enterprises(&self) -> usize {
         self.enterprises.len()
     }

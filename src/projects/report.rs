@@ -303,7 +303,17 @@ impl Book {
             v.sort_by(|a, b| a.key.cmp(&b.key));
             v
         };
-        let conflicts = conflicts_among(&projects);
+        let conflicts = match root {
+            None => conflicts_among(&projects),
+            // A clash with a unit outside the subtree is the subtree's business too.
+            Some(r) => {
+                let in_scope = |id| self.entry(id).is_some_and(|e| self.within(&e.project.unit, r));
+                self.conflicts(as_of)
+                    .into_iter()
+                    .filter(|c| in_scope(c.first) || in_scope(c.second))
+                    .collect()
+            }
+        };
         projects.sort_by_key(|p| p.entry.project.id);
         Report { as_of, units: lines, chains: group(chains), owners: group(owners), projects, conflicts }
     }

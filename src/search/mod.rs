@@ -101,6 +101,8 @@ pub struct SearchIndex {
 struct Writing {
     writer: IndexWriter,
     generation: Option<u64>,
+    /// Documents added or deleted since the last commit.
+    pending: bool,
 }
 
 fn register(index: &Index) {
@@ -142,7 +144,7 @@ impl SearchIndex {
         Ok(SearchIndex {
             index,
             reader,
-            writer: Mutex::new(Writing { writer, generation }),
+            writer: Mutex::new(Writing { writer, generation, pending: false }),
             fields,
             jieba,
             all_facets: Mutex::new(None),
@@ -235,7 +237,8 @@ impl SearchIndex {
 
     /// Adds or replaces an enterprise's document (visible after [`SearchIndex::commit`]).
     pub fn upsert(&self, e: &Enterprise, links: &[LinkRef]) -> Result<()> {
-        let w = self.writing();
+        let mut w = self.writing();
+        w.pending = true;
         w.writer.delete_term(Term::from_field_text(self.fields.id, &e.id.to_string()));
         w.writer.add_document(schema::document(&self.fields, e, links))?;
         Ok(())
@@ -248,7 +251,14 @@ impl SearchIndex {
     }
 
     pub fn delete(&self, id: EnterpriseId) {
-        self.writing().writer.delete_term(Term::from_field_text(self.fields.id, &id.to_string()));
+        let mut w = self.writing();
+        w.pending = true;
+        w.writer.delete_term(Term::from_field_text(self.fields.id, &id.to_string()));
+    }
+
+    /// Whether documents were added or deleted since the last commit.
+    pub fn has_pending(&self) -> bool {
+        self.writing().pending
     }
 
     /// Deletes every document (visible after the next commit).
@@ -258,7 +268,9 @@ impl SearchIndex {
     /// follows it then survives beside its replacement (found by the model-based property test:
     /// a structural chain change, then an import updating a firm, left two documents for it).
     pub fn clear(&self) -> Result<()> {
-        self.writing().writer.delete_query(Box::new(tantivy::query::AllQuery))?;
+        let mut w = self.writing();
+        w.pending = true;
+        w.writer.delete_query(Box::new(tantivy::query::AllQuery))?;
         Ok(())
     }
 
@@ -271,6 +283,7 @@ impl SearchIndex {
             let mut prepared = w.writer.prepare_commit()?;
             prepared.set_payload(&generation.to_string());
             prepared.commit()?;
+            w.pending = false;
         }
         self.reader.reload()?;
         Ok(())

@@ -139,7 +139,10 @@ pub fn backup_line(change: &BookChange) -> serde_json::Value {
 
 /// The book change a backup line holds, if it holds one.
 pub fn from_backup_line(line: &serde_json::Value) -> Option<std::result::Result<BookChange, String>> {
-    fn parse<T: serde::de::DeserializeOwned>(v: &serde_json::Value, what: &str) -> std::result::Result<T, String> {
+    fn parse<T: serde::de::DeserializeOwned>(
+        v: &serde_json::Value,
+        what: &str,
+    ) -> std::result::Result<T, String> {
         serde_json::from_value(v.clone()).map_err(|e| format!("backup line is not a valid {what}: {e}"))
     }
     let obj = line.as_object()?;

@@ -28,8 +28,8 @@ mod identity;
 mod record;
 mod txn;
 
-use identity::Found;
 pub use book::BookChange;
+use identity::Found;
 pub use identity::Identities;
 pub use txn::{Committed, Txn};
 

@@ -75,8 +75,13 @@ fn every_kind_of_change_bumps_the_generation_and_logs_it_in_its_own_batch() {
     txn.dismiss("c", EnterpriseId(7), &Dismissal { reason: "r".into(), by: "b".into(), at }).unwrap();
     drop(txn.commit().unwrap());
     let mut txn = store.begin(&key());
-    let t =
-        TokenRecord { id: "tok_1".into(), name: "n".into(), role: crate::model::Role::Viewer, created: at };
+    let t = TokenRecord {
+        id: "tok_1".into(),
+        name: "n".into(),
+        role: crate::model::Role::Viewer,
+        created: at,
+        unit: None,
+    };
     txn.put_token(&[1u8; 32], &t).unwrap();
     txn.audit(&AuditEntry::now("me", "create_token", "tok_1", None, None)).unwrap();
     drop(txn.commit().unwrap());

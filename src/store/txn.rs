@@ -295,6 +295,12 @@ impl<'a> Txn<'a> {
         let mut records: Vec<Option<Enterprise>> = self.records.into_iter().map(Some).collect();
         let enterprises =
             self.order.iter().map(|id| (*id, self.touched[id].and_then(|i| records[i].take()))).collect();
-        Ok(Committed { _serial: self.serial, generation: g, enterprises, chains: self.chains, book: self.book })
+        Ok(Committed {
+            _serial: self.serial,
+            generation: g,
+            enterprises,
+            chains: self.chains,
+            book: self.book,
+        })
     }
 }

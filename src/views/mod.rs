@@ -4,6 +4,7 @@
 //! each use `views`; none uses the others). Stored records are not API types: each has a view.
 //! Every view derives `JsonSchema`, which is how `/openapi.json` describes it.
 
+pub mod projects;
 pub mod svg;
 
 use crate::export::{Cell, Sheet};
@@ -343,6 +344,15 @@ pub struct LeadView {
     pub direction: Option<Direction>,
     pub score: f64,
     pub reasons: Vec<Reason>,
+    /// The project this lead was taken up as (SPEC §10), if any.
+    pub project: Option<LeadProject>,
+}
+
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct LeadProject {
+    pub id: String,
+    pub stage: crate::model::project::Stage,
+    pub unit: String,
 }
 
 /// `GET /api/v1/chains/{id}/leads` (SPEC §8), with the target links and the total.
@@ -358,9 +368,16 @@ pub struct LeadsView {
     pub leads: Vec<LeadView>,
 }
 
-pub fn leads_view(graph: &Graph, l: ChainLeads) -> LeadsView {
+pub fn leads_view(graph: &Graph, book: &crate::projects::Book, l: ChainLeads) -> LeadsView {
     let chain = graph.chain(&l.chain);
     let region = chain.map(|c| c.region);
+    // The newest project on this chain for each enterprise.
+    let mut taken: std::collections::HashMap<crate::model::EnterpriseId, &crate::projects::Entry> =
+        std::collections::HashMap::new();
+    for e in book.entries().iter().filter(|e| e.project.chain.as_deref() == Some(l.chain.as_str())) {
+        taken.insert(e.project.enterprise, e);
+    }
+    let today = crate::app::today();
     let leads = l
         .leads
         .into_iter()
@@ -381,6 +398,11 @@ pub fn leads_view(graph: &Graph, l: ChainLeads) -> LeadsView {
                 direction: lead.direction,
                 score: lead.score,
                 reasons: lead.reasons,
+                project: taken.get(&lead.enterprise).map(|p| LeadProject {
+                    id: p.project.id.to_string(),
+                    stage: crate::projects::state::state_on(&p.events, today).stage,
+                    unit: p.project.unit.clone(),
+                }),
             })
         })
         .collect();

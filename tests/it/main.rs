@@ -11,6 +11,7 @@ mod helpers;
 mod hostile;
 mod leads;
 mod process;
+mod projects;
 mod properties;
 mod races;
 mod rebuild;

@@ -428,7 +428,7 @@ fn routes_table(limits: Limits) -> Vec<(&'static str, MethodRouter<AppState>, Ve
                     "change a project's details; moving it to another unit is an admin's",
                     "analyst",
                     &[],
-                    Some(Body::JsonValue(openapi::project_body)),
+                    Some(Body::JsonValue(openapi::project_patch_body)),
                     200,
                     json(schema::<views::projects::ProjectView>),
                 ),

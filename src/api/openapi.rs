@@ -26,6 +26,8 @@ pub enum Kind {
     Date,
     DateTime,
     OneOf(&'static [&'static str]),
+    /// `YYYY-MM`, 2000-01 to 2100-12.
+    Month,
     /// `CHAIN/LINK`.
     LinkRef,
 }
@@ -47,13 +49,14 @@ impl Param {
     fn schema(&self) -> Value {
         let typed = match self.kind {
             Kind::Text => return self.repeat(json!({"type": "string"})),
-            Kind::Count => json!({"type": "integer", "minimum": 0}),
+            Kind::Count => json!({"type": "integer", "minimum": 0, "maximum": 1_000_000_000}),
             Kind::Number => json!({"type": "number"}),
             Kind::Bool => json!({"type": "boolean"}),
             Kind::Date => json!({"type": "string", "format": "date"}),
             Kind::DateTime => json!({"type": "string", "format": "date-time"}),
             Kind::OneOf(values) => json!({"type": "string", "enum": values}),
             Kind::LinkRef => json!({"type": "string", "pattern": "^[a-z0-9-]+/[a-z0-9-]+$"}),
+            Kind::Month => json!({"type": "string", "pattern": "^(20[0-9]{2}|2100)-(0[1-9]|1[0-2])$"}),
         };
         // An empty value (`limit=`, as a form sends it) means "not given".
         self.repeat(json!({"anyOf": [typed, {"type": "string", "maxLength": 0}]}))
@@ -255,6 +258,17 @@ pub fn project_body() -> Value {
         &[],
         json!({"name": "示例正极材料项目", "enterprise": "E00000001", "investment": 120000, "stage": "contacted"}),
     )
+}
+
+/// `PATCH /api/v1/projects/{id}`: the details of the create body (a stage is an event's).
+pub fn project_patch_body() -> Value {
+    let mut body = project_body();
+    let props = body["properties"].as_object_mut().expect("properties");
+    for f in ["stage", "date", "note"] {
+        props.remove(f);
+    }
+    body["example"] = json!({"investment": 150000, "leader": "王副区长"});
+    body
 }
 
 /// `POST /api/v1/projects/{id}/events`.

@@ -5,7 +5,7 @@ use super::AppState;
 use super::auth::{Caller, Role};
 use super::error::ApiError;
 use super::openapi::{Kind as K, Param, param};
-use super::routes::{blocking, enterprise_id, get, json_body, params, parse};
+use super::routes::{blocking, count, enterprise_id, get, json_body, params, parse};
 use crate::model::project::{ProjectId, Stage};
 use crate::views::projects::{self as pv, ProjectFilter};
 use axum::Json;
@@ -41,7 +41,7 @@ pub(super) const PROJECT_PARAMS: &[Param] = &[
     param("offset", K::Count),
 ];
 pub(super) const REPORT_PARAMS: &[Param] =
-    &[param("month", K::Text), param("unit", K::Text), param("format", K::OneOf(&["json", "xlsx"]))];
+    &[param("month", K::Month), param("unit", K::Text), param("format", K::OneOf(&["json", "xlsx"]))];
 
 fn project_id(s: &str) -> ApiResult<ProjectId> {
     ProjectId::parse(s).ok_or_else(|| ApiError::not_found(format!("project {s:?}")))
@@ -155,8 +155,8 @@ pub async fn projects(
         warning: get(&pairs, "warning").map(str::to_string),
         q: get(&pairs, "q").map(str::to_string),
         as_of: parse(&pairs, "as_of")?,
-        limit: parse::<usize>(&pairs, "limit")?.unwrap_or(50).min(1000),
-        offset: parse::<usize>(&pairs, "offset")?.unwrap_or(0),
+        limit: count(&pairs, "limit")?.unwrap_or(50).min(1000),
+        offset: count(&pairs, "offset")?.unwrap_or(0),
     };
     let actor = caller.actor();
     Ok(Json(blocking(&state.app, move |app| pv::list(app, &filter, &actor)).await?))
@@ -307,6 +307,9 @@ pub async fn publish_report(
     Path(month): Path<String>,
 ) -> ApiResult<Json<pv::MonthlyReport>> {
     caller.require(Role::Admin)?;
+    if pv::month_as_of(&month).is_err_and(|e| e.code() == crate::error::Code::InvalidParameter) {
+        return Err(ApiError::not_found(format!("month {month:?} (YYYY-MM)")));
+    }
     let actor = caller.actor();
     Ok(Json(blocking(&state.app, move |app| pv::publish(app, &month, &actor)).await?))
 }

@@ -83,6 +83,21 @@ pub(super) fn params(raw: Option<String>, allowed: &[Param]) -> ApiResult<Vec<(S
     Ok(pairs)
 }
 
+/// Largest whole-number parameter (limit, offset, per_link) the API takes.
+pub(super) const MAX_COUNT: usize = 1_000_000_000;
+
+/// A whole-number parameter, 0 to [`MAX_COUNT`].
+pub(super) fn count(pairs: &[(String, String)], key: &str) -> ApiResult<Option<usize>> {
+    match parse::<usize>(pairs, key)? {
+        Some(n) if n > MAX_COUNT => Err(ApiError::new(
+            crate::error::Code::InvalidParameter,
+            format!("{key}={n} is larger than {MAX_COUNT}"),
+        )
+        .with_field(key)),
+        n => Ok(n),
+    }
+}
+
 pub(super) fn get<'a>(pairs: &'a [(String, String)], key: &str) -> Option<&'a str> {
     pairs.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str()).filter(|v| !v.is_empty())
 }
@@ -180,8 +195,8 @@ fn lead_query(pairs: &[(String, String)]) -> ApiResult<crate::leads::LeadQuery> 
             .unwrap_or_else(crate::app::today),
         kind: get(pairs, "kind").map(|k| shared(crate::params::kind(k))).transpose()?,
         link: get(pairs, "link").map(str::to_string),
-        limit: crate::params::lead_limit(parse::<usize>(pairs, "limit")?),
-        offset: parse::<usize>(pairs, "offset")?.unwrap_or(0),
+        limit: crate::params::lead_limit(count(pairs, "limit")?),
+        offset: count(pairs, "offset")?.unwrap_or(0),
         dismissed: Default::default(),
     })
 }
@@ -194,7 +209,7 @@ pub async fn chain(
 ) -> ApiResult<Json<views::ChainDetail>> {
     caller.require_read(state.public_read)?;
     let pairs = params(q, CHAIN_PARAMS)?;
-    let per_link = parse::<usize>(&pairs, "per_link")?.unwrap_or(20);
+    let per_link = count(&pairs, "per_link")?.unwrap_or(20);
     let detail = blocking(&state.app, move |app| views::chain_map_view(app, &id, per_link)).await?;
     Ok(Json(detail))
 }
@@ -449,8 +464,8 @@ pub async fn search(
         capital_max: parse(&pairs, "capital_max")?,
         listed: parse(&pairs, "listed")?,
         sort,
-        limit: parse::<usize>(&pairs, "limit")?.unwrap_or(20).clamp(1, 500),
-        offset: parse::<usize>(&pairs, "offset")?.unwrap_or(0),
+        limit: count(&pairs, "limit")?.unwrap_or(20).clamp(1, 500),
+        offset: count(&pairs, "offset")?.unwrap_or(0),
         facets: true,
     };
     Ok(Json(blocking(&state.app, move |app| app.search(&request)).await?))
@@ -567,7 +582,7 @@ pub async fn audit(
 ) -> ApiResult<Json<views::AuditList>> {
     caller.require(Role::Admin)?;
     let pairs = params(q, AUDIT_PARAMS)?;
-    let limit = parse::<usize>(&pairs, "limit")?.unwrap_or(100).clamp(1, 10_000);
+    let limit = count(&pairs, "limit")?.unwrap_or(100).clamp(1, 10_000);
     let since: Option<chrono::DateTime<chrono::Utc>> = parse(&pairs, "since")?;
     let until: Option<chrono::DateTime<chrono::Utc>> = parse(&pairs, "until")?;
     let target = get(&pairs, "target").map(str::to_string);

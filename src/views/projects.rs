@@ -914,7 +914,11 @@ pub fn month_as_of(month: &str) -> Result<(String, NaiveDate)> {
     let today = crate::app::today();
     let start = NaiveDate::from_ymd_opt(y, m, 1).ok_or_else(bad)?;
     if start > today {
-        return Err(bad_param("month", format!("{month} 尚未开始，没有通报")));
+        return Err(Error::Invalid(vec![Problem::new(
+            "month",
+            Code::InvalidValue,
+            format!("{month} 尚未开始，没有通报"),
+        )]));
     }
     Ok((format!("{y:04}-{m:02}"), end.min(today)))
 }

@@ -217,7 +217,13 @@ pub async fn chain(
 /// Who the caller is: the page uses it to show only what the role may do.
 pub async fn session(State(state): State<AppState>, caller: Caller) -> Json<views::Session> {
     let can_read = caller.role.is_some() || state.public_read;
-    Json(views::Session { name: caller.name, role: caller.role, public_read: state.public_read, can_read })
+    Json(views::Session {
+        name: caller.name,
+        role: caller.role,
+        public_read: state.public_read,
+        can_read,
+        unit: caller.unit,
+    })
 }
 
 /// Edits what a leader changes often — the 链长, the 牵头部门 and the key links — without

@@ -69,7 +69,7 @@ fn project_id(s: &str) -> anyhow::Result<ProjectId> {
 }
 
 fn print_project(p: &pv::ProjectView) {
-    let warnings: Vec<&str> = p.warnings.iter().map(|w| w.label.as_str()).collect();
+    let warnings: Vec<&str> = p.warnings.iter().map(|w| w.label.as_ref()).collect();
     println!(
         "{}  {}  {}  {}  {}万元  {}",
         p.id,

@@ -285,22 +285,18 @@ impl Figures {
         }
     }
 
-    fn slot(&mut self, name: &str) -> &mut Option<f64> {
-        match name {
-            "signed_amount" => &mut self.signed_amount,
-            "invested_total" => &mut self.invested_total,
-            "funds_in_place_total" => &mut self.funds_in_place_total,
-            _ => &mut self.foreign_received_total_usd,
-        }
-    }
-
-    /// Each figure of `newer` that is given replaces this one's.
+    /// Each figure of `newer` that is given replaces this one's (on the report's hot path: once
+    /// per event).
     pub fn overlay(&mut self, newer: &Figures) {
-        for name in Figures::NAMES {
-            if let Some(v) = newer.get(name) {
-                *self.slot(name) = Some(v);
+        let take = |mine: &mut Option<f64>, theirs: Option<f64>| {
+            if theirs.is_some() {
+                *mine = theirs;
             }
-        }
+        };
+        take(&mut self.signed_amount, newer.signed_amount);
+        take(&mut self.invested_total, newer.invested_total);
+        take(&mut self.funds_in_place_total, newer.funds_in_place_total);
+        take(&mut self.foreign_received_total_usd, newer.foreign_received_total_usd);
     }
 }
 

@@ -27,7 +27,8 @@ impl Entry {
 
     /// The events that count, in date order.
     pub fn effective(&self) -> impl Iterator<Item = &Event> {
-        self.events.iter().filter(|e| !self.voided.contains(&e.id))
+        let none_voided = self.voided.is_empty();
+        self.events.iter().filter(move |e| none_voided || !self.voided.contains(&e.id))
     }
 
     fn add_event(&mut self, e: Event) {

@@ -228,15 +228,13 @@ impl Book {
 
     /// A project as it stood on `as_of` (`None` if not yet taken up then).
     pub fn on_date<'a>(&self, entry: &'a Entry, as_of: NaiveDate) -> Option<ProjectOnDate<'a>> {
-        let taken_up = entry.events.first().map(|e| e.date).unwrap_or(entry.project.created_at.date_naive());
-        if taken_up > as_of {
-            return None;
-        }
-        let year_before = NaiveDate::from_ymd_opt(as_of.year() - 1, 12, 31).expect("valid");
-        let (state, base) = fold(entry.effective(), year_before, as_of);
         let settings = self.settings_for(&entry.project.unit, as_of.year());
-        let warnings = warnings(entry, &state, taken_up, &settings, as_of);
-        Some(ProjectOnDate { entry, state, base, taken_up, warnings })
+        on_date_with(entry, as_of, &settings)
+    }
+
+    /// Every unit's warning settings for `year` (its own targets', else the nearest above).
+    fn all_settings(&self, year: i32) -> HashMap<&str, Settings> {
+        self.units.keys().map(|u| (u.as_str(), self.settings_for(u, year))).collect()
     }
 
     /// The report as of `as_of`, for `root`'s subtree (every unit when `None`).
@@ -255,16 +253,23 @@ impl Book {
         let mut tallies = vec![Tally::default(); units.len()];
         let mut chains: HashMap<String, Tally> = HashMap::new();
         let mut projects = Vec::new();
+        let settings = self.all_settings(year);
+        let defaults = Settings::default();
+        // Each unit's slots in the report: itself and the units above it that are in it.
+        let scopes: HashMap<&str, Vec<usize>> = self
+            .units
+            .keys()
+            .map(|u| (u.as_str(), self.ancestry(u).filter_map(|a| slot.get(a).copied()).collect()))
+            .collect();
         for entry in &self.entries {
-            let in_scope: Vec<usize> =
-                self.ancestry(&entry.project.unit).filter_map(|u| slot.get(u).copied()).collect();
-            if in_scope.is_empty() {
+            let Some(in_scope) = scopes.get(entry.project.unit.as_str()).filter(|s| !s.is_empty()) else {
                 continue;
-            }
-            let Some(p) = self.on_date(entry, as_of) else { continue };
+            };
+            let s = settings.get(entry.project.unit.as_str()).unwrap_or(&defaults);
+            let Some(p) = on_date_with(entry, as_of, s) else { continue };
             let t = tally_of(&p, year);
             for i in in_scope {
-                tallies[i].add(&t);
+                tallies[*i].add(&t);
             }
             if let Some(c) = &entry.project.chain {
                 chains.entry(c.clone()).or_default().add(&t);
@@ -303,27 +308,64 @@ impl Book {
             v.sort_by(|a, b| a.key.cmp(&b.key));
             v
         };
-        let conflicts = match root {
-            None => conflicts_among(&projects),
-            // A clash with a unit outside the subtree is the subtree's business too.
-            Some(r) => {
-                let in_scope = |id| self.entry(id).is_some_and(|e| self.within(&e.project.unit, r));
-                self.conflicts(as_of)
-                    .into_iter()
-                    .filter(|c| in_scope(c.first) || in_scope(c.second))
-                    .collect()
-            }
-        };
+        let in_scope =
+            |id| root.is_none_or(|r| self.entry(id).is_some_and(|e| self.within(&e.project.unit, r)));
+        // A clash with a unit outside the subtree is the subtree's business too.
+        let conflicts =
+            self.conflicts(as_of).into_iter().filter(|c| in_scope(c.first) || in_scope(c.second)).collect();
         projects.sort_by_key(|p| p.entry.project.id);
         Report { as_of, units: lines, chains: group(chains), owners: group(owners), projects, conflicts }
     }
 
-    /// Open 撞单 today among all projects (or those of `root`'s subtree and whoever they clash with).
+    /// 撞单 on `as_of`: pursued (not dropped) projects of different units for one enterprise; the
+    /// first recorded (created earliest, then lowest id) holds 首报 priority and each other unit's
+    /// project is paired with it.
     pub fn conflicts(&self, as_of: NaiveDate) -> Vec<Conflict> {
-        let projects: Vec<ProjectOnDate> =
-            self.entries.iter().filter_map(|e| self.on_date(e, as_of)).collect();
-        conflicts_among(&projects)
+        // Only firms courted by two units or more can clash: find them without folding anything.
+        let mut by_firm: Vec<usize> = (0..self.entries.len()).collect();
+        by_firm.sort_by_key(|i| self.entries[*i].project.enterprise);
+        let mut out = Vec::new();
+        for group in by_firm
+            .chunk_by(|a, b| self.entries[*a].project.enterprise == self.entries[*b].project.enterprise)
+        {
+            let first_unit = &self.entries[group[0]].project.unit;
+            if group.iter().all(|i| self.entries[*i].project.unit == *first_unit) {
+                continue;
+            }
+            let mut pursued: Vec<&Entry> = group
+                .iter()
+                .map(|i| &self.entries[*i])
+                .filter(|e| {
+                    let taken_up =
+                        e.events.first().map(|x| x.date).unwrap_or(e.project.created_at.date_naive());
+                    taken_up <= as_of && fold(e.effective(), as_of, as_of).0.stage != Stage::Dropped
+                })
+                .collect();
+            pursued.sort_by_key(|e| (e.project.created_at, e.project.id));
+            if let Some((first, rest)) = pursued.split_first() {
+                for second in rest.iter().filter(|e| e.project.unit != first.project.unit) {
+                    out.push(Conflict {
+                        enterprise: first.project.enterprise,
+                        first: first.project.id,
+                        second: second.project.id,
+                    });
+                }
+            }
+        }
+        out.sort_by_key(|c| (c.first, c.second));
+        out
     }
+}
+
+fn on_date_with<'a>(entry: &'a Entry, as_of: NaiveDate, settings: &Settings) -> Option<ProjectOnDate<'a>> {
+    let taken_up = entry.events.first().map(|e| e.date).unwrap_or(entry.project.created_at.date_naive());
+    if taken_up > as_of {
+        return None;
+    }
+    let year_before = NaiveDate::from_ymd_opt(as_of.year() - 1, 12, 31).expect("valid");
+    let (state, base) = fold(entry.effective(), year_before, as_of);
+    let warnings = warnings(entry, &state, taken_up, settings, as_of);
+    Some(ProjectOnDate { entry, state, base, taken_up, warnings })
 }
 
 fn tally_of(p: &ProjectOnDate, year: i32) -> Tally {
@@ -393,34 +435,5 @@ pub fn warnings(
     if state.furthest() < Stage::Started {
         fire("overdue_start", entry.project.expected_start.and_then(|d| d.succ_opt()));
     }
-    out
-}
-
-/// 撞单: pursued (not dropped) projects of different units for one enterprise; the first recorded
-/// (created earliest, then lowest id) holds 首报 priority and each other unit's project is paired
-/// with it.
-fn conflicts_among(projects: &[ProjectOnDate]) -> Vec<Conflict> {
-    let mut by_enterprise: HashMap<crate::model::EnterpriseId, Vec<&ProjectOnDate>> = HashMap::new();
-    for p in projects.iter().filter(|p| p.state.stage != Stage::Dropped) {
-        by_enterprise.entry(p.entry.project.enterprise).or_default().push(p);
-    }
-    let mut out = Vec::new();
-    for (enterprise, mut ps) in by_enterprise {
-        if ps.len() < 2 {
-            continue;
-        }
-        ps.sort_by_key(|p| (p.entry.project.created_at, p.entry.project.id));
-        let first = ps[0];
-        for second in &ps[1..] {
-            if second.entry.project.unit != first.entry.project.unit {
-                out.push(Conflict {
-                    enterprise,
-                    first: first.entry.project.id,
-                    second: second.entry.project.id,
-                });
-            }
-        }
-    }
-    out.sort_by_key(|c| (c.first, c.second));
     out
 }

@@ -486,6 +486,8 @@ pub struct Session {
     pub role: Option<crate::model::Role>,
     pub public_read: bool,
     pub can_read: bool,
+    /// The token's unit (SPEC §10), when it has one.
+    pub unit: Option<String>,
 }
 
 /// One chain link an enterprise belongs to, and why.

@@ -54,11 +54,11 @@ pub struct TargetsView {
     pub targets: Targets,
 }
 
-#[derive(Debug, Serialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize, schemars::JsonSchema)]
 pub struct WarningView {
     /// shadow | stalled | empty_nest | overdue_start
-    pub kind: String,
-    pub label: String,
+    pub kind: std::borrow::Cow<'static, str>,
+    pub label: std::borrow::Cow<'static, str>,
     pub project: String,
     pub project_name: String,
     pub unit: String,
@@ -76,8 +76,8 @@ pub fn warning_label(kind: &str) -> &'static str {
 
 fn warning_view(entry: &Entry, w: &Warning) -> WarningView {
     WarningView {
-        kind: w.kind.to_string(),
-        label: warning_label(w.kind).to_string(),
+        kind: w.kind.into(),
+        label: warning_label(w.kind).into(),
         project: w.project.to_string(),
         project_name: entry.project.name.clone(),
         unit: entry.project.unit.clone(),
@@ -250,7 +250,7 @@ pub struct ProjectList {
     pub projects: Vec<ProjectView>,
 }
 
-#[derive(Debug, Serialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize, schemars::JsonSchema)]
 pub struct ConflictSide {
     pub project: String,
     pub project_name: String,
@@ -260,7 +260,7 @@ pub struct ConflictSide {
 }
 
 /// 撞单: `first` holds 首报 priority.
-#[derive(Debug, Serialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize, schemars::JsonSchema)]
 pub struct ConflictView {
     pub enterprise: String,
     pub enterprise_name: Option<String>,
@@ -445,8 +445,8 @@ pub struct MonthlyReport {
     pub chains: Vec<GroupRow>,
     /// Per 链长 over their chains.
     pub leaders: Vec<GroupRow>,
-    pub conflicts: Vec<serde_json::Value>,
-    pub warnings: Vec<serde_json::Value>,
+    pub conflicts: Vec<ConflictView>,
+    pub warnings: Vec<WarningView>,
     /// Plain words for what the figures cannot say (no targets for the year, …).
     pub notes: Vec<String>,
     /// Set when the month was published: the figures are those frozen then.
@@ -540,13 +540,8 @@ pub fn monthly_report(
         units,
         chains,
         leaders,
-        conflicts: report
-            .conflicts
-            .iter()
-            .filter_map(|c| conflict_view(book, graph, c))
-            .map(|c| counts_json(&c))
-            .collect(),
-        warnings: warnings.iter().map(|(w, e)| counts_json(&warning_view(e, w))).collect(),
+        conflicts: report.conflicts.iter().filter_map(|c| conflict_view(book, graph, c)).collect(),
+        warnings: warnings.iter().map(|(w, e)| warning_view(e, w)).collect(),
         notes,
         published: None,
         corrections_since_publish: None,
@@ -711,12 +706,12 @@ pub fn report_sheets(book: &Book, graph: &Graph, r: &MonthlyReport, projects: &[
                     opt(p.figures.invested_total),
                     opt(p.figures.funds_in_place_total),
                     text(p.leader.clone().unwrap_or_default()),
-                    text(p.warnings.iter().map(|w| w.label.clone()).collect::<Vec<_>>().join("；")),
+                    text(p.warnings.iter().map(|w| w.label.to_string()).collect::<Vec<_>>().join("；")),
                 ]
             })
             .collect(),
     };
-    let field = |v: &serde_json::Value, k: &str| text(v[k].as_str().unwrap_or_default());
+    let unit_name = |u: &str| book.units.get(u).map(|x| x.name.clone()).unwrap_or_else(|| u.to_string());
     let warnings = Sheet {
         name: "预警".into(),
         header: vec!["预警", "项目编号", "项目名称", "单位", "起始日期"],
@@ -725,13 +720,12 @@ pub fn report_sheets(book: &Book, graph: &Graph, r: &MonthlyReport, projects: &[
             .warnings
             .iter()
             .map(|w| {
-                let unit = w["unit"].as_str().unwrap_or_default();
                 vec![
-                    field(w, "label"),
-                    field(w, "project"),
-                    field(w, "project_name"),
-                    text(book.units.get(unit).map(|u| u.name.clone()).unwrap_or_else(|| unit.to_string())),
-                    field(w, "since"),
+                    text(w.label.to_string()),
+                    text(&w.project),
+                    text(&w.project_name),
+                    text(unit_name(&w.unit)),
+                    text(w.since.to_string()),
                 ]
             })
             .collect(),
@@ -744,19 +738,16 @@ pub fn report_sheets(book: &Book, graph: &Graph, r: &MonthlyReport, projects: &[
             .conflicts
             .iter()
             .map(|c| {
-                let side = |s: &str| {
-                    let v = &c[s];
+                let side = |s: &ConflictSide| {
                     [
-                        field(v, "project"),
-                        text(v["unit_name"].as_str().or(v["unit"].as_str()).unwrap_or_default()),
-                        field(v, "created_at"),
+                        text(&s.project),
+                        text(s.unit_name.clone().unwrap_or_else(|| s.unit.clone())),
+                        text(s.created_at.format("%Y-%m-%d %H:%M").to_string()),
                     ]
                 };
-                let mut row = vec![text(
-                    c["enterprise_name"].as_str().or(c["enterprise"].as_str()).unwrap_or_default(),
-                )];
-                row.extend(side("first"));
-                row.extend(side("second"));
+                let mut row = vec![text(c.enterprise_name.clone().unwrap_or_else(|| c.enterprise.clone()))];
+                row.extend(side(&c.first));
+                row.extend(side(&c.second));
                 row
             })
             .collect(),

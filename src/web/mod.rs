@@ -23,6 +23,9 @@ pub const PAGES: &[&str] = &[
     "/enterprises/new",
     "/enterprises/{id}",
     "/enterprises/{id}/edit",
+    "/projects",
+    "/projects/{id}",
+    "/reports/{month}",
 ];
 
 const SHELL: &str = include_str!("assets/index.html");
@@ -40,6 +43,14 @@ const ASSETS: &[(&str, &str, &str)] = &[
     ("pages/enterprise.js", include_str!("assets/pages/enterprise.js"), "text/javascript; charset=utf-8"),
     ("pages/forms.js", include_str!("assets/pages/forms.js"), "text/javascript; charset=utf-8"),
     ("pages/login.js", include_str!("assets/pages/login.js"), "text/javascript; charset=utf-8"),
+    ("pages/projects.js", include_str!("assets/pages/projects.js"), "text/javascript; charset=utf-8"),
+    ("pages/project.js", include_str!("assets/pages/project.js"), "text/javascript; charset=utf-8"),
+    (
+        "pages/project-common.js",
+        include_str!("assets/pages/project-common.js"),
+        "text/javascript; charset=utf-8",
+    ),
+    ("pages/report.js", include_str!("assets/pages/report.js"), "text/javascript; charset=utf-8"),
     ("favicon.svg", include_str!("assets/favicon.svg"), "image/svg+xml"),
 ];
 

@@ -78,6 +78,83 @@ fn the_web_pages_work_in_a_real_browser() {
     an_import_upload_shows_its_report(&site, &driver.session(), &env);
     a_viewer_logs_in_and_sees_no_edit_buttons(&site, &driver.session());
     an_analyst_edits_the_chain_owner(&site, &driver.session());
+    the_report_page_ranks_units_with_cards_and_prints_on_a4(&site, &driver.session());
+    a_project_event_from_its_page_shows_a_broken_rule_inline_then_records(&site, &driver.session());
+    the_project_list_filters_by_stage(&site, &driver.session());
+}
+
+fn the_report_page_ranks_units_with_cards_and_prints_on_a4(site: &Site, b: &Browser) {
+    let month = chrono::Local::now().format("%Y-%m").to_string();
+    let report = site.get(&format!("/api/v1/reports/monthly?month={month}"));
+    b.resize(1440, 1000);
+    site.open(b, &site.viewer, &format!("/reports/{month}"));
+    let units = report["units"].as_array().unwrap();
+    assert_eq!(b.count("table.report tr[data-unit]"), units.len() as u64);
+    let first = &units[0];
+    let row = b.text(&format!("table.report tr[data-unit='{}']", first["unit"].as_str().unwrap()));
+    assert!(row.contains(first["name"].as_str().unwrap()), "{row}");
+    assert!(
+        row.contains(&format!("{:.2}", first["score"].as_f64().unwrap())),
+        "the score as the API says: {row}"
+    );
+    let cards = units.iter().filter(|u| !u["card"].is_null()).count() as u64;
+    assert_eq!(b.count("table.report .pill.card-red, table.report .pill.card-yellow"), cards);
+    assert_eq!(b.count("section.card h2"), 4, "ranking, chains, warnings, 撞单");
+    assert!(b.text("main").contains(&format!("撞单（{}）", report["conflicts"].as_array().unwrap().len())));
+    b.screenshot(&shots().join("report.png"));
+    let pdf = b.print_a4_landscape();
+    std::fs::write(shots().join("report.pdf"), &pdf).unwrap();
+    assert!(pdf.starts_with(b"%PDF"), "the 通报 prints");
+}
+
+fn a_project_event_from_its_page_shows_a_broken_rule_inline_then_records(site: &Site, b: &Browser) {
+    let list = site.get("/api/v1/projects?stage=negotiating&limit=1");
+    let p = &list["projects"][0];
+    let id = p["id"].as_str().unwrap();
+    site.open(b, &site.analyst, &format!("/projects/{id}"));
+    assert!(b.text("h1").contains(p["name"].as_str().unwrap()));
+    let before = site.get(&format!("/api/v1/projects/{id}"))["events"].as_array().unwrap().len();
+    // 竣工 straight from 在谈 breaks a rule: the message shows at the stage field.
+    b.exec("document.querySelector('#event select[name=stage]').value = 'completed'", json!([]));
+    b.click("#event button[type=submit]");
+    b.wait(
+        "the inline error",
+        "return document.querySelector('#event-error').textContent.includes('须先有开工')",
+        json!([]),
+    );
+    assert_eq!(b.count("#event select[name=stage].invalid"), 1);
+    assert_eq!(
+        site.get(&format!("/api/v1/projects/{id}"))["events"].as_array().unwrap().len(),
+        before,
+        "nothing stored"
+    );
+    b.exec("document.querySelector('#event select[name=stage]').value = 'signed'", json!([]));
+    b.type_into("#event input[name=signed_amount]", "80000");
+    b.click("#event button[type=submit]");
+    b.wait(
+        "the page to show 签约",
+        "return document.body.dataset.ready && document.querySelector('h1').innerText.includes('签约')",
+        json!([]),
+    );
+    let after = site.get(&format!("/api/v1/projects/{id}"));
+    assert_eq!(after["stage"], "signed");
+    assert_eq!(after["figures"]["signed_amount"], 80000.0);
+    b.screenshot(&shots().join("project.png"));
+}
+
+fn the_project_list_filters_by_stage(site: &Site, b: &Browser) {
+    site.open(b, &site.viewer, "/projects?stage=signed");
+    let api = site.get("/api/v1/projects?stage=signed&limit=200");
+    b.wait(
+        "the list",
+        "return document.querySelectorAll('tr[data-project]').length === arguments[0]",
+        json!([api["projects"].as_array().unwrap().len()]),
+    );
+    let rows =
+        b.exec("return [...document.querySelectorAll('tr[data-project]')].map(r => r.innerText)", json!([]));
+    assert!(rows.as_array().unwrap().iter().all(|r| r.as_str().unwrap().contains("签约")), "{rows}");
+    assert!(b.text("#stages").contains("签约"));
+    b.screenshot(&shots().join("projects.png"));
 }
 
 fn overview_shows_every_chain(site: &Site, b: &Browser) {

@@ -15,6 +15,9 @@ const ROUTES = [
   [/^\/enterprises\/new$/, "forms", "enterprise"],
   [/^\/enterprises\/([^/]+)\/edit$/, "forms", "enterprise"],
   [/^\/enterprises\/([^/]+)$/, "enterprise"],
+  [/^\/projects$/, "projects"],
+  [/^\/projects\/([^/]+)$/, "project"],
+  [/^\/reports\/(\d{4}-\d{2})$/, "report"],
 ];
 
 function nav(s) {
@@ -24,6 +27,8 @@ function nav(s) {
   document.getElementById("nav").innerHTML = String(html`
     ${item("/", "产业链总览", (p) => p === "/" || (p.startsWith("/chains/") && !p.endsWith("/leads")))}
     ${item("/search", "企业搜索", (p) => p === "/search" || (p.startsWith("/enterprises/") && p !== "/enterprises/new"))}
+    ${item("/projects", "项目库", (p) => p.startsWith("/projects"))}
+    ${item(`/reports/${new Date().toISOString().slice(0, 7)}`, "月度通报", (p) => p.startsWith("/reports/"))}
     ${can(s, "analyst") ? item("/enterprises/new", "新增企业", (p) => p === "/enterprises/new") : ""}
     ${can(s, "analyst") ? item("/imports", "批量导入", (p) => p === "/imports") : ""}`);
   const who = document.getElementById("who");

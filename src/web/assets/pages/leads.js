@@ -3,6 +3,7 @@
 
 import { api, can, download } from "../api.js";
 import { html, mount, setTitle, kindPill, capital, toast, message, KIND, errorBox } from "../ui.js";
+import { STAGE_LABEL, unitOptions } from "./project-common.js";
 
 const PAGE = 100;
 
@@ -13,7 +14,7 @@ function reasons(l) {
   )}</ul>`;
 }
 
-function row(l, rank, analyst) {
+function row(l, rank, analyst, units, session) {
   return html`<tr class="lead" data-enterprise="${l.enterprise.id}" tabindex="0" aria-expanded="false">
       <td class="num">${rank}</td>
       <td><a href="/enterprises/${l.enterprise.id}">${l.enterprise.name}</a><div class="tags">${l.enterprise.tags.map((t) => html`<span class="tag">${t}</span>`)}</div></td>
@@ -21,11 +22,14 @@ function row(l, rank, analyst) {
       <td>${l.link_name || "（以商招商）"}</td>
       <td>${kindPill(l.kind, l.direction)}</td>
       <td class="num">${capital(l.enterprise.registered_capital)}</td>
-      <td class="num score"><b>${l.score.toFixed(1)}</b></td>
+      <td class="num score"><b>${l.score.toFixed(1)}</b>${l.project ? html`<div><a class="pill stage-${l.project.stage}" href="/projects/${l.project.id}">已立项·${STAGE_LABEL[l.project.stage]}</a></div>` : ""}</td>
       <td class="toggle" aria-hidden="true">▸</td>
     </tr>
     <tr class="detail" hidden><td></td><td colspan="7">
       <h4>推荐理由</h4>${reasons(l)}
+      ${analyst && !l.project && units.length
+        ? html`<form class="take inline-form"><label>立项跟进的单位 <select name="unit">${unitOptions(units, session.unit || "")}</select></label><button>立项跟进</button><span class="field-error" role="alert"></span></form>`
+        : ""}
       ${analyst
         ? html`<form class="dismiss inline-form"><label>不再推荐的原因 <input name="reason" required placeholder="如：已在本地设厂、对方明确无意向"></label><button class="danger">不再推荐</button><span class="field-error" role="alert"></span></form>`
         : ""}
@@ -37,6 +41,7 @@ export async function render(main, { params: [id], session, query }) {
   const state = { kind: query.get("kind") || "", link: query.get("link") || "", desc: true };
   let data;
   let leads = [];
+  const units = analyst ? (await api("/units")).units : [];
 
   const filterQuery = () => {
     const q = new URLSearchParams();
@@ -58,7 +63,7 @@ export async function render(main, { params: [id], session, query }) {
     const sorted = leads.map((l, i) => [l, i + 1]);
     if (!state.desc) sorted.reverse();
     const body = main.querySelector("#rows");
-    mount(body, html`${sorted.map(([l, rank]) => row(l, rank, analyst))}`);
+    mount(body, html`${sorted.map(([l, rank]) => row(l, rank, analyst, units, session))}`);
     main.querySelector("#total").textContent = `共 ${data.total} 条线索，已显示 ${leads.length} 条`;
     main.querySelector("#more").hidden = leads.length >= data.total;
     main.querySelector("#sort").textContent = state.desc ? "得分 ▼" : "得分 ▲";
@@ -73,6 +78,19 @@ export async function render(main, { params: [id], session, query }) {
       tr.addEventListener("click", toggle);
       tr.addEventListener("keydown", (e) => e.key === "Enter" && toggle(e));
     });
+    body.querySelectorAll("form.take").forEach((form) =>
+      form.addEventListener("submit", async (e) => {
+        e.preventDefault();
+        const lead = form.closest("tr").previousElementSibling;
+        try {
+          const p = await api(`/chains/${encodeURIComponent(id)}/leads/${lead.dataset.enterprise}/take`, { method: "POST", body: { unit: form.unit.value, stage: "contacted" } });
+          toast(p.conflicts?.length ? "已立项；注意：其他单位已首报该企业（撞单）" : "已立项");
+          location.href = `/projects/${p.id}`;
+        } catch (err) {
+          form.querySelector(".field-error").textContent = message(err);
+        }
+      }),
+    );
     body.querySelectorAll("form.dismiss").forEach((form) =>
       form.addEventListener("submit", async (e) => {
         e.preventDefault();

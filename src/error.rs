@@ -68,6 +68,7 @@ error_codes! {
     InvalidValue = "invalid_value", 422, 2, "A field with a value it cannot take (a capital, a date, a list, a role).";
     InvalidStage = "invalid_stage", 422, 2, "A project event that breaks a stage rule (SPEC §10: forward only, 开工 after 签约, dates in order; corrections are an admin's, with a reason).";
     DuplicateUnit = "duplicate_unit", 409, 2, "A unit with this id already exists.";
+    AlreadyPublished = "already_published", 409, 2, "The month's report was published already; it stays frozen.";
     InvalidChain = "invalid_chain", 422, 2, "A chain map breaks a rule (ids, parents, flows, keywords, key links).";
     MalformedRow = "malformed_row", 422, 2, "An import row that cannot be read (unclosed quotes, not a JSON object).";
     LineTooLong = "line_too_long", 422, 2, "An import line longer than 1 MiB.";

@@ -301,8 +301,8 @@ pub fn targets_body() -> Value {
     let mut fields: Vec<(&str, Value)> =
         crate::model::project::Targets::NAMES.iter().map(|n| (*n, loose_amount())).collect();
     let number = json!({"type": "number", "minimum": 0});
-    fields.push(("scoring", json!({"type": "object", "nullable": true, "properties": {
-        "weights": {"type": "object", "properties": {"attract": number, "start": number, "complete": number, "invest": number}},
+    fields.push(("scoring", json!({"type": "object", "nullable": true, "additionalProperties": false, "properties": {
+        "weights": {"type": "object", "additionalProperties": false, "properties": {"attract": number, "start": number, "complete": number, "invest": number}},
         "cap": {"type": "number", "minimum": 1, "maximum": 10}, "shadow_penalty": number, "shadow_penalty_max": number,
         "yellow_below": {"type": "number"}, "red_below": {"type": "number"}}})));
     fields.push((

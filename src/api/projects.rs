@@ -154,7 +154,17 @@ pub async fn projects(
         chain: get(&pairs, "chain").map(str::to_string),
         warning: get(&pairs, "warning").map(str::to_string),
         q: get(&pairs, "q").map(str::to_string),
-        as_of: parse(&pairs, "as_of")?,
+        as_of: match parse::<chrono::NaiveDate>(&pairs, "as_of")? {
+            // RFC 3339 dates have four-digit years; chrono also reads signed ones.
+            Some(d) if !(0..=9999).contains(&chrono::Datelike::year(&d)) => {
+                return Err(ApiError::new(
+                    crate::error::Code::InvalidParameter,
+                    format!("as_of={d}: not a date"),
+                )
+                .with_field("as_of"));
+            }
+            d => d,
+        },
         limit: count(&pairs, "limit")?.unwrap_or(50).min(1000),
         offset: count(&pairs, "offset")?.unwrap_or(0),
     };

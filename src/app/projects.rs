@@ -273,6 +273,13 @@ impl App {
             let (Some(name), Some(region), Some(kind)) = (name, region, kind) else {
                 return Err(Error::Invalid(p.0));
             };
+            // An admin token with a unit manages only units below it.
+            if let Some(mine) = &actor.unit {
+                let under = |u: &str| u != mine && book.within(u, mine);
+                if (replacing && !under(&id)) || parent.as_deref().is_none_or(|p| !book.within(p, mine)) {
+                    return Err(forbidden(&format!("本令牌属于单位“{mine}”，只能设置其下级单位")));
+                }
+            }
             let unit = Unit { id: id.clone(), name, region, kind, parent, synthetic: false };
             let before = book.units.get(&id).cloned();
             drop(book);
@@ -306,6 +313,9 @@ impl App {
             let book = self.book();
             if !book.units.contains_key(unit) {
                 return Err(Error::NotFound(format!("unit {unit:?}")));
+            }
+            if actor.unit.as_deref().is_some_and(|mine| mine == unit || !book.within(unit, mine)) {
+                return Err(forbidden("本令牌只能为其下级单位下达目标"));
             }
             let before = book.targets.get(&(unit.to_string(), year)).cloned();
             drop(book);
@@ -433,6 +443,8 @@ impl App {
                 }
                 if !book.units.contains_key(&u) {
                     p.add("unit", Code::NotFound, format!("招商单位“{u}”不存在"));
+                } else {
+                    actor.may_write(&book, &u)?;
                 }
                 new.unit = u;
             }
@@ -449,6 +461,17 @@ impl App {
             take!(chain, link, investment, foreign, foreign_investment_usd, tech, land_mu, leader, contact, expected_start, expected_production);
             if body.contains_key("name") && !fields.name.is_empty() {
                 new.name = fields.name;
+            }
+            // The chain and link the patch leaves must still fit each other.
+            {
+                let graph = self.graph();
+                match (&new.chain, &new.link) {
+                    (None, Some(_)) => p.add("link", Code::MissingField, "填写环节时须同时填写产业链（chain）"),
+                    (Some(c), Some(l)) if graph.chain(c).is_some_and(|ch| !ch.links.iter().any(|x| &x.id == l)) => {
+                        p.add("link", Code::NotFound, format!("产业链“{c}”没有环节“{l}”"))
+                    }
+                    _ => {}
+                }
             }
             p.finish(())?;
             txn.put_book(BookChange::Project(new.clone()))?;
@@ -704,6 +727,13 @@ impl App {
             return Err(forbidden("只有管理员可以发布通报"));
         }
         self.write(|txn| {
+            if self.book().published.contains_key(month) {
+                return Err(Error::Conflict(problem(
+                    "month",
+                    Code::AlreadyPublished,
+                    format!("{month} 的通报已发布，不能重新发布（之后补录的进展列为发布后更正）"),
+                )));
+            }
             let published = Published {
                 month: month.to_string(),
                 at: chrono::Utc::now(),

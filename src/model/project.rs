@@ -407,7 +407,7 @@ impl Targets {
 
 /// The year's scoring (百分制).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct Scoring {
     pub weights: Weights,
     /// A ratio is capped at this before any mean.
@@ -434,7 +434,7 @@ impl Default for Scoring {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct Weights {
     pub attract: f64,
     pub start: f64,
@@ -450,7 +450,7 @@ impl Default for Weights {
 
 /// Warning thresholds for the year.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct Settings {
     pub shadow_months: u32,
     pub stall_days: u32,

@@ -39,6 +39,14 @@ impl Entry {
         self.events.insert(at, e);
     }
 
+    /// The date of its first event that counts, else the (local) day it was created.
+    pub fn taken_up(&self) -> chrono::NaiveDate {
+        self.effective()
+            .next()
+            .map(|e| e.date)
+            .unwrap_or_else(|| self.project.created_at.with_timezone(&chrono::Local).date_naive())
+    }
+
     /// The history with `e` added, for checking the stage rules on it.
     pub fn with_event(&self, e: &Event) -> Vec<Event> {
         let mut v = self.events.clone();

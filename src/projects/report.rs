@@ -336,9 +336,7 @@ impl Book {
                 .iter()
                 .map(|i| &self.entries[*i])
                 .filter(|e| {
-                    let taken_up =
-                        e.events.first().map(|x| x.date).unwrap_or(e.project.created_at.date_naive());
-                    taken_up <= as_of && fold(e.effective(), as_of, as_of).0.stage != Stage::Dropped
+                    e.taken_up() <= as_of && fold(e.effective(), as_of, as_of).0.stage != Stage::Dropped
                 })
                 .collect();
             pursued.sort_by_key(|e| (e.project.created_at, e.project.id));
@@ -358,11 +356,11 @@ impl Book {
 }
 
 fn on_date_with<'a>(entry: &'a Entry, as_of: NaiveDate, settings: &Settings) -> Option<ProjectOnDate<'a>> {
-    let taken_up = entry.events.first().map(|e| e.date).unwrap_or(entry.project.created_at.date_naive());
+    let taken_up = entry.taken_up();
     if taken_up > as_of {
         return None;
     }
-    let year_before = NaiveDate::from_ymd_opt(as_of.year() - 1, 12, 31).expect("valid");
+    let year_before = NaiveDate::from_ymd_opt(as_of.year().checked_sub(1)?, 12, 31)?;
     let (state, base) = fold(entry.effective(), year_before, as_of);
     let warnings = warnings(entry, &state, taken_up, settings, as_of);
     Some(ProjectOnDate { entry, state, base, taken_up, warnings })
@@ -376,8 +374,7 @@ fn tally_of(p: &ProjectOnDate, year: i32) -> Tally {
     let signed = in_year(Stage::Signed);
     let started = in_year(Stage::Started);
     let flag = |b: bool| if b { 1.0 } else { 0.0 };
-    let increment =
-        |name: &str| (p.state.figures.get(name).unwrap_or(0.0) - p.base.get(name).unwrap_or(0.0)).max(0.0);
+    let increment = |name: &str| p.state.figures.get(name).unwrap_or(0.0) - p.base.get(name).unwrap_or(0.0);
     t.counts = [
         flag(signed),
         flag(signed && project.is_major()),

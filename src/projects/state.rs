@@ -140,13 +140,13 @@ pub fn check_history(events: &[Event]) -> Result<(), String> {
 
 fn check_step(state: &State, e: &Event) -> Result<(), String> {
     let when = format!("{}的", e.date);
+    if e.correction && e.reason.as_deref().is_none_or(|r| r.trim().is_empty()) {
+        return Err(format!("{when}纠正须填写原因（reason）"));
+    }
     let Some(stage) = e.stage else { return Ok(()) };
     let needs_reason = matches!(stage, Stage::OnHold | Stage::Dropped);
     if needs_reason && e.reason.as_deref().is_none_or(|r| r.trim().is_empty()) {
         return Err(format!("{when}“{}”须填写原因（reason）", stage.label()));
-    }
-    if e.correction && e.reason.as_deref().is_none_or(|r| r.trim().is_empty()) {
-        return Err(format!("{when}纠正须填写原因（reason）"));
     }
     if state.stage == Stage::Dropped && !e.correction {
         return Err(format!("{when}“{}”：项目已终止，不能再变更阶段（管理员可纠正）", stage.label()));

@@ -92,6 +92,8 @@ pub struct LinkView {
     /// The best candidates for this link, when it is a target.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub top_candidates: Vec<CandidateView>,
+    /// Projects on this link in progress today (an active stage, SPEC §10).
+    pub projects_in_progress: usize,
 }
 
 /// A candidate shown on the chain map.
@@ -210,8 +212,22 @@ pub fn chain_map_view(app: &crate::app::App, id: &str, per_link: usize) -> crate
         dismissed: Default::default(),
     };
     let leads = app.leads(id, query)?;
-    chain_detail_with_leads(&app.graph(), id, per_link, Some(&leads))
-        .ok_or_else(|| crate::Error::NotFound(format!("chain {id:?}")))
+    let mut detail = chain_detail_with_leads(&app.graph(), id, per_link, Some(&leads))
+        .ok_or_else(|| crate::Error::NotFound(format!("chain {id:?}")))?;
+    let book = app.book();
+    let today = crate::app::today();
+    let mut in_progress: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    for e in book.entries().iter().filter(|e| e.project.chain.as_deref() == Some(id)) {
+        if let Some(link) = e.project.link.as_deref()
+            && crate::projects::state::state_on(&e.events, today).stage.is_active()
+        {
+            *in_progress.entry(link).or_default() += 1;
+        }
+    }
+    for link in &mut detail.links {
+        link.projects_in_progress = in_progress.get(link.id.as_str()).copied().unwrap_or(0);
+    }
+    Ok(detail)
 }
 
 /// The chain with every link's status and local enterprises (at most `per_link` listed each),
@@ -298,6 +314,7 @@ pub fn chain_detail_with_leads(
                 local_count: s.local_count,
                 member_count: s.member_count,
                 local_enterprises,
+                projects_in_progress: 0,
             }
         })
         .collect();

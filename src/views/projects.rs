@@ -192,7 +192,7 @@ pub fn project_view(
         Some(on) => {
             (on.state.clone(), on.taken_up, on.warnings.iter().map(|w| warning_view(entry, w)).collect())
         }
-        None => (Default::default(), entry.project.created_at.date_naive(), Vec::new()),
+        None => (Default::default(), entry.taken_up(), Vec::new()),
     };
     let chain = p.chain.as_deref().and_then(|c| graph.chain(c));
     let dates =
@@ -566,12 +566,18 @@ pub fn published_report(book: &Book, published: &Published) -> MonthlyReport {
             published: None,
             corrections_since_publish: None,
         });
-    let as_of = r.as_of;
+    let month_end = month_as_of(&published.month)
+        .ok()
+        .and_then(|_| {
+            let (y, m) = published.month.split_once('-')?;
+            crate::projects::report::month_end(y.parse().ok()?, m.parse().ok()?)
+        })
+        .unwrap_or(r.as_of);
     let corrections = book
         .entries()
         .iter()
         .flat_map(|e| e.events.iter())
-        .filter(|e| e.id > published.last_event && e.date <= as_of)
+        .filter(|e| e.id > published.last_event && e.date <= month_end)
         .map(|e| counts_json(&event_view(e, false)))
         .collect();
     r.published = Some(PublishedInfo { at: published.at, by: published.by.clone() });

@@ -143,11 +143,16 @@ pub fn chain_map(d: &ChainDetail) -> String {
                 None => String::new(),
             }
         );
+        let label = match link.projects_in_progress {
+            0 => label,
+            n => format!("{label} · 在办{n}"),
+        };
         let _ = writeln!(
             s,
-            r##"<g class="link" data-link="{}" data-status="{}"><title>{} ({})</title><rect x="{x}" y="{y}" width="{w}" height="{BOX_HEIGHT}" rx="6" fill="{fill}" stroke="{stroke}" stroke-width="1.5"/><text x="{}" y="{}" fill="{stroke}">{}</text></g>"##,
+            r##"<g class="link" data-link="{}" data-status="{}" data-projects="{}"><title>{} ({})</title><rect x="{x}" y="{y}" width="{w}" height="{BOX_HEIGHT}" rx="6" fill="{fill}" stroke="{stroke}" stroke-width="1.5"/><text x="{}" y="{}" fill="{stroke}">{}</text></g>"##,
             escape(&link.id),
             status_word(link.status, link.restricted),
+            link.projects_in_progress,
             escape(&link.name),
             escape(&link.id),
             x + 10.0,

@@ -154,6 +154,8 @@ fn the_june_report_matches_the_hand_worked_figures_and_publishing_freezes_it() {
     // lists the late event as a correction; a later month sees it.
     let (st, published) = s.call("POST", "/api/v1/reports/monthly/2024-06/publish", &s.admin, None);
     assert_eq!(st, 200, "{published}");
+    let (st, again) = s.call("POST", "/api/v1/reports/monthly/2024-06/publish", &s.admin, None);
+    assert_eq!((st, code(&again)), (409, "already_published"), "a published month stays frozen");
     s.event(&ids[2], json!({"stage": "signed", "date": "2024-06-20", "signed_amount": 5000}));
     let (_, june) = s.call("GET", "/api/v1/reports/monthly?month=2024-06", &s.admin, None);
     assert_eq!(row(&june, "ta")["counts"]["signed"], 2.0, "the published month is frozen");
@@ -201,6 +203,9 @@ fn every_stage_rule_is_a_422_invalid_stage_in_words() {
     // A back-dated start before the signing: judged where it falls.
     rejected(json!({"stage": "started", "date": "2024-02-15"}), "须先有签约");
     assert_eq!(post(json!({"stage": "started", "date": "2024-05-01"})).0, 201);
+    // Striking an event is a correction too: it needs a reason.
+    let (_, visit) = post(json!({"note": "走访", "date": "2024-05-15"}));
+    rejected(json!({"correction": true, "voids": visit["id"], "date": "2024-05-16"}), "纠正须填写原因");
     // Producing may follow a start directly; a correction is an admin's, with a reason.
     let analyst = s.token("analyst", None);
     let (st, v) = s.call(
@@ -217,7 +222,7 @@ fn every_stage_rule_is_a_422_invalid_stage_in_words() {
     );
     let (_, v) = s.call("GET", &format!("/api/v1/projects/{id}"), &s.admin, None);
     assert_eq!((v["stage"].as_str(), v["furthest"].as_str()), (Some("signed"), Some("signed")), "{v}");
-    assert_eq!(v["events"].as_array().unwrap().len(), 4);
+    assert_eq!(v["events"].as_array().unwrap().len(), 5);
     // Dropped with no_interest: the lead is dismissed for the project's chain.
     assert_eq!(post(json!({"stage": "dropped", "date": "2024-07-01", "reason": "no_interest"})).0, 201);
     rejected(json!({"stage": "started", "date": "2024-08-01"}), "已终止");
@@ -375,6 +380,24 @@ fn a_lead_taken_up_becomes_a_project_that_keeps_chain_link_and_score() {
     assert_eq!(p["lead"]["score"], lead["score"]);
     assert_eq!((p["stage"].as_str(), p["enterprise"].as_str()), (Some("contacted"), Some(e)));
     let id = p["id"].as_str().unwrap();
+    // The chain map marks the link with a project in progress.
+    if let Some(link) = lead["link"].as_str() {
+        let (_, chain) = s.call("GET", "/api/v1/chains/lithium-battery", &s.admin, None);
+        let l = chain["links"].as_array().unwrap().iter().find(|l| l["id"] == link).unwrap();
+        assert!(l["projects_in_progress"].as_u64().unwrap() >= 1, "{l}");
+        let (_, _, svg) = http(
+            &s.addr,
+            "GET",
+            "/api/v1/chains/lithium-battery/map.svg",
+            &[("Authorization", &format!("Bearer {}", s.admin))],
+            b"",
+        );
+        let svg = String::from_utf8(svg).unwrap();
+        assert!(
+            svg.contains(&format!("data-link=\"{link}\" data-status")) && svg.contains("在办"),
+            "the map shows it"
+        );
+    }
     let (_, again) = s.call("GET", "/api/v1/chains/lithium-battery/leads?limit=1", &s.admin, None);
     assert_eq!(
         again["leads"][0]["project"],
@@ -387,4 +410,41 @@ fn a_lead_taken_up_becomes_a_project_that_keeps_chain_link_and_score() {
         after["leads"].as_array().unwrap().iter().all(|l| l["enterprise"]["id"] != e),
         "no_interest dismisses the lead"
     );
+}
+
+#[test]
+fn the_book_survives_backup_restore_and_reindex_and_the_cli_speaks_the_api_shapes() {
+    let env = Env::new();
+    env.ok(&["import", "demo"]);
+    let month = chrono::Local::now().format("%Y-%m").to_string();
+    let report = |env: &Env| env.ok_json(&["report", "--month", &month]);
+    let before = report(&env);
+    assert!(before["units"].as_array().unwrap().len() >= 8, "the demo's units: {before}");
+    assert!(before["units"][0]["score"].is_number(), "the demo has a ranking");
+    assert_eq!(before["conflicts"].as_array().unwrap().len(), 1, "the demo's one 撞单");
+    let listed = env.ok_json(&["projects", "list", "--limit", "1000"]);
+    assert!(listed["total"].as_u64().unwrap() > 100);
+    assert!(
+        listed["projects"].as_array().unwrap().iter().all(|p| p["synthetic"] == true),
+        "labelled synthetic"
+    );
+    // An event through the CLI, then a rule broken through the CLI: exit 2 with the code.
+    let p = listed["projects"].as_array().unwrap().iter().find(|p| p["stage"] == "negotiating").unwrap();
+    let id = p["id"].as_str().unwrap();
+    env.ok(&["projects", "event", id, "stage=signed", "signed_amount=5000"]);
+    let bad = env.run(&["--json", "projects", "event", id, "stage=completed"]);
+    assert_eq!(bad.code, 2, "{}", bad.stderr);
+    assert!(bad.stderr.contains("invalid_stage"), "{}", bad.stderr);
+    let after_event = report(&env);
+
+    let backup = env.path("backup.jsonl");
+    env.ok(&["backup", crate::helpers::s(&backup)]);
+    let other = Env::new();
+    other.ok(&["restore", crate::helpers::s(&backup)]);
+    assert_eq!(report(&other), after_event, "the restored store gives the same 通报");
+    other.ok(&["reindex"]);
+    assert_eq!(report(&other), after_event, "and so does a reindexed one");
+    let shown = other.ok_json(&["projects", "show", id]);
+    assert_eq!(shown["stage"], "signed");
+    assert_eq!(shown["events"].as_array().unwrap().last().unwrap()["signed_amount"], 5000.0);
 }

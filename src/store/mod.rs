@@ -7,8 +7,8 @@
 //! [`Store::begin`], which needs the app's [`WriteKey`](crate::app::WriteKey) (only `app` can make
 //! one). A transaction holds the store's one write lock from its first lookup until its
 //! [`Committed`] is dropped, and commits as ONE atomic sled batch that also carries the new
-//! generation and its change-log entry — for enterprises, deletes, chains, dismissals, tokens and
-//! audit entries alike. The same lock is the backup gate ([`Store::export_lines`]).
+//! generation and its change-log entry — for enterprises, deletes, chains, dismissals, tokens,
+//! audit entries and the project book alike. The same lock is the backup gate ([`Store::export_lines`]).
 //!
 //! Layout: one tree, `records`, so every change is one atomic batch (big-endian keys):
 //! - `e` + id (u64) → enterprise record

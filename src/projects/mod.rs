@@ -32,11 +32,12 @@ impl Entry {
     }
 
     fn add_event(&mut self, e: Event) {
-        if let Some(v) = e.voids {
-            self.voided.insert(v);
-        }
+        let voids = e.voids.is_some();
         let at = self.events.partition_point(|x| (x.date, x.id) <= (e.date, e.id));
         self.events.insert(at, e);
+        if voids {
+            self.voided = state::struck(&self.events);
+        }
     }
 
     /// The date of its first event that counts, else the (local) day it was created.

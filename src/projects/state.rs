@@ -93,9 +93,23 @@ impl State {
     }
 }
 
+/// The events a correction has struck. A correction that is itself struck strikes nothing, so a
+/// mistaken void is undone by voiding it: the latest recorded decides.
+pub fn struck(events: &[Event]) -> HashSet<u64> {
+    let mut voids: Vec<(u64, u64)> = events.iter().filter_map(|e| e.voids.map(|v| (e.id, v))).collect();
+    voids.sort_by_key(|(by, _)| std::cmp::Reverse(*by));
+    let mut out = HashSet::new();
+    for (by, target) in voids {
+        if !out.contains(&by) {
+            out.insert(target);
+        }
+    }
+    out
+}
+
 /// The events that count: those no correction has struck, in date order (ties in recording order).
 pub fn effective(events: &[Event]) -> Vec<&Event> {
-    let voided: HashSet<u64> = events.iter().filter_map(|e| e.voids).collect();
+    let voided = struck(events);
     let mut v: Vec<&Event> = events.iter().filter(|e| !voided.contains(&e.id)).collect();
     v.sort_by_key(|e| (e.date, e.id));
     v
@@ -314,6 +328,30 @@ mod tests {
         let h2 =
             vec![ev(1, Some(Stage::Signed), "2024-01-05"), ev(2, Some(Stage::Started), "2024-03-01"), void];
         assert_eq!(state_on(&h2, d("2024-03-15")).stage, Stage::Signed, "the struck event never counts");
+    }
+
+    #[test]
+    fn voiding_a_void_brings_the_event_back() {
+        let mut strike = with_reason(ev(3, None, "2024-04-01"), "误作废");
+        strike.correction = true;
+        strike.voids = Some(2);
+        let mut undo = with_reason(ev(4, None, "2024-04-02"), "作废有误");
+        undo.correction = true;
+        undo.voids = Some(3);
+        let h = vec![
+            ev(1, Some(Stage::Signed), "2024-01-05"),
+            ev(2, Some(Stage::Started), "2024-03-01"),
+            strike.clone(),
+        ];
+        assert_eq!(state_on(&h, d("2024-12-31")).stage, Stage::Signed);
+        let h = vec![
+            ev(1, Some(Stage::Signed), "2024-01-05"),
+            ev(2, Some(Stage::Started), "2024-03-01"),
+            strike,
+            undo,
+        ];
+        assert_eq!(state_on(&h, d("2024-12-31")).stage, Stage::Started, "the void was voided");
+        assert_eq!(struck(&h), HashSet::from([3]));
     }
 
     #[test]

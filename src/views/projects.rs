@@ -197,7 +197,7 @@ pub fn project_view(
     let chain = p.chain.as_deref().and_then(|c| graph.chain(c));
     let dates =
         Stage::LINE.iter().filter_map(|s| state.date_of(*s).map(|d| (s.as_str().to_string(), d))).collect();
-    let voided: std::collections::HashSet<u64> = entry.events.iter().filter_map(|e| e.voids).collect();
+    let voided = crate::projects::state::struck(&entry.events);
     ProjectView {
         id: p.id.to_string(),
         name: p.name.clone(),

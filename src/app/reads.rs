@@ -19,6 +19,11 @@ pub struct Standing {
     pub lead: crate::leads::Lead,
 }
 
+/// Every candidate of a chain today, none listed: what an enterprise's standing is read from.
+fn standing_query(dismissed: HashSet<crate::model::EnterpriseId>) -> crate::leads::LeadQuery {
+    crate::leads::LeadQuery { as_of: super::today(), kind: None, link: None, limit: 0, offset: 0, dismissed }
+}
+
 impl App {
     /// Leads for a chain (SPEC §6), leaving out enterprises dismissed for it.
     pub fn leads(&self, chain: &str, mut q: crate::leads::LeadQuery) -> Result<crate::leads::ChainLeads> {
@@ -40,14 +45,7 @@ impl App {
             if dismissed.contains(&id) {
                 continue;
             }
-            let q = crate::leads::LeadQuery {
-                as_of: super::today(),
-                kind: None,
-                link: None,
-                limit: 0,
-                offset: 0,
-                dismissed,
-            };
+            let q = standing_query(dismissed);
             let analysis = self.analysis(&graph, &chain.id)?;
             let Some((mine, total)) = crate::leads::standing(&graph, &chain.id, &analysis, &q, id) else {
                 continue;
@@ -73,14 +71,7 @@ impl App {
         let dismissed: HashSet<_> = self.store.dismissals(chain)?.into_iter().map(|(id, _)| id).collect();
         let graph = self.graph();
         let analysis = self.analysis(&graph, chain)?;
-        let q = crate::leads::LeadQuery {
-            as_of: super::today(),
-            kind: None,
-            link: None,
-            limit: 0,
-            offset: 0,
-            dismissed,
-        };
+        let q = standing_query(dismissed);
         let (mine, _) = crate::leads::standing(&graph, chain, &analysis, &q, enterprise)
             .ok_or_else(|| Error::NotFound(format!("chain {chain:?}")))?;
         let (_, lead) = mine.into_iter().next().ok_or_else(|| {

@@ -95,11 +95,15 @@ with open(f"{src}/listed-companies/company.jsonl", encoding="utf-8") as f, \
         b = basic.get(sym)
         if b is None:
             continue  # delisted since 2021 or not in the Tushare export: no province known
-        prods = []
-        for _, p in sorted(products.get(sym, [])):
+        # Main products, largest revenue share first, with the share (SPEC §11): rel_weight is
+        # the share of revenue; a few upstream values are negative (offsets) or above 1, so
+        # shares are clamped to [0, 1] and rounded to 4 places.
+        prods, seen = [], set()
+        for neg_w, p in sorted(products.get(sym, [])):
             p = p.strip()
-            if p and p not in prods and p not in ("其他", "其他业务", "其他(补充)"):
-                prods.append(p)
+            if p and p not in seen and p not in ("其他", "其他业务", "其他(补充)"):
+                seen.add(p)
+                prods.append({"name": p, "share": round(min(max(-neg_w, 0.0), 1.0), 4)})
         desc = []
         if sym in industry:
             desc.append(f"申万行业：{industry[sym]}")

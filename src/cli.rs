@@ -91,8 +91,9 @@ enum Command {
         /// Only this link id.
         #[arg(long)]
         link: Option<String>,
-        #[arg(long, default_value_t = 50)]
-        limit: usize,
+        /// Leads to show (default 50; with --out, the whole list).
+        #[arg(long)]
+        limit: Option<usize>,
         #[arg(long, default_value_t = 0)]
         offset: usize,
         /// Date signals are aged from (default today), YYYY-MM-DD.
@@ -399,7 +400,11 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     .unwrap_or_else(crate::app::today),
                 kind: kind.map(|k| flag(crate::params::kind(&k))).transpose()?,
                 link,
-                limit,
+                limit: if out.is_some() {
+                    crate::params::file_lead_limit(limit)
+                } else {
+                    crate::params::lead_limit(limit)
+                },
                 offset,
                 dismissed: Default::default(),
             };

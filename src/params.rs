@@ -49,8 +49,15 @@ pub fn region(v: &str) -> Result<crate::model::RegionCode, Problem> {
 }
 
 /// Lead query defaults shared by both surfaces: 50 a page, at most 5,000.
+/// How many leads a JSON page holds: 50 unless asked, at most 5,000.
 pub fn lead_limit(v: Option<usize>) -> usize {
     v.unwrap_or(50).clamp(1, 5000)
+}
+
+/// How many leads a file (XLSX, CSV) holds: the whole list unless a limit is asked for — an
+/// analyst exporting a chain's leads wants all of them, not the first page.
+pub fn file_lead_limit(v: Option<usize>) -> usize {
+    v.map_or(usize::MAX, |n| n.max(1))
 }
 
 impl BadParam {
@@ -74,5 +81,8 @@ mod tests {
         assert!(sort("capital").is_ok() && sort("size").is_err());
         assert_eq!(region("朝阳区").unwrap_err().code, Code::AmbiguousRegion);
         assert_eq!(lead_limit(Some(0)), 1);
+        assert_eq!(lead_limit(None), 50);
+        assert_eq!(file_lead_limit(None), usize::MAX, "a file holds every lead");
+        assert_eq!(file_lead_limit(Some(20)), 20);
     }
 }

@@ -127,6 +127,14 @@ pub fn enterprise_record() -> Value {
     let partner = json!({"type": "object", "required": ["enterprise", "relation"], "properties": {
         "enterprise": {"type": "string", "minLength": 1},
         "relation": {"type": "string", "description": "supplier/供应商/上游 or customer/客户/下游"}}});
+    let product = json!({"type": "object", "required": ["name"], "additionalProperties": false, "properties": {
+        "name": {"type": "string", "pattern": "\\S"},
+        "share": {"type": "number", "minimum": 0, "maximum": 1, "nullable": true,
+                  "description": "share of revenue, 0–1 (SPEC §11)"}}});
+    let products = json!({"anyOf": [
+        {"type": "array", "items": {"anyOf": [{"type": "string"}, {"type": "number"}, product], "nullable": true}},
+        {"type": "string"}, {"type": "number"}], "nullable": true,
+        "description": "main products: names, `正极材料 62%` text, or {name, share} objects"});
     let mut properties = serde_json::Map::new();
     for field in crate::model::enterprise::FIELDS {
         let schema = match *field {
@@ -144,7 +152,13 @@ pub fn enterprise_record() -> Value {
             "restricted" => {
                 json!({"anyOf": [{"type": "boolean"}, {"type": "string"}, {"type": "number"}], "nullable": true})
             }
-            "aliases" | "tags" | "products" | "links" => list.clone(),
+            "aliases" | "tags" | "links" => list.clone(),
+            "products" => products.clone(),
+            "industry_code" => {
+                // An unknown code of the right shape is the server's (422 invalid_value).
+                json!({"type": "string", "pattern": "^(\\s*|[A-Ta-t]?[0-9]{2,4})$", "nullable": true,
+                       "description": "GB/T 4754-2017 code, e.g. C3841 or 3841"})
+            }
             "signals" => {
                 json!({"anyOf": [{"type": "array", "items": {"anyOf": [signal.clone(), {"type": "string"}, {"type": "number"}]}}, {"type": "string"}, {"type": "number"}], "nullable": true})
             }

@@ -187,7 +187,8 @@ fn shared<T>(r: Result<T, crate::params::BadParam>) -> ApiResult<T> {
     r.map_err(|e| ApiError::new(e.code(), e.message).with_field(e.name))
 }
 
-fn lead_query(pairs: &[(String, String)]) -> ApiResult<crate::leads::LeadQuery> {
+fn lead_query(pairs: &[(String, String)], file: bool) -> ApiResult<crate::leads::LeadQuery> {
+    let limit = count(pairs, "limit")?;
     Ok(crate::leads::LeadQuery {
         as_of: get(pairs, "as_of")
             .map(|d| shared(crate::params::as_of(d)))
@@ -195,7 +196,7 @@ fn lead_query(pairs: &[(String, String)]) -> ApiResult<crate::leads::LeadQuery> 
             .unwrap_or_else(crate::app::today),
         kind: get(pairs, "kind").map(|k| shared(crate::params::kind(k))).transpose()?,
         link: get(pairs, "link").map(str::to_string),
-        limit: crate::params::lead_limit(count(pairs, "limit")?),
+        limit: if file { crate::params::file_lead_limit(limit) } else { crate::params::lead_limit(limit) },
         offset: count(pairs, "offset")?.unwrap_or(0),
         dismissed: Default::default(),
     })
@@ -390,8 +391,8 @@ pub async fn leads(
 ) -> ApiResult<Response> {
     caller.require_read(state.public_read)?;
     let pairs = params(q, LEAD_PARAMS)?;
-    let query = lead_query(&pairs)?;
     let format = get(&pairs, "format").map(str::to_string);
+    let query = lead_query(&pairs, matches!(format.as_deref(), Some("xlsx" | "csv")))?;
     if let Some(f) = &format
         && !matches!(f.as_str(), "json" | "xlsx" | "csv")
     {

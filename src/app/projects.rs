@@ -766,7 +766,7 @@ impl App {
                     if e.region.to_string().starts_with("32") {
                         return None;
                     }
-                    let (link, _) = graph.links_of(id).into_iter().next()?;
+                    let link = graph.links_of(id).into_iter().find(|m| m.counted)?.link;
                     Some(crate::demo::history::Candidate {
                         id,
                         name: e.name.clone(),

@@ -45,6 +45,11 @@ impl KeywordMatcher {
         out
     }
 
+    /// The index of a keyword the matcher was built with.
+    pub(super) fn index_of(&self, keyword: &str) -> Option<u32> {
+        self.keywords.iter().position(|k| k == keyword).map(|i| i as u32)
+    }
+
     pub(super) fn keyword(&self, i: u32) -> &str {
         self.keywords.get(i as usize).map(String::as_str).unwrap_or("")
     }

@@ -3,8 +3,13 @@
 //! Derived from the store, never written to by anything but the app's write path, and rebuildable
 //! at any time. One directed graph holds every link of every chain as a node and every flow as an
 //! edge, so flows across chains are ordinary edges. Enterprises join links explicitly (their
-//! `links` field) or by keyword: a product that **contains** a link keyword. Every membership
-//! keeps its [`Evidence`] so users can see why.
+//! `links` field), by a GB/T 4754 industry code that falls under one of the link's, or by
+//! keyword: a product that **contains** a link keyword (and, where the link says so, with a
+//! context word among the firm's products or name, and no veto word). Every membership keeps its
+//! [`Evidence`] so users can see why, and a **strength** (SPEC §11): 1 for explicit and
+//! industry-code memberships, else the revenue share of the matching products. Memberships below
+//! the chain's `min_strength` are kept and shown as weak evidence, but count for nothing: not for
+//! link status, not for leads, not for the `link` filter of search.
 
 mod keywords;
 mod status;
@@ -12,6 +17,8 @@ mod status;
 pub(crate) use status::subtrees;
 pub use status::{ChainStatus, LinkState, LinkStatus};
 
+use crate::model::chain::{DEFAULT_MIN_STRENGTH, KeywordContext};
+use crate::model::product::share_of;
 use crate::model::{
     Chain, CreditCode, Enterprise, EnterpriseFacts, EnterpriseId, LinkRef, Partner, RegionCode, Relation,
     Signal,
@@ -31,6 +38,20 @@ pub enum Evidence {
     Explicit,
     /// One of its products contains one of the link's keywords.
     Keyword { product: String, keyword: String },
+    /// Its GB/T 4754 industry code falls under one of the link's.
+    Industry { code: String },
+}
+
+/// One link an enterprise is in, with why and how strongly.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Membership {
+    pub link: LinkRef,
+    pub evidence: Vec<Evidence>,
+    /// In [0, 1]: 1 for explicit and industry-code memberships, else the share of the firm's
+    /// revenue the matching products bring (SPEC §11).
+    pub strength: f64,
+    /// At or above the chain's `min_strength`: counts for status and leads. Else weak evidence.
+    pub counted: bool,
 }
 
 /// What the graph keeps of an enterprise: enough for statuses and lists, not the whole record.
@@ -55,12 +76,15 @@ pub struct EnterpriseBrief {
     pub products: Box<[Box<str>]>,
 }
 
-/// One membership: the member's region (for counting without lookups) and why it is a member,
-/// kept compact (a million enterprises have several million memberships).
+/// One membership: the member's region (for counting without lookups), why it is a member and
+/// how strongly, kept compact (a million enterprises have several million memberships).
 #[derive(Debug, Clone)]
 struct Member {
     region: RegionCode,
     evidence: EvidenceList,
+    strength: f32,
+    /// `strength` reaches the chain's `min_strength`.
+    counted: bool,
 }
 
 /// Most memberships have one piece of evidence: keep it inline.
@@ -88,7 +112,24 @@ impl EvidenceList {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum EvidenceRef {
     Explicit,
-    Keyword { product: u16, keyword: u32 },
+    Keyword {
+        product: u16,
+        keyword: u32,
+    },
+    /// Index into the graph's list of link industry codes.
+    Industry {
+        code: u16,
+    },
+}
+
+/// What one enterprise record says about one link while its memberships are worked out.
+#[derive(Default)]
+struct Found {
+    evidence: Vec<EvidenceRef>,
+    /// Explicit or by industry code: strength 1.
+    certain: bool,
+    /// Indexes of the products whose keywords matched.
+    products: Vec<usize>,
 }
 
 /// A resolved supply tie with both sides' regions.
@@ -116,6 +157,12 @@ pub struct Graph {
     matcher: KeywordMatcher,
     /// link node → words that veto a keyword match.
     exclude: HashMap<NodeIndex, Vec<String>>,
+    /// (link node, keyword index) → the context a match of that keyword needs.
+    context: HashMap<(NodeIndex, u32), KeywordContext>,
+    /// Link industry codes (中类 or finer) → the link nodes that list them; `industry_codes`
+    /// holds each code once, for evidence.
+    by_industry: HashMap<String, Vec<NodeIndex>>,
+    industry_codes: Vec<String>,
     /// link node → enterprise → why.
     members: HashMap<NodeIndex, BTreeMap<EnterpriseId, Member>>,
     /// enterprise → the link nodes it is in (to remove it again).
@@ -200,9 +247,29 @@ impl Graph {
         g.matcher = KeywordMatcher::new(chains.iter().flat_map(|c| {
             c.links.iter().flat_map(|l| {
                 let idx = g.node_of[&LinkRef { chain: c.id.clone(), link: l.id.clone() }];
-                l.keywords.iter().map(move |k| (k.clone(), idx))
+                l.keywords.iter().chain(l.context.iter().map(|k| &k.keyword)).map(move |k| (k.clone(), idx))
             })
         }));
+        for chain in &chains {
+            for link in &chain.links {
+                let idx = g.node_of[&LinkRef { chain: chain.id.clone(), link: link.id.clone() }];
+                for rule in &link.context {
+                    if let Some(k) = g.matcher.index_of(&rule.keyword) {
+                        g.context.insert((idx, k), rule.clone());
+                    }
+                }
+                // Broad codes (门类, 大类) say too little to place a firm in one link.
+                for code in link.industry_codes.iter().filter(|c| c.len() >= 4) {
+                    if !g.by_industry.contains_key(code) {
+                        g.industry_codes.push(code.clone());
+                    }
+                    let nodes = g.by_industry.entry(code.clone()).or_default();
+                    if !nodes.contains(&idx) {
+                        nodes.push(idx);
+                    }
+                }
+            }
+        }
         g.chains = chains.into_iter().map(|c| (c.id.clone(), c)).collect();
         let refs: Vec<LinkRef> = g.node_of.keys().cloned().collect();
         for r in refs {
@@ -233,48 +300,96 @@ impl Graph {
     pub fn insert_new(&mut self, e: EnterpriseFacts) {
         self.ties = Default::default();
         self.version = next_version();
-        let mut found: BTreeMap<NodeIndex, Vec<EvidenceRef>> = BTreeMap::new();
+        let mut found: BTreeMap<NodeIndex, Found> = BTreeMap::new();
         for r in &e.links {
             if let Some(&idx) = self.node_of.get(r) {
-                found.entry(idx).or_default().push(EvidenceRef::Explicit);
+                let f = found.entry(idx).or_default();
+                f.certain = true;
+                f.evidence.push(EvidenceRef::Explicit);
             }
         }
+        if let Some(code) = &e.industry_code {
+            for end in 4..=code.len() {
+                let Some(nodes) = self.by_industry.get(&code[..end]) else { continue };
+                let at = self.industry_codes.iter().position(|c| *c == code[..end]).unwrap_or(0);
+                for &idx in nodes {
+                    let f = found.entry(idx).or_default();
+                    f.certain = true;
+                    f.evidence.push(EvidenceRef::Industry { code: at as u16 });
+                }
+            }
+        }
+        // The words a keyword's context is looked for in: the firm's name and products (never
+        // its description, where the demo prints the industry labels membership is judged by).
+        let context_text: std::cell::OnceCell<String> = std::cell::OnceCell::new();
+        let context_text = || {
+            context_text.get_or_init(|| {
+                let mut t = e.name.clone();
+                for p in &e.products {
+                    t.push('、');
+                    t.push_str(&p.name);
+                }
+                t
+            })
+        };
         for (product_index, product) in e.products.iter().enumerate().take(u16::MAX as usize) {
-            for (keyword, idx) in self.matcher.matches(product) {
+            for (keyword, idx) in self.matcher.matches(&product.name) {
                 if self
                     .exclude
                     .get(&idx)
-                    .is_some_and(|words| words.iter().any(|w| product.contains(w.as_str())))
+                    .is_some_and(|words| words.iter().any(|w| product.name.contains(w.as_str())))
                 {
                     continue;
                 }
+                if let Some(rule) = self.context.get(&(idx, keyword)) {
+                    let text = context_text();
+                    let has_context =
+                        rule.with.is_empty() || rule.with.iter().any(|w| text.contains(w.as_str()));
+                    let vetoed = rule.without.iter().any(|w| text.contains(w.as_str()));
+                    if !has_context || vetoed {
+                        continue;
+                    }
+                }
                 let evidence = EvidenceRef::Keyword { product: product_index as u16, keyword };
-                let list = found.entry(idx).or_default();
-                if !list.contains(&evidence) {
-                    list.push(evidence);
+                let f = found.entry(idx).or_default();
+                if !f.evidence.contains(&evidence) {
+                    f.evidence.push(evidence);
+                }
+                if !f.products.contains(&product_index) {
+                    f.products.push(product_index);
                 }
             }
         }
-        let nodes: Vec<NodeIndex> = found.keys().copied().collect();
-        for &idx in &nodes {
-            let (chain_region, counted) = self.counted_nodes(idx);
-            let local = chain_region.is_some_and(|r| e.region.is_within(r));
-            let leader = local && e.is_leader();
-            for n in counted {
-                *self.memberships_in_subtree.entry(n).or_default() += 1;
-                if local {
-                    *self.local_in_subtree.entry(n).or_default().entry(e.id).or_default() += 1;
-                }
-                if leader {
-                    *self.local_leaders_in_subtree.entry(n).or_default().entry(e.id).or_default() += 1;
+        let mut nodes: Vec<NodeIndex> = Vec::with_capacity(found.len());
+        for (idx, f) in found {
+            let strength = if f.certain { 1.0 } else { share_of(&e.products, f.products.iter().copied()) };
+            let min =
+                self.chains.get(&self.flows[idx].chain).map_or(DEFAULT_MIN_STRENGTH, |c| c.min_strength);
+            let counted = strength >= min;
+            if counted {
+                let (chain_region, counted_nodes) = self.counted_nodes(idx);
+                let local = chain_region.is_some_and(|r| e.region.is_within(r));
+                let leader = local && e.is_leader();
+                for n in counted_nodes {
+                    *self.memberships_in_subtree.entry(n).or_default() += 1;
+                    if local {
+                        *self.local_in_subtree.entry(n).or_default().entry(e.id).or_default() += 1;
+                    }
+                    if leader {
+                        *self.local_leaders_in_subtree.entry(n).or_default().entry(e.id).or_default() += 1;
+                    }
                 }
             }
-        }
-        for (idx, evidence) in found {
-            self.members
-                .entry(idx)
-                .or_default()
-                .insert(e.id, Member { region: e.region, evidence: EvidenceList::new(evidence) });
+            self.members.entry(idx).or_default().insert(
+                e.id,
+                Member {
+                    region: e.region,
+                    evidence: EvidenceList::new(f.evidence),
+                    strength: strength as f32,
+                    counted,
+                },
+            );
+            nodes.push(idx);
         }
         self.memberships.insert(e.id, nodes);
         let leader = e.is_leader();
@@ -308,7 +423,7 @@ impl Graph {
                 credit_hash,
                 signals: e.signals.into(),
                 partners: e.partners.into(),
-                products: e.products.into_iter().map(String::into_boxed_str).collect(),
+                products: e.products.into_iter().map(|p| p.name.into_boxed_str()).collect(),
             },
         );
     }
@@ -371,8 +486,10 @@ impl Graph {
         self.version = next_version();
         if let Some(nodes) = self.memberships.remove(&id) {
             for idx in nodes {
-                if let Some(m) = self.members.get_mut(&idx) {
-                    m.remove(&id);
+                let was_counted =
+                    self.members.get_mut(&idx).and_then(|m| m.remove(&id)).is_some_and(|m| m.counted);
+                if !was_counted {
+                    continue;
                 }
                 let (_, counted) = self.counted_nodes(idx);
                 for n in counted {
@@ -423,9 +540,19 @@ impl Graph {
             let links: Vec<_> = c
                 .links
                 .iter()
-                .map(|l| (l.id.clone(), l.stage, l.parent.clone(), l.keywords.clone(), l.exclude.clone()))
+                .map(|l| {
+                    (
+                        l.id.clone(),
+                        l.stage,
+                        l.parent.clone(),
+                        l.keywords.clone(),
+                        l.exclude.clone(),
+                        l.context.clone(),
+                        l.industry_codes.clone(),
+                    )
+                })
                 .collect();
-            (c.region, links, c.flows.clone())
+            (c.region, links, c.flows.clone(), c.min_strength.to_bits())
         };
         if shape(old) != shape(&chain) {
             return false;
@@ -456,8 +583,8 @@ impl Graph {
         self.enterprises.get(&id)
     }
 
-    /// The links an enterprise is in, with evidence.
-    pub fn links_of(&self, id: EnterpriseId) -> Vec<(LinkRef, Vec<Evidence>)> {
+    /// The links an enterprise is in, weak ones too, with evidence and strength.
+    pub fn links_of(&self, id: EnterpriseId) -> Vec<Membership> {
         self.memberships
             .get(&id)
             .into_iter()
@@ -465,19 +592,27 @@ impl Graph {
             .filter_map(|idx| {
                 let node = &self.flows[*idx];
                 let member = self.members.get(idx)?.get(&id)?;
-                Some((
-                    LinkRef { chain: node.chain.clone(), link: node.link.clone() },
-                    self.evidence_of(id, member),
-                ))
+                Some(Membership {
+                    link: LinkRef { chain: node.chain.clone(), link: node.link.clone() },
+                    evidence: self.evidence_of(id, member),
+                    strength: (member.strength as f64 * 1000.0).round() / 1000.0,
+                    counted: member.counted,
+                })
             })
             .collect()
+    }
+
+    /// How strongly an enterprise is in one link (not its sub-links), when it is a counted member.
+    pub fn strength_in(&self, id: EnterpriseId, link: &LinkRef) -> Option<f64> {
+        let m = self.members.get(self.node_of.get(link)?)?.get(&id)?;
+        m.counted.then_some(m.strength as f64)
     }
 
     /// The links an enterprise is in together with their parent links, without repeats: what a
     /// `link` filter should match (a parent link counts its sub-links' members).
     pub fn links_with_ancestors(&self, id: EnterpriseId) -> Vec<LinkRef> {
         let mut out: Vec<LinkRef> = Vec::new();
-        for (r, _) in self.links_of(id) {
+        for r in self.links_of(id).into_iter().filter(|m| m.counted).map(|m| m.link) {
             let Some(chain) = self.chains.get(&r.chain) else { continue };
             let mut at = Some(r.link.clone());
             let mut steps = 0;
@@ -586,19 +721,31 @@ impl Graph {
         local.len()
     }
 
-    /// The members of one link with their regions (no lookups: the cheap way to count).
+    /// The counted members of one link with their regions (no lookups: the cheap way to count).
     pub fn member_regions(&self, link: &LinkRef) -> impl Iterator<Item = (EnterpriseId, RegionCode)> + '_ {
+        self.counted_members(link).map(|(id, m)| (*id, m.region))
+    }
+
+    fn counted_members<'g>(
+        &'g self,
+        link: &LinkRef,
+    ) -> impl Iterator<Item = (&'g EnterpriseId, &'g Member)> + 'g {
         self.node_of
             .get(link)
             .and_then(|idx| self.members.get(idx))
             .into_iter()
             .flatten()
-            .map(|(id, m)| (*id, m.region))
+            .filter(|(_, m)| m.counted)
     }
 
     /// Whether an enterprise is in any link of `chain`.
     pub fn is_in_chain(&self, id: EnterpriseId, chain: &str) -> bool {
-        self.memberships.get(&id).is_some_and(|nodes| nodes.iter().any(|n| self.flows[*n].chain == chain))
+        self.memberships.get(&id).is_some_and(|nodes| {
+            nodes.iter().any(|n| {
+                self.flows[*n].chain == chain
+                    && self.members.get(n).and_then(|m| m.get(&id)).is_some_and(|m| m.counted)
+            })
+        })
     }
 
     /// Links one flow away from `r` (downstream when `forward`), counting the flows of its
@@ -643,24 +790,16 @@ impl Graph {
         out
     }
 
-    /// The members of one link (not its sub-links), with evidence.
+    /// The counted members of one link (not its sub-links), with evidence.
     pub fn members(&self, link: &LinkRef) -> impl Iterator<Item = (&EnterpriseBrief, Vec<Evidence>)> {
-        self.node_of
-            .get(link)
-            .and_then(|idx| self.members.get(idx))
-            .into_iter()
-            .flatten()
+        self.counted_members(link)
             .filter_map(|(id, m)| Some((self.enterprises.get(id)?, self.evidence_of(*id, m))))
     }
 
-    /// The members of one link (not its sub-links), without evidence: the cheap walk.
-    pub fn member_briefs(&self, link: &LinkRef) -> impl Iterator<Item = &EnterpriseBrief> {
-        self.node_of
-            .get(link)
-            .and_then(|idx| self.members.get(idx))
-            .into_iter()
-            .flatten()
-            .filter_map(|(id, _)| self.enterprises.get(id))
+    /// The counted members of one link (not its sub-links) with their strength, without
+    /// evidence: the cheap walk leads take.
+    pub fn member_briefs(&self, link: &LinkRef) -> impl Iterator<Item = (&EnterpriseBrief, f64)> {
+        self.counted_members(link).filter_map(|(id, m)| Some((self.enterprises.get(id)?, m.strength as f64)))
     }
 
     fn evidence_of(&self, id: EnterpriseId, m: &Member) -> Vec<Evidence> {
@@ -673,6 +812,9 @@ impl Graph {
                 EvidenceRef::Keyword { product, keyword } => Evidence::Keyword {
                     product: products.get(product as usize).map(|p| p.to_string()).unwrap_or_default(),
                     keyword: self.matcher.keyword(keyword).to_string(),
+                },
+                EvidenceRef::Industry { code } => Evidence::Industry {
+                    code: self.industry_codes.get(code as usize).cloned().unwrap_or_default(),
                 },
             })
             .collect()

@@ -42,6 +42,8 @@ pub struct Lead {
     pub kind: Kind,
     pub direction: Option<Direction>,
     pub score: f64,
+    /// How strongly the firm is in the target link, in [0, 1] (SPEC §11); 0 without one.
+    pub fit: f64,
     pub reasons: Vec<Reason>,
 }
 
@@ -63,6 +65,8 @@ struct Candidate<'t> {
     kind: Kind,
     direction: Option<Direction>,
     tie: Option<&'t Tie>,
+    /// Membership strength in the target link (0 without one).
+    fit: f64,
     score: f64,
 }
 
@@ -147,7 +151,13 @@ pub fn standing(
 /// A ranked candidate with its reasons written.
 fn lead(graph: &Graph, ctx: &Context, c: Candidate) -> Lead {
     let e = graph.enterprise(c.enterprise).expect("candidate exists");
-    let reasons = score::reasons(ctx, c.target, e, c.tie, true);
+    let fit_text = || {
+        let Some(t) = c.target else { return String::new() };
+        let link = LinkRef { chain: ctx.chain.clone(), link: t.link.clone() };
+        let evidence = graph.links_of(c.enterprise).into_iter().find(|m| m.link == link).map(|m| m.evidence);
+        score::fit_text(&t.name, c.fit, evidence.as_deref().unwrap_or(&[]))
+    };
+    let reasons = score::reasons(ctx, c.target, e, c.tie, c.fit, &fit_text, true);
     Lead {
         enterprise: c.enterprise,
         link: c.target.map(|t| t.link.clone()),
@@ -155,6 +165,7 @@ fn lead(graph: &Graph, ctx: &Context, c: Candidate) -> Lead {
         kind: c.kind,
         direction: c.direction,
         score: (reasons.iter().map(|r| r.contribution).sum::<f64>() * 100.0).round() / 100.0,
+        fit: (c.fit * 1000.0).round() / 1000.0,
         reasons,
     }
 }
@@ -180,16 +191,17 @@ fn ranked<'a>(
         if q.kind.is_some_and(|k| k != t.kind) || q.link.as_ref().is_some_and(|l| *l != t.link) {
             continue;
         }
-        for e in graph.member_briefs(&LinkRef { chain: chain.id.clone(), link: t.link.clone() }) {
+        for (e, fit) in graph.member_briefs(&LinkRef { chain: chain.id.clone(), link: t.link.clone() }) {
             let Some(e) = eligible(e.id) else { continue };
             let tie = ties.get(&e.id);
-            let score = score::score(ctx, Some(t), e, tie);
+            let score = score::score(ctx, Some(t), e, tie, fit);
             candidates.push(Candidate {
                 enterprise: e.id,
                 target: Some(t),
                 kind: t.kind,
                 direction: t.direction,
                 tie,
+                fit,
                 score,
             });
         }
@@ -205,13 +217,14 @@ fn ranked<'a>(
         for (id, tie) in loose {
             let Some(e) = eligible(id) else { continue };
             let direction = if tie.candidate_supplies { Direction::Upstream } else { Direction::Downstream };
-            let score = score::score(ctx, None, e, Some(tie));
+            let score = score::score(ctx, None, e, Some(tie), 0.0);
             candidates.push(Candidate {
                 enterprise: id,
                 target: None,
                 kind: Kind::Extend,
                 direction: Some(direction),
                 tie: Some(tie),
+                fit: 0.0,
                 score,
             });
         }

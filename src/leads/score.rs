@@ -16,6 +16,7 @@ pub const DEFAULT_WEIGHTS: &[(&str, f64)] = &[
     ("signal", 20.0),
     ("distance", 10.0),
     ("supply_tie", 20.0),
+    ("fit", 15.0),
 ];
 
 /// The signal kinds that count as expansion (SPEC §6).
@@ -41,6 +42,7 @@ pub struct Weights {
     signal: f64,
     distance: f64,
     supply_tie: f64,
+    fit: f64,
 }
 
 impl Weights {
@@ -57,12 +59,14 @@ impl Weights {
             signal: w("signal"),
             distance: w("distance"),
             supply_tie: w("supply_tie"),
+            fit: w("fit"),
         }
     }
 }
 
 /// What scoring needs to know about the chain, computed once per request.
 pub struct Context {
+    pub chain: String,
     pub weights: Weights,
     pub as_of: NaiveDate,
     pub centre: Option<(f64, f64)>,
@@ -77,6 +81,7 @@ impl Context {
         let near =
             chain.source_regions.iter().filter_map(|s| regions().expand_group(s).ok()).flatten().collect();
         Context {
+            chain: chain.id.clone(),
             weights: Weights::of(chain),
             as_of,
             centre: regions().coordinates(chain.region),
@@ -133,8 +138,44 @@ fn capital_text(wan: f64) -> String {
 }
 
 /// The numeric score alone (cheap: used to rank every candidate before reasons are written).
-pub fn score(ctx: &Context, target: Option<&TargetLink>, e: &EnterpriseBrief, tie: Option<&Tie>) -> f64 {
-    reasons(ctx, target, e, tie, false).iter().map(|r| r.contribution).sum()
+pub fn score(
+    ctx: &Context,
+    target: Option<&TargetLink>,
+    e: &EnterpriseBrief,
+    tie: Option<&Tie>,
+    fit: f64,
+) -> f64 {
+    reasons(ctx, target, e, tie, fit, &String::new, false).iter().map(|r| r.contribution).sum()
+}
+
+/// The `fit` reason in words: how much of the firm the target link is, from its evidence.
+pub fn fit_text(link_name: &str, strength: f64, evidence: &[crate::graph::Evidence]) -> String {
+    use crate::graph::Evidence;
+    let pct = (strength * 100.0).round();
+    if evidence.iter().any(|e| matches!(e, Evidence::Explicit)) {
+        return format!("企业登记属于{link_name}环节（契合度100%）");
+    }
+    if let Some(code) = evidence.iter().find_map(|e| match e {
+        Evidence::Industry { code } => Some(code),
+        _ => None,
+    }) {
+        return format!("所属行业{code}即{link_name}（契合度100%）");
+    }
+    let mut products: Vec<&str> = Vec::new();
+    for e in evidence {
+        if let Evidence::Keyword { product, .. } = e
+            && !products.contains(&product.as_str())
+        {
+            products.push(product);
+        }
+    }
+    let listed = products.iter().take(3).copied().collect::<Vec<_>>().join("、");
+    let more = if products.len() > 3 { "等" } else { "" };
+    if pct >= 50.0 {
+        format!("主营{listed}{more}属{link_name}，约占营收{pct:.0}%，专精于此环节")
+    } else {
+        format!("{listed}{more}属{link_name}，约占营收{pct:.0}%")
+    }
 }
 
 /// Every factor with its contribution; `with_text` writes the Chinese explanations.
@@ -143,10 +184,12 @@ pub fn reasons(
     target: Option<&TargetLink>,
     e: &EnterpriseBrief,
     tie: Option<&Tie>,
+    fit: f64,
+    fit_text: &dyn Fn() -> String,
     with_text: bool,
 ) -> Vec<Reason> {
     let w = &ctx.weights;
-    let mut out = Vec::with_capacity(6);
+    let mut out = Vec::with_capacity(7);
     let mut push = |factor: &'static str, contribution: f64, text: &dyn Fn() -> String| {
         if contribution > 0.0 {
             out.push(Reason {
@@ -186,6 +229,7 @@ pub fn reasons(
         if t.key {
             push("key_link", w.key_link, &|| format!("{}是本链关键环节", t.name));
         }
+        push("fit", w.fit * fit.clamp(0.0, 1.0), fit_text);
     }
 
     let (tag_part, tag) = tag_strength(&e.tags);

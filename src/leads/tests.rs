@@ -220,9 +220,36 @@ fn every_lead_explains_its_score() {
     }
     let top = &result.leads[0];
     let factors: Vec<&str> = top.reasons.iter().map(|r| r.factor).collect();
-    assert_eq!(factors, vec!["gap", "strength", "distance", "supply_tie"]);
+    assert_eq!(factors, vec!["gap", "fit", "strength", "distance", "supply_tie"]);
     assert_eq!(top.reasons[0].text, "电芯为本地缺失环节（0家本地企业），处在本地正极材料与电池包之间");
-    assert_eq!(top.reasons[3].text, "是本地企业本地正极的供应商（以商招商）");
+    assert_eq!(top.reasons[1].text, "主营电芯属电芯，约占营收100%，专精于此环节");
+    assert_eq!(top.reasons[1].contribution, 15.0, "the default fit weight times strength 1");
+    assert_eq!(top.reasons[4].text, "是本地企业本地正极的供应商（以商招商）");
+}
+
+#[test]
+fn a_firm_that_lives_on_the_link_outranks_one_that_touches_it() {
+    let mut list = world();
+    list.extend(
+        firms(&[
+            ("深圳集团", json!({"region": "440300", "products": ["住宅开发 80%", "电芯 20%"]})),
+            ("深圳专业电芯", json!({"region": "440300", "products": ["电芯 90%", "电池包 10%"]})),
+            ("深圳边角电芯", json!({"region": "440300", "products": ["住宅开发 98%", "电芯 2%"]})),
+        ])
+        .into_iter()
+        .enumerate()
+        .map(|(i, e)| Enterprise { id: EnterpriseId(60 + i as u64), ..e }),
+    );
+    let (rows, result) = table(&list, &[]);
+    let at = |name: &str| rows.iter().position(|r| r.starts_with(name));
+    assert!(at("深圳专业电芯").unwrap() < at("深圳集团").unwrap(), "{rows:#?}");
+    assert_eq!(at("深圳边角电芯"), None, "2% is below min_strength: weak evidence, no lead");
+    let fit = |id: u64| {
+        let lead = result.leads.iter().find(|l| l.enterprise == EnterpriseId(id)).unwrap();
+        lead.reasons.iter().find(|r| r.factor == "fit").map(|r| (r.contribution, r.text.clone()))
+    };
+    assert_eq!(fit(60), Some((3.0, "电芯属电芯，约占营收20%".to_string())));
+    assert_eq!(fit(61).unwrap().0, 13.5);
 }
 
 #[test]

@@ -54,10 +54,34 @@ pub struct Link {
     /// `锂电池` is a 电芯 keyword.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub exclude: Vec<String>,
+    /// Keywords that count only in context (SPEC §11): `with` — one of these words must occur
+    /// among the firm's products or in its name; `without` — none of these may.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub context: Vec<KeywordContext>,
     #[serde(default)]
     pub industry_codes: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+}
+
+/// A keyword whose match needs context: `系统集成` is 工业机器人 only beside 机器人 or 自动化.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct KeywordContext {
+    pub keyword: String,
+    /// One of these must occur among the firm's products or in its name (empty: no need).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub with: Vec<String>,
+    /// None of these may occur among the firm's products or in its name.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub without: Vec<String>,
+}
+
+/// The membership strength below which a keyword membership is weak evidence only (SPEC §11).
+pub const DEFAULT_MIN_STRENGTH: f64 = 0.05;
+
+fn default_min_strength() -> f64 {
+    DEFAULT_MIN_STRENGTH
 }
 
 /// 供给关系: `from` supplies `to`. Either end is a link id of this chain or `chain-id/link-id`.
@@ -91,6 +115,9 @@ pub struct Chain {
     /// Local enterprises a link needs to be `strong`.
     #[serde(default = "default_threshold")]
     pub strong_threshold: u32,
+    /// Keyword memberships weaker than this are weak evidence only (SPEC §11).
+    #[serde(default = "default_min_strength")]
+    pub min_strength: f64,
     /// 链主: credit codes or exact names.
     #[serde(default)]
     pub chain_masters: Vec<String>,
@@ -110,7 +137,8 @@ fn default_threshold() -> u32 {
 }
 
 /// The scoring factors a `[scoring]` table may weigh (SPEC §6).
-pub const SCORING_FACTORS: &[&str] = &["gap", "key_link", "strength", "signal", "distance", "supply_tie"];
+pub const SCORING_FACTORS: &[&str] =
+    &["gap", "key_link", "strength", "signal", "distance", "supply_tie", "fit"];
 
 impl Chain {
     pub fn link(&self, id: &str) -> Option<&Link> {
@@ -183,6 +211,7 @@ struct ChainFile {
     #[serde(default)]
     industry_codes: Vec<Spanned<String>>,
     strong_threshold: Option<Spanned<i64>>,
+    min_strength: Option<Spanned<f64>>,
     #[serde(default)]
     chain_masters: Vec<String>,
     #[serde(default)]
@@ -210,6 +239,8 @@ struct LinkFile {
     keywords: Vec<Spanned<String>>,
     #[serde(default)]
     exclude: Vec<Spanned<String>>,
+    #[serde(default)]
+    context: Vec<Spanned<KeywordContext>>,
     #[serde(default)]
     industry_codes: Vec<Spanned<String>>,
     description: Option<String>,
@@ -290,6 +321,15 @@ pub fn parse_chain_toml(file: &str, text: &str) -> Result<Chain, Error> {
             );
         }
     };
+    let min_strength = match &raw.min_strength {
+        None => DEFAULT_MIN_STRENGTH,
+        Some(m) if (0.0..=1.0).contains(m.get_ref()) => *m.get_ref(),
+        Some(m) => {
+            return Err(
+                lines.error(m.span(), format!("min_strength {} must be between 0 and 1", m.get_ref()))
+            );
+        }
+    };
     for entry in &raw.source_regions {
         regions().expand_group(entry.get_ref()).map_err(|e| {
             lines.error(entry.span(), format!("bad source region {:?}: {e}", entry.get_ref()))
@@ -345,8 +385,27 @@ pub fn parse_chain_toml(file: &str, text: &str) -> Result<Chain, Error> {
                 keywords.push(k);
             }
         }
+        let mut context: Vec<KeywordContext> = Vec::new();
+        for rule in &l.context {
+            let r = rule.get_ref();
+            let blank = |w: &String| w.trim().is_empty();
+            if r.keyword.trim().is_empty() || r.with.iter().any(blank) || r.without.iter().any(blank) {
+                return Err(lines.error(rule.span(), "a context entry has an empty keyword or word"));
+            }
+            if r.with.is_empty() && r.without.is_empty() {
+                return Err(lines.error(
+                    rule.span(),
+                    format!("context for {:?} has neither `with` nor `without`", r.keyword),
+                ));
+            }
+            if context.iter().any(|c| c.keyword == r.keyword) {
+                return Err(lines.error(rule.span(), format!("context for {:?} is given twice", r.keyword)));
+            }
+            context.push(r.clone());
+        }
         links.push(Link {
             id: link_id,
+            context,
             name: non_empty(&l.name, "link name")?,
             stage,
             parent: l.parent.as_ref().map(|p| p.get_ref().clone()),
@@ -414,6 +473,7 @@ pub fn parse_chain_toml(file: &str, text: &str) -> Result<Chain, Error> {
         source: raw.source,
         industry_codes: industry(&raw.industry_codes)?,
         strong_threshold,
+        min_strength,
         chain_masters: raw.chain_masters,
         source_regions: raw.source_regions.into_iter().map(Spanned::into_inner).collect(),
         scoring,

@@ -6,6 +6,7 @@
 
 use super::chain::LinkRef;
 use super::credit_code::CreditCode;
+use super::product::Product;
 use super::region::{RegionCode, regions};
 use super::values::{normalise_name, parse_bool, parse_capital, parse_date, split_list};
 use crate::error::Problem;
@@ -127,7 +128,10 @@ pub struct Enterprise {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tags: Vec<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub products: Vec<String>,
+    pub products: Vec<Product>,
+    /// 国民经济行业代码 (GB/T 4754-2017, section-qualified: `C3841`), when the record came with one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub industry_code: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Explicit memberships.
@@ -166,7 +170,9 @@ pub struct EnterpriseFacts {
     #[serde(default)]
     pub tags: Vec<String>,
     #[serde(default)]
-    pub products: Vec<String>,
+    pub products: Vec<Product>,
+    #[serde(default)]
+    pub industry_code: Option<String>,
     #[serde(default)]
     pub links: Vec<LinkRef>,
     #[serde(default)]
@@ -197,6 +203,7 @@ impl From<&Enterprise> for EnterpriseFacts {
             region: e.region,
             tags: e.tags.clone(),
             products: e.products.clone(),
+            industry_code: e.industry_code.clone(),
             links: e.links.clone(),
             restricted: e.restricted,
             registered_capital: e.registered_capital,
@@ -220,7 +227,8 @@ pub struct EnterprisePatch {
     pub founded: Option<NaiveDate>,
     pub stock_code: Option<String>,
     pub tags: Vec<String>,
-    pub products: Vec<String>,
+    pub products: Vec<Product>,
+    pub industry_code: Option<String>,
     pub description: Option<String>,
     pub links: Vec<LinkRef>,
     pub signals: Vec<Signal>,
@@ -245,6 +253,7 @@ pub const FIELDS: &[&str] = &[
     "stock_code",
     "tags",
     "products",
+    "industry_code",
     "description",
     "links",
     "signals",
@@ -260,8 +269,13 @@ fn wrong_type(key: &str, v: &Value) -> Option<&'static str> {
     let fine = match key {
         _ if v.is_null() => true,
         "restricted" => scalar(v) || v.is_boolean(),
-        "aliases" | "tags" | "products" | "links" => {
+        "aliases" | "tags" | "links" => {
             scalar(v) || v.as_array().is_some_and(|items| items.iter().all(|i| scalar(i) || i.is_null()))
+        }
+        "products" => {
+            scalar(v)
+                || v.as_array()
+                    .is_some_and(|items| items.iter().all(|i| scalar(i) || i.is_null() || i.is_object()))
         }
         "signals" | "partners" => {
             scalar(v) || v.as_array().is_some_and(|items| items.iter().all(|i| scalar(i) || i.is_object()))
@@ -273,7 +287,8 @@ fn wrong_type(key: &str, v: &Value) -> Option<&'static str> {
     }
     Some(match key {
         "restricted" => "是/否（true/false）",
-        "aliases" | "tags" | "products" | "links" => "文字列表（数组，或以“；”分隔的文字）",
+        "aliases" | "tags" | "links" => "文字列表（数组，或以“；”分隔的文字）",
+        "products" => "产品列表（文字、{name, share} 对象的数组，或以“；”分隔的文字）",
         "signals" | "partners" => "列表（对象数组，或以“；”分隔的文字）",
         _ => "文字或数字",
     })
@@ -422,7 +437,32 @@ impl EnterprisePatch {
         p.tags =
             record.get("tags").map(list_of).unwrap_or_default().iter().map(|t| normalise_tag(t)).collect();
         p.tags.dedup();
-        p.products = record.get("products").map(list_of).unwrap_or_default();
+        let product_items: Vec<Value> = match record.get("products") {
+            Some(Value::Array(a)) => a.clone(),
+            Some(Value::Null) | None => vec![],
+            Some(other) => list_of(other).into_iter().map(Value::String).collect(),
+        };
+        for item in &product_items {
+            match Product::from_json(item) {
+                Ok(Some(product)) => {
+                    if !p.products.iter().any(|q| q.name == product.name) {
+                        p.products.push(product);
+                    }
+                }
+                Ok(None) => {}
+                Err(e) => bad("products", crate::error::Code::InvalidValue, e),
+            }
+        }
+        if let Some(s) = get("industry_code") {
+            match super::industry::normalise_industry_code(&s) {
+                Some(code) => p.industry_code = Some(code),
+                None => bad(
+                    "industry_code",
+                    crate::error::Code::InvalidValue,
+                    format!("“{s}”不是国民经济行业分类（GB/T 4754-2017）代码，如 C3841"),
+                ),
+            }
+        }
         p.description = get("description");
         for l in record.get("links").map(list_of).unwrap_or_default() {
             match LinkRef::parse(&l) {
@@ -501,6 +541,7 @@ impl EnterprisePatch {
             stock_code: None,
             tags: vec![],
             products: vec![],
+            industry_code: None,
             description: None,
             links: vec![],
             signals: vec![],
@@ -544,6 +585,9 @@ impl EnterprisePatch {
         }
         set_list(&mut e.tags, self.tags);
         set_list(&mut e.products, self.products);
+        if self.industry_code.is_some() {
+            e.industry_code = self.industry_code;
+        }
         if self.description.is_some() {
             e.description = self.description;
         }
@@ -619,7 +663,7 @@ mod tests {
         .into_new(EnterpriseId(7))
         .unwrap();
         let e2 = patch(json!({"name": "某公司", "address": "常州市新北区"})).unwrap().apply_to(e.clone());
-        assert_eq!(e2.products, vec!["电芯"]);
+        assert_eq!(e2.products, vec![crate::model::Product::named("电芯")]);
         assert_eq!(e2.registered_capital, Some(100.0));
         assert_eq!(e2.address.as_deref(), Some("常州市新北区"));
         assert_eq!(e2.id, EnterpriseId(7));

@@ -96,7 +96,7 @@ pub fn document(f: &Fields, e: &Enterprise, links: &[LinkRef]) -> TantivyDocumen
         doc.add_text(f.names_jieba, &folded);
     }
     for p in &e.products {
-        let folded = fold(p);
+        let folded = fold(&p.name);
         doc.add_text(f.products_bigram, &folded);
         doc.add_text(f.text_jieba, &folded);
     }
@@ -148,7 +148,7 @@ pub fn document(f: &Fields, e: &Enterprise, links: &[LinkRef]) -> TantivyDocumen
         tags: e.tags.clone(),
         registered_capital: e.registered_capital,
         aliases: e.aliases.clone(),
-        products: e.products.clone(),
+        products: e.products.iter().map(|p| p.name.clone()).collect(),
         description: e.description.clone(),
         stock_code: e.stock_code.clone(),
     };

@@ -262,12 +262,16 @@ pub fn chain_detail_with_leads(
                     let evidence = graph
                         .links_of(brief.id)
                         .into_iter()
-                        .filter(|(r, _)| {
-                            r.chain == chain.id && subtrees[link.id.as_str()].contains(&r.link.as_str())
+                        .filter(|m| {
+                            m.counted
+                                && m.link.chain == chain.id
+                                && subtrees[link.id.as_str()].contains(&m.link.link.as_str())
                         })
-                        .flat_map(|(r, ev)| {
-                            ev.into_iter()
-                                .map(move |evidence| EvidenceView { link: r.link.clone(), evidence })
+                        .flat_map(|m| {
+                            let link = m.link.link;
+                            m.evidence
+                                .into_iter()
+                                .map(move |evidence| EvidenceView { link: link.clone(), evidence })
                         })
                         .collect();
                     LocalEnterprise {
@@ -360,6 +364,8 @@ pub struct LeadView {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub direction: Option<Direction>,
     pub score: f64,
+    /// How much of the firm the target link is, in [0, 1] (SPEC §11).
+    pub fit: f64,
     pub reasons: Vec<Reason>,
     /// The project this lead was taken up as (SPEC §10), if any.
     pub project: Option<LeadProject>,
@@ -414,6 +420,7 @@ pub fn leads_view(graph: &Graph, book: &crate::projects::Book, l: ChainLeads) ->
                 kind: lead.kind,
                 direction: lead.direction,
                 score: lead.score,
+                fit: lead.fit,
                 reasons: lead.reasons,
                 project: taken.get(&lead.enterprise).map(|p| LeadProject {
                     id: p.project.id.to_string(),
@@ -453,6 +460,7 @@ pub fn leads_sheet(v: &LeadsView) -> Sheet {
                 Cell::Text(l.link_name.clone().unwrap_or_else(|| "（以商招商）".into())),
                 Cell::Text(kind),
                 Cell::Number(l.score),
+                Cell::Number((l.fit * 100.0).round()),
                 Cell::Text(
                     l.reasons
                         .iter()
@@ -475,12 +483,13 @@ pub fn leads_sheet(v: &LeadsView) -> Sheet {
             "目标环节",
             "类型",
             "得分",
+            "契合度（%）",
             "推荐理由",
             "标签",
             "注册资本（万元）",
             "企业ID",
         ],
-        widths: vec![6.0, 36.0, 20.0, 16.0, 12.0, 8.0, 70.0, 18.0, 14.0, 12.0],
+        widths: vec![6.0, 36.0, 20.0, 16.0, 12.0, 8.0, 10.0, 70.0, 18.0, 14.0, 12.0],
         rows,
     }
 }
@@ -515,6 +524,10 @@ pub struct EnterpriseLink {
     /// 链名·环节名.
     pub name: Option<String>,
     pub evidence: Vec<Evidence>,
+    /// How much of the firm this link is, in [0, 1] (SPEC §11).
+    pub strength: f64,
+    /// Below the chain's `min_strength`: shown as evidence, counted for nothing.
+    pub weak: bool,
 }
 
 /// An upstream or downstream partner, resolved to a stored enterprise where the data knows it.
@@ -546,7 +559,7 @@ pub struct EnterpriseView {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub stock_code: Option<String>,
     pub tags: Vec<String>,
-    pub products: Vec<String>,
+    pub products: Vec<crate::model::Product>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Links it is explicitly placed in (`chain/link`).
@@ -563,10 +576,18 @@ pub fn enterprise_view(graph: &Graph, e: &crate::model::Enterprise) -> Enterpris
     let chain_links = graph
         .links_of(e.id)
         .into_iter()
-        .map(|(r, evidence)| {
+        .map(|m| {
+            let r = m.link;
             let name =
                 graph.chain(&r.chain).and_then(|c| c.link(&r.link).map(|l| format!("{}·{}", c.name, l.name)));
-            EnterpriseLink { chain: r.chain, link: r.link, name, evidence }
+            EnterpriseLink {
+                chain: r.chain,
+                link: r.link,
+                name,
+                evidence: m.evidence,
+                strength: m.strength,
+                weak: !m.counted,
+            }
         })
         .collect();
     let partners = e

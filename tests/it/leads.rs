@@ -84,7 +84,17 @@ fn leads_export_to_excel_with_a_chinese_header() {
     let rows: Vec<Vec<String>> = sheet.rows().map(|r| r.iter().map(|c| c.to_string()).collect()).collect();
     assert_eq!(rows[0][..4], ["排名", "企业名称", "所在地区", "目标环节"]);
     assert_eq!(rows.len(), 21);
-    assert!(rows[1][6].contains("环节"), "reasons column: {}", rows[1][6]);
+    assert_eq!(rows[0][6], "契合度（%）");
+    let fit: f64 = rows[1][6].parse().unwrap();
+    assert!((0.0..=100.0).contains(&fit), "fit column: {}", rows[1][6]);
+    assert!(rows[1][7].contains("环节"), "reasons column: {}", rows[1][7]);
+    // Without --limit a file holds the whole list, not the first page.
+    let whole = env.path("all.xlsx");
+    env.ok(&["leads", "biomedicine", "--out", s(&whole)]);
+    let total = env.ok_json(&["leads", "biomedicine", "--limit", "1"])["total"].as_u64().unwrap() as usize;
+    assert!(total > 50, "the demo chain has more leads than one page: {total}");
+    let mut book: calamine::Xlsx<_> = calamine::open_workbook(&whole).unwrap();
+    assert_eq!(book.worksheet_range_at(0).unwrap().unwrap().rows().count(), total + 1);
     let csv = env.path("leads.csv");
     env.ok(&["leads", "photovoltaic", "--limit", "5", "--out", s(&csv)]);
     let bytes = std::fs::read(&csv).unwrap();

@@ -10,6 +10,7 @@ mod fuzz;
 mod helpers;
 mod hostile;
 mod leads;
+mod membership;
 mod process;
 mod projects;
 mod properties;

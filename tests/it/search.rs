@@ -105,6 +105,11 @@ fn every_short_name_finds_its_company_in_the_top_three() {
     assert!(recall >= 0.995, "short name → full name recall@3 = {recall:.3} ({found}/{judged})");
 }
 
+/// A product of a record: a plain name, or `{name, share}` (SPEC §11).
+fn product_name(p: &Value) -> &str {
+    p.as_str().or_else(|| p["name"].as_str()).unwrap()
+}
+
 #[test]
 fn product_words_find_the_companies_that_make_them() {
     let app = demo();
@@ -113,7 +118,7 @@ fn product_words_find_the_companies_that_make_them() {
     let mut counts: std::collections::HashMap<&str, usize> = Default::default();
     for r in &records {
         for p in r["products"].as_array().unwrap() {
-            let p = p.as_str().unwrap();
+            let p = product_name(p);
             if (2..=4).contains(&p.chars().count()) {
                 *counts.entry(p).or_default() += 1;
             }
@@ -126,7 +131,7 @@ fn product_words_find_the_companies_that_make_them() {
     for (word, _) in &words {
         let makers: Vec<&str> = records
             .iter()
-            .filter(|r| r["products"].as_array().unwrap().iter().any(|p| p.as_str().unwrap().contains(word)))
+            .filter(|r| r["products"].as_array().unwrap().iter().any(|p| product_name(p).contains(word)))
             .map(|r| r["name"].as_str().unwrap())
             .collect();
         let hits = all_names(app, word);

@@ -51,7 +51,7 @@ impl Product {
     }
 
     /// Reads one JSON list item: text as [`Product::parse_text`], or `{name, share}` with the
-    /// share a fraction in [0, 1] (or a percentage text such as "62%").
+    /// share a number in [0, 1].
     pub fn from_json(v: &Value) -> Result<Option<Product>, String> {
         match v {
             Value::Null => Ok(None),
@@ -72,7 +72,6 @@ impl Product {
                         }
                         Some(v)
                     }
-                    Some(Value::String(s)) => Product::parse_text(&format!("{name} {}", s.trim()))?.share,
                     Some(_) => return Err(format!("产品“{name}”的营收占比（share）应为数字")),
                 };
                 for key in o.keys() {
@@ -185,6 +184,10 @@ mod tests {
         assert_eq!(back, p);
         assert!(Product::from_json(&json!({"name": "x", "share": 1.5})).is_err());
         assert!(Product::from_json(&json!({"share": 0.5})).is_err());
+        assert!(
+            Product::from_json(&json!({"name": "x", "share": "62%"})).is_err(),
+            "a share in JSON is a number"
+        );
         assert!(Product::from_json(&json!({"name": "x", "weight": 0.5})).is_err());
     }
 

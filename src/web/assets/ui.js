@@ -60,7 +60,16 @@ export function capital(wan) {
 
 export function evidence(ev) {
   if (!ev) return "";
-  return ev.via === "explicit" ? "明确归属" : `主营产品“${ev.product}”含关键词“${ev.keyword}”`;
+  if (ev.via === "explicit") return "明确归属";
+  if (ev.via === "industry") return `所属行业代码${ev.code}`;
+  return `主营产品“${ev.product}”含关键词“${ev.keyword}”`;
+}
+
+/** A main product as analysts write it: `正极材料 62%`, or the bare name without a share (SPEC §11). */
+export function productText(p) {
+  if (typeof p === "string") return p;
+  if (p.share == null) return p.name;
+  return `${p.name} ${Number((p.share * 100).toFixed(2))}%`;
 }
 
 const CODE_TEXT = {

@@ -2,7 +2,7 @@
 // its partners, signals, and the leads it appears in with its rank.
 
 import { api, can } from "../api.js";
-import { html, mount, setTitle, capital, evidence, kindPill, toast, message } from "../ui.js";
+import { html, mount, setTitle, capital, evidence, productText, kindPill, toast, message } from "../ui.js";
 
 const RELATION = { supplier: "供应商（向其供货）", customer: "客户（采购其产品）" };
 
@@ -34,13 +34,13 @@ export async function render(main, { params: [id], session }) {
         ${row("注册资本", e.registered_capital != null ? capital(e.registered_capital) : null)}
         ${row("成立日期", e.founded)}
         ${row("股票代码", e.stock_code)}
-        ${row("主营产品", (e.products || []).join("、"))}
+        ${row("主营产品", (e.products || []).map(productText).join("、"))}
         ${row("企业编号", e.id)}
       </dl>
       ${e.description ? html`<h3>简介</h3><p class="description">${e.description}</p>` : ""}</section>
       <section class="card"><h2>所在产业链环节</h2>
         ${e.chain_links.length
-          ? html`<ul class="chain-links">${e.chain_links.map((l) => html`<li><a href="/chains/${l.chain}">${l.name || `${l.chain}/${l.link}`}</a><div class="why">${l.evidence.map((ev) => html`<span>${evidence(ev)}</span>`)}</div></li>`)}</ul>`
+          ? html`<ul class="chain-links">${e.chain_links.map((l) => html`<li><a href="/chains/${l.chain}">${l.name || `${l.chain}/${l.link}`}</a> <span class="hint">${l.weak ? `契合度${Math.round(l.strength * 100)}%，低于本链门槛，仅作参考` : `契合度${Math.round(l.strength * 100)}%`}</span><div class="why">${l.evidence.map((ev) => html`<span>${evidence(ev)}</span>`)}</div></li>`)}</ul>`
           : html`<p class="empty">未归入任何产业链环节（主营产品未匹配环节关键词，也未明确归属）。</p>`}
         <h2>上下游企业</h2>
         ${e.partners.length

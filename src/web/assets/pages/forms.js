@@ -3,7 +3,7 @@
 // and key links.
 
 import { api, can } from "../api.js";
-import { html, mount, setTitle, toast, message, STAGE, errorBox, FIELD_NAME } from "../ui.js";
+import { html, mount, setTitle, toast, message, STAGE, errorBox, FIELD_NAME, productText } from "../ui.js";
 
 const CHARSET = "0123456789ABCDEFGHJKLMNPQRTUWXY";
 const WEIGHTS = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
@@ -51,7 +51,7 @@ function values(e) {
     registered_capital: e.registered_capital ?? "",
     aliases: (e.aliases || []).join("、"),
     tags: (e.tags || []).join("、"),
-    products: (e.products || []).join("、"),
+    products: (e.products || []).map(productText).join("、"),
     links: (e.links || []).join("；"),
     signals: (e.signals || []).map((s) => `${s.kind} ${s.date} ${s.text || ""}`.trim()).join("\n"),
     partners: (e.partners || []).map((p) => `${rel[p.relation] || p.relation}:${p.enterprise}`).join("\n"),

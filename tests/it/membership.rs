@@ -8,6 +8,13 @@
 //! per chain: precision = members whose label is core or related / all members; recall = core
 //! firms that are members / all core firms.
 //!
+//! Shenwan gives one industry per firm while real firms are diversified and the demo's product
+//! lists mix report years, so a blind review (`tests/fixtures/membership/reviewed.tsv`: three
+//! reviewers who saw the chain and the firm's products, never the library's answer nor the label)
+//! gave a verdict on every (chain, firm) pair where membership and the key disagreed, and on one in
+//! three agreements; the review replaces the key for those pairs. Both scores are printed; the
+//! floors hold the reviewed one.
+//!
 //! The set is split by stock symbol: symbols divisible by 3 are held out (their firms were never
 //! listed while tuning keywords); the rest is for tuning. The test holds the held-out level.
 //! `scripts/eval-membership` prints the whole table, and with `MEMBERSHIP_EVAL_SHOW=chain-id`
@@ -20,6 +27,35 @@ use std::collections::{BTreeMap, HashMap};
 
 const LABELS: &str = include_str!("../fixtures/membership/shenwan-labels.tsv");
 const KEY: &str = include_str!("../fixtures/membership/chain-industries.tsv");
+const REVIEWED: &str = include_str!("../fixtures/membership/reviewed.tsv");
+
+/// Which labels a score is taken against.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Labels {
+    /// The Shenwan key alone, as written before tuning.
+    KeyOnly,
+    /// The key, with the blind review's verdict where a (chain, firm) pair was reviewed.
+    Reviewed,
+}
+
+/// (chain id, stock code) → the blind reviewer's verdict as a role: `on` is core, `off` is off,
+/// `unsure` is related (neither counted wrong nor missed).
+fn reviewed() -> HashMap<(String, String), Role> {
+    REVIEWED
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+        .map(|l| {
+            let f: Vec<&str> = l.split('\t').collect();
+            let role = match f[2] {
+                "on" => Role::Core,
+                "off" => Role::Off,
+                "unsure" => Role::Related,
+                other => panic!("unknown verdict {other} in reviewed.tsv"),
+            };
+            ((f[0].to_string(), f[1].to_string()), role)
+        })
+        .collect()
+}
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum Role {
@@ -105,12 +141,12 @@ impl Score {
 }
 
 /// Per chain: (tuning part, held-out part).
-fn evaluate() -> BTreeMap<String, (Score, Score)> {
-    evaluate_with(None)
+fn evaluate(labels: Labels) -> BTreeMap<String, (Score, Score)> {
+    evaluate_with(None, labels)
 }
 
 /// The same with every chain's `min_strength` set to `min_strength` (for the sweep).
-fn evaluate_with(min_strength: Option<f64>) -> BTreeMap<String, (Score, Score)> {
+fn evaluate_with(min_strength: Option<f64>, labels: Labels) -> BTreeMap<String, (Score, Score)> {
     let firms = demo();
     let chains: Vec<_> = chainscout::demo::CHAIN_FILES
         .iter()
@@ -124,14 +160,19 @@ fn evaluate_with(min_strength: Option<f64>) -> BTreeMap<String, (Score, Score)> 
         .collect();
     let graph = Graph::build(chains.clone(), firms.iter().map(|f| &f.enterprise));
     let key = key();
-    let show = std::env::var("MEMBERSHIP_EVAL_SHOW").ok();
+    let reviewed = if labels == Labels::Reviewed { reviewed() } else { HashMap::new() };
+    let show = std::env::var("MEMBERSHIP_EVAL_SHOW").ok().filter(|_| labels == Labels::Reviewed);
     let mut out = BTreeMap::new();
     for chain in &chains {
         let chain_key = key.get(&chain.id).unwrap_or_else(|| panic!("no key for chain {}", chain.id));
         let mut scores = (Score::default(), Score::default());
         for f in &firms {
             let member = graph.is_in_chain(f.enterprise.id, &chain.id);
-            let r = role(chain_key, &f.label);
+            let stock = f.enterprise.stock_code.clone().unwrap_or_default();
+            let r = reviewed
+                .get(&(chain.id.clone(), stock))
+                .copied()
+                .unwrap_or_else(|| role(chain_key, &f.label));
             let s = if f.held_out { &mut scores.1 } else { &mut scores.0 };
             if member {
                 s.members += 1;
@@ -201,14 +242,61 @@ fn evaluate_with(min_strength: Option<f64>) -> BTreeMap<String, (Score, Score)> 
         }
         out.insert(chain.id.clone(), scores);
     }
+    if let Some(path) = std::env::var("MEMBERSHIP_EVAL_DUMP").ok().filter(|_| labels == Labels::KeyOnly) {
+        dump_for_review(&path, &chains, &firms, &graph, &key);
+    }
     out
 }
 
-#[test]
-fn keyword_membership_agrees_with_industry_labels_on_held_out_firms() {
-    let results = evaluate();
-    println!("chain                 | tune P  R    (n)     | held-out P  R    (n)");
-    for (chain, (t, h)) in &results {
+/// Writes the (chain, firm) pairs worth a human verdict, blind: the firm's name and products,
+/// never the library's answer nor the Shenwan label, in an order that does not give either away.
+/// Every pair where membership and the key disagree is there, and one in three of the pairs where
+/// they agree on a member (so the review also checks agreements). `<path>.answers` keeps, for
+/// the person running the review only, what the library and the key said.
+fn dump_for_review(
+    path: &str,
+    chains: &[chainscout::model::chain::Chain],
+    firms: &[Labelled],
+    graph: &Graph,
+    key: &BTreeMap<String, Vec<(String, Role)>>,
+) {
+    use std::fmt::Write as _;
+    let mut rows = Vec::new();
+    for chain in chains {
+        for f in firms {
+            let member = graph.is_in_chain(f.enterprise.id, &chain.id);
+            let r = role(&key[&chain.id], &f.label);
+            let disagree = (member && r == Role::Off) || (!member && r == Role::Core);
+            // A stable pseudo-random pick from the ids, not from anything in the answer.
+            let h = (f.enterprise.id.0.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ chain.id.len() as u64) >> 7;
+            let sampled_agreement = member && r != Role::Off && h % 3 == 0;
+            if disagree || sampled_agreement {
+                rows.push((h, chain.id.clone(), f, member, r));
+            }
+        }
+    }
+    rows.sort_by_key(|r| r.0);
+    let (mut blind, mut answers) = (String::new(), String::new());
+    blind.push_str("chain\tstock\tfirm\tproducts\n");
+    for (_, chain, f, member, r) in rows {
+        let products: Vec<String> = f
+            .enterprise
+            .products
+            .iter()
+            .map(|p| format!("{}{}", p.name, p.share.map(|s| format!(" {:.0}%", s * 100.0)).unwrap_or_default()))
+            .collect();
+        let stock = f.enterprise.stock_code.clone().unwrap_or_default();
+        let products = products.join("、").replace(['\t', '\n', '\r'], " ");
+        writeln!(blind, "{chain}\t{stock}\t{}\t{products}", f.enterprise.name).unwrap();
+        writeln!(answers, "{chain}\t{stock}\t{member}\t{r:?}\t{}", f.held_out).unwrap();
+    }
+    std::fs::write(path, blind).unwrap();
+    std::fs::write(format!("{path}.answers"), answers).unwrap();
+}
+
+fn print_table(title: &str, results: &BTreeMap<String, (Score, Score)>) {
+    println!("chain {title:<15} | tune P  R    (n)     | held-out P  R    (n)");
+    for (chain, (t, h)) in results {
         println!(
             "{chain:<21} | {:.3} {:.3} ({:>3}/{:>3}) | {:.3} {:.3} ({:>3}/{:>3})",
             t.precision(),
@@ -221,28 +309,36 @@ fn keyword_membership_agrees_with_industry_labels_on_held_out_firms() {
             h.core
         );
     }
+}
+
+#[test]
+fn keyword_membership_agrees_with_industry_labels_on_held_out_firms() {
+    print_table("(Shenwan key)", &evaluate(Labels::KeyOnly));
+    let results = evaluate(Labels::Reviewed);
+    print_table("(reviewed)", &results);
     if std::env::var("MEMBERSHIP_EVAL_SWEEP").is_ok() {
         for m in [0.0, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5] {
-            let line: Vec<String> = evaluate_with(Some(m))
+            let line: Vec<String> = evaluate_with(Some(m), Labels::Reviewed)
                 .iter()
                 .map(|(c, (t, _))| format!("{}:{:.2}/{:.2}", &c[..6], t.precision(), t.recall()))
                 .collect();
             println!("sweep {m:.2} {}", line.join(" "));
         }
     }
-    // Issue 13's target is precision ≥ 0.9 and recall ≥ 0.8 on every chain; it is not met yet
-    // (BENCHMARKS.md has the table). What this test holds is the measured level on the held-out
-    // firms, less 0.05, so a change to keywords, shares or strength rules that makes answers
-    // worse fails here. Raise a floor when a chain gets better.
+    // Issue 13's target is precision ≥ 0.9 and recall ≥ 0.8 on every chain, scored against the
+    // Shenwan key corrected by the blind review (reviewed.tsv); three chains meet it on the held-out
+    // firms (BENCHMARKS.md has the table). What this test holds is the measured held-out level,
+    // less 0.05, so a change to keywords, shares or strength rules that makes answers worse fails
+    // here. Raise a floor when a chain gets better.
     const FLOORS: &[(&str, f64, f64)] = &[
-        ("biomedicine", 0.83, 0.75),
-        ("carbon-fiber", 0.85, 0.10),
-        ("green-food", 0.74, 0.64),
-        ("industrial-robot", 0.71, 0.76),
-        ("integrated-circuit", 0.80, 0.55),
-        ("lithium-battery", 0.63, 0.51),
-        ("new-energy-vehicle", 0.60, 0.59),
-        ("photovoltaic", 0.64, 0.95),
+        ("biomedicine", 0.89, 0.78),
+        ("carbon-fiber", 0.75, 0.95),
+        ("green-food", 0.85, 0.76),
+        ("industrial-robot", 0.78, 0.87),
+        ("integrated-circuit", 0.76, 0.68),
+        ("lithium-battery", 0.84, 0.60),
+        ("new-energy-vehicle", 0.80, 0.64),
+        ("photovoltaic", 0.86, 0.95),
     ];
     let mut failing = Vec::new();
     for (chain, p, r) in FLOORS {

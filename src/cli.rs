@@ -240,6 +240,14 @@ enum ImportWhat {
         /// Sheet name in a workbook (default: the first sheet).
         #[arg(long)]
         sheet: Option<String>,
+        /// Header names for a headerless file, one per column, comma-separated
+        /// (`序号,统一社会信用代码,企业名称,法定代表人,省`): every row is data.
+        #[arg(long, value_delimiter = ',')]
+        columns: Option<Vec<String>>,
+        /// Show the column mapping, the first rows as they would be stored and the report;
+        /// store nothing.
+        #[arg(long)]
+        dry_run: bool,
     },
 }
 
@@ -461,9 +469,15 @@ fn import(ctx: &Ctx, what: ImportWhat) -> anyhow::Result<()> {
                 println!("imported {} chains: {}", ids.len(), ids.join(", "))
             })
         }
-        ImportWhat::Enterprises { file, sheet } => {
-            let rows = crate::import::open_file(&file, sheet.as_deref())?;
+        ImportWhat::Enterprises { file, sheet, columns, dry_run } => {
+            let options = crate::import::ReadOptions { sheet, columns, mapping: vec![] };
+            let rows = crate::import::open_file_with(&file, &options)?;
             let source = format!("import: {}", file.file_name().unwrap_or_default().to_string_lossy());
+            if dry_run {
+                let (report, sample) = app.preview_rows(rows, Some(&source), PREVIEW_ROWS)?;
+                let preview = views::ImportPreview::new(report, &sample);
+                return ctx.print(&preview, print_preview);
+            }
             let report = app.import_rows(rows, Some(&source), Some("cli"), &mut progress_bar("导入企业"))?;
             ctx.print(&report, print_report)
         }
@@ -699,8 +713,60 @@ fn print_search(r: &crate::search::SearchResults, offset: usize) {
     }
 }
 
+/// Rows a dry run shows as they would be stored.
+const PREVIEW_ROWS: usize = 20;
+
+fn print_preview(p: &views::ImportPreview) {
+    println!("dry run: nothing stored");
+    println!(
+        "columns ({}):",
+        match p.report.header {
+            crate::import::HeaderSource::Found => "header row",
+            crate::import::HeaderSource::Given => "--columns",
+            crate::import::HeaderSource::Guessed => "guessed from content",
+        }
+    );
+    for c in &p.report.columns {
+        println!("  {:>3} {:<20} → {}", c.column, c.header, c.field.as_deref().unwrap_or("(ignored)"));
+    }
+    println!("first {} enterprises as they would be stored:", p.sample.len());
+    for e in &p.sample {
+        println!(
+            "  {} | {} | {} | {}",
+            e.name,
+            e.region_name,
+            e.credit_code.as_deref().unwrap_or("-"),
+            e.registered_capital
+                .map(|c| format!("{c}万{}", e.registered_capital_currency.as_deref().unwrap_or("元")))
+                .unwrap_or_else(|| "-".into())
+        );
+    }
+    print_report(&p.report);
+}
+
 fn print_report(report: &ImportReport) {
     println!("inserted {}, updated {}, rejected {}", report.inserted, report.updated, report.rejected.len());
+    if report.unchanged + report.merged > 0 {
+        println!("unchanged {}, merged (repeated rows in the file) {}", report.unchanged, report.merged);
+    }
+    let r = &report.region_inferred;
+    if r.address + r.credit_code + r.name + report.region_unknown > 0 {
+        println!(
+            "region inferred: from address {}, credit code {}, name {}; no region {}",
+            r.address, r.credit_code, r.name, report.region_unknown
+        );
+    }
+    if report.header == crate::import::HeaderSource::Guessed {
+        let guessed: Vec<String> = report
+            .columns
+            .iter()
+            .filter_map(|c| c.field.as_ref().map(|f| format!("column {} → {f}", c.column)))
+            .collect();
+        println!("no header row: columns guessed from content: {}", guessed.join(", "));
+    }
+    if report.ragged_rows > 0 {
+        println!("{} rows have a different number of cells: read by position", report.ragged_rows);
+    }
     if !report.ignored_columns.is_empty() {
         println!("ignored columns: {}", report.ignored_columns.join(", "));
     }

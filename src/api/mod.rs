@@ -268,7 +268,7 @@ fn routes_table(limits: Limits) -> Vec<(&'static str, MethodRouter<AppState>, Ve
                 "post",
                 "import enterprises; the report lists every rejected row",
                 "analyst",
-                &[],
+                routes::IMPORT_PARAMS,
                 Some(Body::Media(&[
                     ("text/csv", MediaSchema::Text),
                     (XLSX, MediaSchema::Binary),
@@ -276,6 +276,36 @@ fn routes_table(limits: Limits) -> Vec<(&'static str, MethodRouter<AppState>, Ve
                 ])),
                 200,
                 json(schema::<crate::import::ImportReport>),
+            )],
+        ),
+        (
+            "/api/v1/imports/preview",
+            post(routes::import_preview).layer(DefaultBodyLimit::max(limits.import)),
+            vec![op(
+                "post",
+                "what an import of this file would do, storing nothing: the column mapping, the first 20 enterprises as they would be stored, the report",
+                "analyst",
+                routes::IMPORT_PARAMS,
+                Some(Body::Media(&[
+                    ("text/csv", MediaSchema::Text),
+                    (XLSX, MediaSchema::Binary),
+                    ("application/x-ndjson", MediaSchema::Text),
+                ])),
+                200,
+                json(schema::<views::ImportPreview>),
+            )],
+        ),
+        (
+            "/api/v1/imports/headers",
+            get(routes::import_headers),
+            vec![op(
+                "get",
+                "the spreadsheet header words recognised for each field",
+                "viewer",
+                &[],
+                None,
+                200,
+                json(schema::<Vec<views::HeaderSynonyms>>),
             )],
         ),
         (

@@ -30,6 +30,8 @@ pub enum Kind {
     Month,
     /// `CHAIN/LINK`.
     LinkRef,
+    /// An import's column mapping changes: `3:name,5:` (column 3 read as the name, 5 ignored).
+    ColumnMap,
 }
 
 /// One query parameter of a route.
@@ -57,6 +59,11 @@ impl Param {
             Kind::OneOf(values) => json!({"type": "string", "enum": values}),
             Kind::LinkRef => json!({"type": "string", "pattern": "^[a-z0-9-]+/[a-z0-9-]+$"}),
             Kind::Month => json!({"type": "string", "pattern": "^(20[0-9]{2}|2100)-(0[1-9]|1[0-2])$"}),
+            Kind::ColumnMap => {
+                let fields: Vec<&str> = crate::import::HEADERS.iter().map(|(f, _)| *f).collect();
+                let item = format!("[1-9][0-9]{{0,3}}:({})?", fields.join("|"));
+                json!({"type": "string", "pattern": format!("^{item}(,{item})*$")})
+            }
         };
         // An empty value (`limit=`, as a form sends it) means "not given".
         self.repeat(json!({"anyOf": [typed, {"type": "string", "maxLength": 0}]}))

@@ -52,6 +52,34 @@ pub(super) const AUDIT_PARAMS: &[Param] = &[
     param("limit", K::Count),
 ];
 pub(super) const CHAIN_PARAMS: &[Param] = &[param("per_link", K::Count)];
+pub(super) const IMPORT_PARAMS: &[Param] =
+    &[param("sheet", K::Text), param("columns", K::Text), param("map", K::ColumnMap)];
+
+/// `sheet`, `columns` (header names of a headerless file, comma-separated) and `map` (the
+/// preview's mapping changes: `3:name,5:` — column 3 read as the name, column 5 ignored).
+fn read_options(q: Option<String>) -> ApiResult<crate::import::ReadOptions> {
+    let pairs = params(q, IMPORT_PARAMS)?;
+    let columns =
+        get(&pairs, "columns").map(|c| c.split([',', '，']).map(|h| h.trim().to_string()).collect());
+    let mut mapping = Vec::new();
+    for item in get(&pairs, "map").unwrap_or("").split(',').filter(|i| !i.trim().is_empty()) {
+        let bad = || {
+            ApiError::new(
+                crate::error::Code::InvalidParameter,
+                format!("map item {item:?}: write COLUMN:FIELD (3:name, a field's JSON name) or COLUMN: to ignore a column"),
+            )
+            .with_field("map")
+        };
+        let (column, field) = item.split_once(':').ok_or_else(bad)?;
+        let column: usize = column.trim().parse().ok().filter(|c| (1..=9_999).contains(c)).ok_or_else(bad)?;
+        let field = field.trim();
+        if !field.is_empty() && crate::import::field_for_header(field).is_none() {
+            return Err(bad());
+        }
+        mapping.push((column, (!field.is_empty()).then(|| field.to_string())));
+    }
+    Ok(crate::import::ReadOptions { sheet: get(&pairs, "sheet").map(str::to_string), columns, mapping })
+}
 
 /// Runs app work off the async threads.
 pub(super) async fn blocking<T: Send + 'static>(
@@ -559,10 +587,12 @@ pub async fn delete_enterprise(
 pub async fn import(
     State(state): State<AppState>,
     caller: Caller,
+    RawQuery(q): RawQuery,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> ApiResult<Json<crate::import::ImportReport>> {
     caller.require(Role::Analyst)?;
+    let options = read_options(q)?;
     let media = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
     let format = crate::import::Format::from_media_type(media).ok_or_else(|| {
         ApiError::new(
@@ -574,11 +604,59 @@ pub async fn import(
     let actor = caller.name.clone();
     Ok(Json(
         blocking(&state.app, move |app| {
-            let table = crate::import::read_bytes(&bytes, format, None)?;
+            let table = crate::import::read_bytes_with(&bytes, format, &options)?;
             let source = format!("import by {actor}");
             app.import_rows(table.into(), Some(&source), Some(&actor), &mut |_, _| {})
         })
         .await?,
+    ))
+}
+
+/// Rows a preview shows as they would be stored.
+const PREVIEW_ROWS: usize = 20;
+
+/// The import page's preview step: the column mapping, the first rows as they would be stored and
+/// the report, storing nothing.
+pub async fn import_preview(
+    State(state): State<AppState>,
+    caller: Caller,
+    RawQuery(q): RawQuery,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> ApiResult<Json<views::ImportPreview>> {
+    caller.require(Role::Analyst)?;
+    let options = read_options(q)?;
+    let media = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let format = crate::import::Format::from_media_type(media).ok_or_else(|| {
+        ApiError::new(
+            crate::error::Code::UnsupportedMediaType,
+            "send text/csv, an XLSX workbook or application/x-ndjson",
+        )
+    })?;
+    let bytes = body_bytes(body)?;
+    let actor = caller.name.clone();
+    Ok(Json(
+        blocking(&state.app, move |app| {
+            let table = crate::import::read_bytes_with(&bytes, format, &options)?;
+            let source = format!("import by {actor}");
+            let (report, sample) = app.preview_rows(table.into(), Some(&source), PREVIEW_ROWS)?;
+            Ok(views::ImportPreview::new(report, &sample))
+        })
+        .await?,
+    ))
+}
+
+/// The header words the importer recognises for each field (the import page's help).
+pub async fn import_headers(caller: Caller) -> ApiResult<Json<Vec<views::HeaderSynonyms>>> {
+    caller.require(Role::Viewer)?;
+    Ok(Json(
+        crate::import::HEADERS
+            .iter()
+            .map(|(field, words)| views::HeaderSynonyms {
+                field: field.to_string(),
+                headers: words.iter().map(|w| w.to_string()).collect(),
+            })
+            .collect(),
     ))
 }
 

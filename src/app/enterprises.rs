@@ -13,6 +13,8 @@ use serde_json::json;
 pub enum Outcome {
     Inserted,
     Updated,
+    /// The row matched a stored enterprise and said nothing new: nothing was written.
+    Unchanged,
 }
 
 /// Rows written between two flushes during a bulk import; a crash loses at most these, and they
@@ -38,8 +40,11 @@ pub(super) struct PhaseTimes {
     flush: std::time::Duration,
 }
 
-/// Finds the stored enterprise a patch speaks of: by credit code, else by name + region.
-/// A patch that points at two different enterprises is a conflict.
+/// Finds the stored enterprise a patch speaks of: by credit code, else by name + region, else —
+/// for a record with no region said or inferred — by the name alone when exactly one stored
+/// enterprise has it (SPEC §4); a record with a region also finds a firm of its name stored with
+/// none (地区不详), whose region it then fills. A patch that points at two different enterprises
+/// is a conflict.
 fn identify(
     txn: &Txn<'_>,
     patch: &EnterprisePatch,
@@ -49,7 +54,15 @@ fn identify(
         None => None,
     };
     let by_name = match (&patch.name, patch.effective_region()) {
-        (Some(name), Some(region)) => txn.find_by_name(name, region)?,
+        // A firm stored as 地区不详 under this name is this one, now with a region.
+        (Some(name), Some(region)) => match txn.find_by_name(name, region)? {
+            None => txn.find_by_name(name, crate::model::RegionCode::UNKNOWN)?,
+            found => found,
+        },
+        (Some(name), None) => match txn.find_by_name_alone(name)? {
+            None => txn.find_by_name(name, crate::model::RegionCode::UNKNOWN)?,
+            found => found,
+        },
         _ => None,
     };
     let id = match (by_code, by_name) {
@@ -135,7 +148,13 @@ fn stage(
     let looked_up_code = patch.credit_code.clone();
     let looked_up_name = patch.name.clone().zip(patch.effective_region());
     let (new, outcome) = match &stored {
-        Some(old) => (patch.apply_to(old.clone()), Outcome::Updated),
+        Some(old) => {
+            let new = patch.apply_to(old.clone());
+            if &new == old {
+                return Ok(Ok((new, Outcome::Unchanged)));
+            }
+            (new, Outcome::Updated)
+        }
         None => match patch.into_new(txn.new_enterprise_id()) {
             Ok(e) => (e, Outcome::Inserted),
             Err(problems) => return Ok(Err(problems)),
@@ -161,6 +180,71 @@ pub(super) fn find_or_create(
         Ok(Some(existing)) => Ok(Ok(existing)),
         Ok(None) => Ok(stage(txn, patch)?.map(|(e, _)| e)),
     }
+}
+
+/// A row's outcome: the enterprise as staged, or why the row was rejected.
+type Staged = std::result::Result<(Enterprise, Outcome), Vec<Problem>>;
+
+/// Stages one parsed row of an import; also says where its region came from, if inferred.
+fn stage_row(
+    txn: &mut Txn<'_>,
+    patch: std::result::Result<EnterprisePatch, Vec<Problem>>,
+    default_source: Option<&str>,
+) -> Result<(Staged, Option<crate::model::RegionSource>)> {
+    match patch {
+        Ok(mut patch) => {
+            if patch.source.is_none() {
+                patch.source = default_source.map(str::to_string);
+            }
+            let region_from = patch.region_from;
+            Ok((stage(txn, patch)?, region_from))
+        }
+        Err(problems) => Ok((Err(problems), None)),
+    }
+}
+
+/// The counts of an import's report, row by row.
+#[derive(Default)]
+struct Tally {
+    /// Enterprises this import inserted: a later row for one of them is merged, not an update.
+    inserted_here: std::collections::HashSet<EnterpriseId>,
+}
+
+impl Tally {
+    fn count(
+        &mut self,
+        report: &mut ImportReport,
+        number: usize,
+        result: Staged,
+        region_from: Option<crate::model::RegionSource>,
+    ) {
+        match result {
+            Ok((e, outcome)) => {
+                match outcome {
+                    Outcome::Inserted => {
+                        report.inserted += 1;
+                        self.inserted_here.insert(e.id);
+                        if !e.region.is_known() {
+                            report.region_unknown += 1;
+                        }
+                    }
+                    _ if self.inserted_here.contains(&e.id) => report.merged += 1,
+                    Outcome::Updated => report.updated += 1,
+                    Outcome::Unchanged => report.unchanged += 1,
+                }
+                if let Some(from) = region_from {
+                    report.region_inferred.count(from);
+                }
+            }
+            Err(problems) => report.rejected.push(RejectedRow::new(number, problems)),
+        }
+    }
+}
+
+/// What a preview keeps: the first enterprises as they would be stored.
+struct Preview {
+    sample: usize,
+    stored: Vec<Enterprise>,
 }
 
 fn rejection(problems: Vec<Problem>) -> Error {
@@ -253,9 +337,41 @@ impl App {
         actor: Option<&str>,
         progress: &mut dyn FnMut(usize, usize),
     ) -> Result<ImportReport> {
+        self.import_or_preview(rows, default_source, actor, None, progress)
+    }
+
+    /// What [`App::import_rows`] would do, storing nothing (`--dry-run`, the import page's
+    /// preview): the report, and the first `sample` enterprises as they would be stored.
+    pub fn preview_rows(
+        &self,
+        rows: Rows,
+        default_source: Option<&str>,
+        sample: usize,
+    ) -> Result<(ImportReport, Vec<Enterprise>)> {
+        let mut preview = Preview { sample, stored: Vec::new() };
+        let report =
+            self.import_or_preview(rows, default_source, None, Some(&mut preview), &mut |_, _| {})?;
+        Ok((report, preview.stored))
+    }
+
+    fn import_or_preview(
+        &self,
+        rows: Rows,
+        default_source: Option<&str>,
+        actor: Option<&str>,
+        preview: Option<&mut Preview>,
+        progress: &mut dyn FnMut(usize, usize),
+    ) -> Result<ImportReport> {
         let today = super::today();
         let total = rows.expected;
         let source = rows.rows;
+        let report = ImportReport {
+            ignored_columns: rows.ignored_columns,
+            columns: rows.columns,
+            header: rows.header,
+            ragged_rows: rows.ragged_rows,
+            ..Default::default()
+        };
         std::thread::scope(|scope| {
             let (tx, rx) = std::sync::mpsc::sync_channel(4096);
             scope.spawn(move || {
@@ -269,9 +385,36 @@ impl App {
                     }
                 }
             });
-            let report = ImportReport { ignored_columns: rows.ignored_columns, ..Default::default() };
-            self.write_patches(rx.into_iter(), report, total, default_source, actor, progress)
+            match preview {
+                Some(preview) => self.preview_patches(rx.into_iter(), report, default_source, preview),
+                None => self.write_patches(rx.into_iter(), report, total, default_source, actor, progress),
+            }
         })
+    }
+
+    /// Stages every row in one transaction that is never committed: identities, merges and
+    /// rejections come out exactly as an import's would, and nothing is stored.
+    fn preview_patches(
+        &self,
+        patches: impl Iterator<Item = (usize, std::result::Result<EnterprisePatch, Vec<Problem>>)>,
+        mut report: ImportReport,
+        default_source: Option<&str>,
+        preview: &mut Preview,
+    ) -> Result<ImportReport> {
+        let mut txn = self.begin();
+        let mut tally = Tally::default();
+        for (number, patch) in patches {
+            let (result, region_from) = stage_row(&mut txn, patch, default_source)?;
+            if let Ok((e, _)) = &result
+                && preview.stored.len() < preview.sample
+                && !preview.stored.iter().any(|s| s.id == e.id)
+            {
+                preview.stored.push(e.clone());
+            }
+            tally.count(&mut report, number, result, region_from);
+        }
+        drop(txn); // never committed
+        Ok(report)
     }
 
     fn write_patches(
@@ -288,26 +431,15 @@ impl App {
         let mut t = PhaseTimes::default();
         let began = std::time::Instant::now();
         let mut patches = patches.enumerate();
+        let mut tally = Tally::default();
         loop {
             let waited = std::time::Instant::now();
             let Some((i, (number, patch))) = patches.next() else { break };
             t.wait_for_rows += waited.elapsed();
             let staged = std::time::Instant::now();
             done = i + 1;
-            let result = match patch {
-                Ok(mut patch) => {
-                    if patch.source.is_none() {
-                        patch.source = default_source.map(str::to_string);
-                    }
-                    stage(&mut txn, patch)?
-                }
-                Err(problems) => Err(problems),
-            };
-            match result {
-                Ok((_, Outcome::Inserted)) => report.inserted += 1,
-                Ok((_, Outcome::Updated)) => report.updated += 1,
-                Err(problems) => report.rejected.push(RejectedRow::new(number, problems)),
-            }
+            let (result, region_from) = stage_row(&mut txn, patch, default_source)?;
+            tally.count(&mut report, number, result, region_from);
             t.identify += staged.elapsed();
             if txn.len() >= BATCH_ROWS {
                 let storing = std::time::Instant::now();

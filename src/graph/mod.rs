@@ -409,6 +409,7 @@ impl Graph {
             self.with_partners.insert(e.id);
         }
         let listed = e.stock_code.is_some() || e.tags.iter().any(|t| t == "上市公司");
+        let capital = e.capital_cny();
         self.enterprises.insert(
             e.id,
             EnterpriseBrief {
@@ -417,7 +418,7 @@ impl Graph {
                 region: e.region,
                 leader,
                 restricted: e.restricted,
-                registered_capital: e.registered_capital,
+                registered_capital: capital,
                 listed,
                 tags: e.tags.into(),
                 credit_hash,

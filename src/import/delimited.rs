@@ -87,7 +87,7 @@ fn mark_unclosed_quotes(text: String, delimiter: char) -> String {
 
 use super::MALFORMED;
 
-pub(super) fn read(bytes: &[u8]) -> Result<super::Table> {
+pub(super) fn read(bytes: &[u8], options: &super::ReadOptions) -> Result<super::Table> {
     let text = decode(bytes)?;
     let first_line = text.lines().next().unwrap_or("");
     let delimiter =
@@ -107,5 +107,5 @@ pub(super) fn read(bytes: &[u8]) -> Result<super::Table> {
             Err(_) => grid.push(vec![MALFORMED.to_string()]),
         }
     }
-    super::rows_from_grid(grid.into_iter())
+    super::rows_from_grid(grid.into_iter(), options)
 }

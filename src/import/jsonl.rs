@@ -15,7 +15,7 @@ pub const MAX_LINE_BYTES: usize = 1024 * 1024;
 
 /// Reads JSON Lines held in memory.
 pub(super) fn read(bytes: &[u8]) -> Table {
-    Table { rows: stream(bytes).collect(), ignored_columns: vec![] }
+    Table { rows: stream(bytes).collect(), ..Default::default() }
 }
 
 /// The rows of a JSON Lines stream, one by one.

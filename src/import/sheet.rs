@@ -20,7 +20,8 @@ fn cell_text(cell: &Data) -> String {
             None => dt.as_f64().to_string(),
         },
         Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),
-        Data::Error(e) => format!("#{e:?}"),
+        // #N/A, #VALUE! and the other error values are empty cells (SPEC §4).
+        Data::Error(_) => String::new(),
     }
 }
 
@@ -115,7 +116,8 @@ fn xlsx_grid(mut workbook: calamine::Xlsx<Cursor<Vec<u8>>>, sheet: Option<&str>)
     Ok(rows)
 }
 
-pub(super) fn read(bytes: &[u8], format: Format, sheet: Option<&str>) -> Result<super::Table> {
+pub(super) fn read(bytes: &[u8], format: Format, options: &super::ReadOptions) -> Result<super::Table> {
+    let sheet = options.sheet.as_deref();
     let cursor = Cursor::new(bytes.to_vec());
     let cells = match format {
         Format::Xls => grid(
@@ -130,5 +132,5 @@ pub(super) fn read(bytes: &[u8], format: Format, sheet: Option<&str>) -> Result<
             xlsx_grid(workbook, sheet)?
         }
     };
-    super::rows_from_grid(cells.into_iter())
+    super::rows_from_grid(cells.into_iter(), options)
 }

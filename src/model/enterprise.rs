@@ -118,9 +118,13 @@ pub struct Enterprise {
     pub region: RegionCode,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub address: Option<String>,
-    /// 注册资本 in 万元.
+    /// 注册资本 in 万元 of `registered_capital_currency`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub registered_capital: Option<f64>,
+    /// The capital's currency when it is not 人民币 (`USD`, `HKD`, `EUR`, `JPY`, `GBP`); filters
+    /// and scoring treat such a capital as unknown (SPEC §4).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registered_capital_currency: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub founded: Option<NaiveDate>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -150,6 +154,11 @@ pub struct Enterprise {
 }
 
 impl Enterprise {
+    /// 注册资本 in 万元人民币; a capital in another currency counts as unknown.
+    pub fn capital_cny(&self) -> Option<f64> {
+        self.registered_capital.filter(|_| self.registered_capital_currency.is_none())
+    }
+
     /// A **leader**: tagged 世界500强, 中国500强, 央企, 上市公司, 专精特新小巨人 or 单项冠军.
     pub fn is_leader(&self) -> bool {
         self.tags.iter().any(|t| LEADER_TAGS.contains(&t.as_str()))
@@ -180,6 +189,8 @@ pub struct EnterpriseFacts {
     #[serde(default)]
     pub registered_capital: Option<f64>,
     #[serde(default)]
+    pub registered_capital_currency: Option<String>,
+    #[serde(default)]
     pub credit_code: Option<CreditCode>,
     #[serde(default)]
     pub stock_code: Option<String>,
@@ -190,6 +201,11 @@ pub struct EnterpriseFacts {
 }
 
 impl EnterpriseFacts {
+    /// 注册资本 in 万元人民币; a capital in another currency counts as unknown.
+    pub fn capital_cny(&self) -> Option<f64> {
+        self.registered_capital.filter(|_| self.registered_capital_currency.is_none())
+    }
+
     pub fn is_leader(&self) -> bool {
         self.tags.iter().any(|t| LEADER_TAGS.contains(&t.as_str()))
     }
@@ -207,6 +223,7 @@ impl From<&Enterprise> for EnterpriseFacts {
             links: e.links.clone(),
             restricted: e.restricted,
             registered_capital: e.registered_capital,
+            registered_capital_currency: e.registered_capital_currency.clone(),
             credit_code: e.credit_code.clone(),
             stock_code: e.stock_code.clone(),
             signals: e.signals.clone(),
@@ -222,8 +239,13 @@ pub struct EnterprisePatch {
     pub name: Option<String>,
     pub aliases: Vec<String>,
     pub region: Option<RegionCode>,
+    /// Set when `region` was not said but inferred (SPEC §4); an inferred region never replaces
+    /// a stored one.
+    pub region_from: Option<RegionSource>,
     pub address: Option<String>,
     pub registered_capital: Option<f64>,
+    /// `Some("CNY")` when the cell said 人民币 or nothing; another code for a foreign currency.
+    pub registered_capital_currency: Option<String>,
     pub founded: Option<NaiveDate>,
     pub stock_code: Option<String>,
     pub tags: Vec<String>,
@@ -235,6 +257,18 @@ pub struct EnterprisePatch {
     pub partners: Vec<Partner>,
     pub restricted: Option<bool>,
     pub source: Option<String>,
+}
+
+/// Where a region that a record did not say came from, in the order they are tried (SPEC §4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RegionSource {
+    /// The county/city/province named at the start of the address.
+    Address,
+    /// Positions 3–8 of the credit code: the registering authority's division.
+    CreditCode,
+    /// A region named at the start of the enterprise name.
+    Name,
 }
 
 /// The record keys a patch understands (JSON names). `province`, `city` and `county` carry
@@ -249,6 +283,7 @@ pub const FIELDS: &[&str] = &[
     "county",
     "address",
     "registered_capital",
+    "registered_capital_currency",
     "founded",
     "stock_code",
     "tags",
@@ -421,10 +456,31 @@ impl EnterprisePatch {
             None => {}
         }
         p.address = get("address");
+        if p.region.is_none()
+            && region_text.is_none()
+            && province.is_none()
+            && city.is_none()
+            && county.is_none()
+        {
+            p.infer_region();
+        }
         if let Some(s) = get("registered_capital") {
             match parse_capital(&s) {
-                Ok(v) => p.registered_capital = Some(v),
+                Ok((v, currency)) => {
+                    p.registered_capital = Some(v);
+                    p.registered_capital_currency = Some(currency.to_string());
+                }
                 Err(e) => bad("registered_capital", crate::error::Code::InvalidValue, e),
+            }
+        }
+        if let Some(s) = get("registered_capital_currency") {
+            match super::values::parse_currency(&s) {
+                Some(c) => p.registered_capital_currency = Some(c.to_string()),
+                None => bad(
+                    "registered_capital_currency",
+                    crate::error::Code::InvalidValue,
+                    format!("币种“{s}”无法识别（可填：人民币、美元、港元、欧元、日元、英镑）"),
+                ),
             }
         }
         if let Some(s) = get("founded") {
@@ -503,6 +559,27 @@ impl EnterprisePatch {
         if problems.is_empty() { Ok(p) } else { Err(problems) }
     }
 
+    /// Infers the region of a record that did not say one: from the address, else the credit
+    /// code, else the name (SPEC §4). An address that names no single place falls through.
+    fn infer_region(&mut self) {
+        let table = regions();
+        let from_code = || {
+            let code = RegionCode::parse(self.credit_code.as_ref()?.region_digits())?;
+            table.get(code).map(|r| r.code)
+        };
+        let inferred = (self.address.as_deref().and_then(|a| table.infer_from_prefix(a, true)))
+            .map(|c| (c, RegionSource::Address))
+            .or_else(|| from_code().map(|c| (c, RegionSource::CreditCode)))
+            .or_else(|| {
+                let name = self.name.as_deref()?;
+                table.infer_from_prefix(name, false).map(|c| (c, RegionSource::Name))
+            });
+        if let Some((code, from)) = inferred {
+            self.region = Some(code);
+            self.region_from = Some(from);
+        }
+    }
+
     /// The region this patch places the enterprise in: said outright, or read from positions
     /// 3–8 of the credit code when that is a known division.
     pub fn effective_region(&self) -> Option<RegionCode> {
@@ -512,31 +589,22 @@ impl EnterprisePatch {
         })
     }
 
-    /// Makes a new enterprise; name and region are required.
+    /// Makes a new enterprise; a name is required. Without a region said or inferred, the
+    /// enterprise's region is [`RegionCode::UNKNOWN`].
     pub fn into_new(self, id: EnterpriseId) -> Result<Enterprise, Vec<Problem>> {
-        let mut problems = Vec::new();
         if self.name.as_deref().is_none_or(str::is_empty) {
-            problems.push(Problem::new("name", crate::error::Code::MissingField, "缺少企业名称"));
+            return Err(vec![Problem::new("name", crate::error::Code::MissingField, "缺少企业名称")]);
         }
-        let region = self.effective_region();
-        if region.is_none() {
-            problems.push(Problem::new(
-                "region",
-                crate::error::Code::MissingField,
-                "缺少行政区划（可填代码或省/市/区县名称）",
-            ));
-        }
-        if !problems.is_empty() {
-            return Err(problems);
-        }
+        let region = self.effective_region().unwrap_or(RegionCode::UNKNOWN);
         let empty = Enterprise {
             id,
             credit_code: None,
             name: String::new(),
             aliases: vec![],
-            region: region.expect("checked above"),
+            region,
             address: None,
             registered_capital: None,
+            registered_capital_currency: None,
             founded: None,
             stock_code: None,
             tags: vec![],
@@ -564,7 +632,8 @@ impl EnterprisePatch {
                 *slot = v;
             }
         }
-        let region = self.region;
+        // An inferred region fills an unknown one and never replaces one that was stored.
+        let region = self.region.filter(|_| self.region_from.is_none() || !e.region.is_known());
         if self.credit_code.is_some() {
             e.credit_code = self.credit_code;
         }
@@ -576,6 +645,9 @@ impl EnterprisePatch {
         }
         if self.registered_capital.is_some() {
             e.registered_capital = self.registered_capital;
+            e.registered_capital_currency = self.registered_capital_currency.filter(|c| c != "CNY");
+        } else if let Some(c) = self.registered_capital_currency {
+            e.registered_capital_currency = Some(c).filter(|c| c != "CNY");
         }
         if self.founded.is_some() {
             e.founded = self.founded;
@@ -644,14 +716,64 @@ mod tests {
     }
 
     #[test]
-    fn a_new_enterprise_needs_a_name_and_a_region_which_a_credit_code_can_give() {
+    fn a_new_enterprise_needs_a_name_and_its_region_is_inferred_in_order() {
         let missing = patch(json!({"products": "电芯"})).unwrap().into_new(EnterpriseId(1)).unwrap_err();
-        assert_eq!(missing.iter().map(|p| p.field.as_str()).collect::<Vec<_>>(), vec!["name", "region"]);
-        let e = patch(json!({"name": "某公司", "credit_code": "91152201078377449P"}))
+        assert_eq!(missing.iter().map(|p| p.field.as_str()).collect::<Vec<_>>(), vec!["name"]);
+        let new = |v| patch(v).unwrap();
+        let by_code = new(json!({"name": "某公司", "credit_code": "91152201078377449P"}));
+        assert_eq!(
+            (by_code.region.unwrap().to_string(), by_code.region_from),
+            ("152201".into(), Some(RegionSource::CreditCode))
+        );
+        // The address comes first, then the credit code, then the name.
+        let by_address = new(
+            json!({"name": "常州某公司", "credit_code": "91152201078377449P", "address": "北京市东城区某路1号"}),
+        );
+        assert_eq!(
+            (by_address.region.unwrap().to_string(), by_address.region_from),
+            ("110101".into(), Some(RegionSource::Address))
+        );
+        let ambiguous_address = new(json!({"name": "常州某公司", "address": "朝阳区某路1号"}));
+        assert_eq!(
+            (ambiguous_address.region.unwrap().to_string(), ambiguous_address.region_from),
+            ("320400".into(), Some(RegionSource::Name))
+        );
+        let said = new(json!({"name": "常州某公司", "region": "320412", "address": "北京市东城区某路1号"}));
+        assert_eq!((said.region.unwrap().to_string(), said.region_from), ("320412".into(), None));
+        let nowhere = new(json!({"name": "某某有限公司"})).into_new(EnterpriseId(1)).unwrap();
+        assert_eq!(nowhere.region, RegionCode::UNKNOWN);
+    }
+
+    #[test]
+    fn an_inferred_region_fills_an_unknown_one_and_never_replaces_a_stored_one() {
+        let stored =
+            patch(json!({"name": "某公司", "region": "320412"})).unwrap().into_new(EnterpriseId(1)).unwrap();
+        let moved = patch(json!({"name": "某公司", "address": "北京市东城区某路1号"}))
+            .unwrap()
+            .apply_to(stored.clone());
+        assert_eq!(moved.region.to_string(), "320412");
+        let unknown = patch(json!({"name": "某公司"})).unwrap().into_new(EnterpriseId(2)).unwrap();
+        let found =
+            patch(json!({"name": "某公司", "address": "北京市东城区某路1号"})).unwrap().apply_to(unknown);
+        assert_eq!(found.region.to_string(), "110101");
+    }
+
+    #[test]
+    fn a_foreign_capital_keeps_its_currency_and_counts_as_unknown_in_cny() {
+        let e = patch(json!({"name": "某公司", "region": "320412", "registered_capital": "1000万美元"}))
             .unwrap()
             .into_new(EnterpriseId(1))
             .unwrap();
-        assert_eq!(e.region.to_string(), "152201");
+        assert_eq!(
+            (e.registered_capital, e.registered_capital_currency.as_deref()),
+            (Some(1000.0), Some("USD"))
+        );
+        assert_eq!(e.capital_cny(), None);
+        let cny = patch(json!({"registered_capital": "5000万人民币"})).unwrap().apply_to(e);
+        assert_eq!(
+            (cny.registered_capital, cny.registered_capital_currency.as_deref(), cny.capital_cny()),
+            (Some(5000.0), None, Some(5000.0))
+        );
     }
 
     #[test]

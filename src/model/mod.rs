@@ -13,7 +13,9 @@ pub mod values;
 
 pub use chain::{Chain, Flow, Link, LinkRef, Stage};
 pub use credit_code::CreditCode;
-pub use enterprise::{Enterprise, EnterpriseFacts, EnterpriseId, EnterprisePatch, Partner, Relation, Signal};
+pub use enterprise::{
+    Enterprise, EnterpriseFacts, EnterpriseId, EnterprisePatch, Partner, RegionSource, Relation, Signal,
+};
 pub use product::Product;
 pub use region::{RegionCode, regions};
 pub use role::Role;

@@ -25,6 +25,16 @@ pub enum Level {
 }
 
 impl RegionCode {
+    /// No known place: an enterprise whose record gave no region and none could be inferred
+    /// (SPEC §4: region is optional). It lies inside no region and contains none; it prints as
+    /// `000000` and is named 地区不详.
+    pub const UNKNOWN: RegionCode = RegionCode(0);
+
+    /// Whether this is a real division code (not [`RegionCode::UNKNOWN`]).
+    pub fn is_known(self) -> bool {
+        self != RegionCode::UNKNOWN
+    }
+
     /// Parses 2-, 4-, 6- or 12-digit input (`32`, `3204`, `320400`, `320400000000`).
     /// The code need not be in the table; see [`RegionTable::get`].
     pub fn parse(input: &str) -> Option<Self> {
@@ -97,6 +107,9 @@ impl Serialize for RegionCode {
 impl<'de> Deserialize<'de> for RegionCode {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let s = String::deserialize(d)?;
+        if s == "000000" {
+            return Ok(RegionCode::UNKNOWN);
+        }
         RegionCode::parse(&s).ok_or_else(|| serde::de::Error::custom(format!("invalid region code {s:?}")))
     }
 }
@@ -176,6 +189,9 @@ const SUFFIXES: &[&str] = &[
 /// Placeholder city names that never identify a place by themselves.
 const PLACEHOLDERS: &[&str] = &["市辖区", "县", "省直辖县级行政区划", "自治区直辖县级行政区划"];
 
+/// The longest division name, in characters (新疆维吾尔自治区 is 8).
+const MAX_NAME_CHARS: usize = 12;
+
 fn short_name(name: &str) -> Option<&str> {
     SUFFIXES.iter().find_map(|s| name.strip_suffix(s)).filter(|short| short.chars().count() >= 2)
 }
@@ -241,6 +257,9 @@ impl RegionTable {
 
     /// `江苏省常州市武进区` style full name of a code (placeholders such as 市辖区 left out).
     pub fn full_name(&self, code: RegionCode) -> String {
+        if !code.is_known() {
+            return "地区不详".to_string();
+        }
         let mut parts = vec![code.province()];
         if let Some(city) = code.city() {
             parts.push(city);
@@ -310,6 +329,48 @@ impl RegionTable {
             });
         }
         scope.ok_or_else(|| RegionError::Unknown(String::new()))
+    }
+
+    /// The region named at the start of `text` (an address or an enterprise name): the longest
+    /// division name there, then finer ones after it (`江苏省苏州市吴中区…` → 320506,
+    /// `北京市东城区…` → 110101, `苏州工业园区…` → 320500). Where a name stands for several places
+    /// that do not nest (`朝阳…`), the text names no region: `None`. With `short_counties` false
+    /// (for enterprise names), a county counts only by its full name (东方电气 is not 东方市).
+    pub fn infer_from_prefix(&self, text: &str, short_counties: bool) -> Option<RegionCode> {
+        let text = text.trim_start_matches(|c: char| c.is_whitespace() || c.is_ascii_punctuation());
+        let mut scope: Option<RegionCode> = None;
+        let mut rest = text;
+        'levels: for _ in 0..3 {
+            let chars: Vec<(usize, char)> = rest.char_indices().take(MAX_NAME_CHARS + 1).collect();
+            // Longest first: 苏州市 before 苏州.
+            for len in (2..=chars.len().min(MAX_NAME_CHARS)).rev() {
+                let end = chars.get(len).map_or(rest.len(), |(i, _)| *i);
+                let name = &rest[..end];
+                let Some(codes) = self.by_name.get(name) else { continue };
+                let full = codes.iter().any(|c| self.get(*c).is_some_and(|r| r.name == name));
+                let candidates: Vec<RegionCode> = codes
+                    .iter()
+                    .copied()
+                    .filter(|c| scope.is_none_or(|s| c.is_within(s) && *c != s))
+                    .collect();
+                // Nested candidates (邵阳市 and its 邵阳县) are the coarser one.
+                let coarsest =
+                    candidates.iter().copied().find(|c| candidates.iter().all(|o| o.is_within(*c)));
+                match (candidates.len(), coarsest) {
+                    (0, _) => continue,
+                    // A county by its short name only where short names are trusted (addresses).
+                    (_, Some(c)) if !full && !short_counties && c.level() == Level::County => return scope,
+                    (_, Some(c)) => {
+                        scope = Some(c);
+                        rest = &rest[end..];
+                        continue 'levels;
+                    }
+                    _ => return scope, // ambiguous here: keep what is certain
+                }
+            }
+            break;
+        }
+        scope
     }
 
     /// The codes a `source_regions` entry stands for: a group name (长三角), a code or a name.
@@ -387,6 +448,40 @@ mod tests {
         assert_eq!(t.parse("火星市").unwrap_err().code(), "invalid_region");
         assert_eq!(t.parse("329900").unwrap_err().code(), "invalid_region");
         assert_eq!(t.resolve(Some("浙江省"), None, Some("武进区")).unwrap_err().code(), "invalid_region");
+    }
+
+    #[test]
+    fn regions_are_read_off_the_start_of_addresses_and_names() {
+        let t = regions();
+        let at = |s: &str| t.infer_from_prefix(s, true).map(|c| c.to_string());
+        assert_eq!(at("北京市东城区东长安街1号").as_deref(), Some("110101"));
+        assert_eq!(at("江苏省苏州市吴中区木渎镇").as_deref(), Some("320506"));
+        assert_eq!(
+            at("苏州工业园区星湖街328号").as_deref(),
+            Some("320576"),
+            "a county-level zone by its own name"
+        );
+        assert_eq!(at("苏州市相城区").as_deref(), Some("320507"));
+        assert_eq!(at("广东省深圳市南山区").as_deref(), Some("440305"));
+        assert_eq!(at("邵阳市大祥区").map(|c| c[..4].to_string()).as_deref(), Some("4305"));
+        assert_eq!(at("朝阳区某路"), None, "three 朝阳 that do not nest");
+        assert_eq!(at("某某路88号"), None);
+        let name = |s: &str| t.infer_from_prefix(s, false).map(|c| c.to_string());
+        assert_eq!(name("深圳市腾讯计算机系统有限公司").as_deref(), Some("440300"));
+        assert_eq!(name("邵阳纺织机械有限责任公司").as_deref(), Some("430500"));
+        assert_eq!(name("东方电气股份有限公司"), None, "东方市 is a county: only by its full name");
+        assert_eq!(name("江苏恒瑞医药股份有限公司").as_deref(), Some("320000"));
+        assert_eq!(name("朝阳某某有限公司"), None, "朝阳市, and two 朝阳区 that are not inside it");
+    }
+
+    #[test]
+    fn the_unknown_region_is_inside_nothing() {
+        let u = RegionCode::UNKNOWN;
+        assert!(!u.is_within(code("320000")) && !u.is_within(code("320400")) && !u.is_known());
+        assert_eq!(regions().full_name(u), "地区不详");
+        let json = serde_json::to_string(&u).unwrap();
+        assert_eq!(json, "\"000000\"");
+        assert_eq!(serde_json::from_str::<RegionCode>(&json).unwrap(), u);
     }
 
     #[test]

@@ -7,14 +7,43 @@ use chrono::NaiveDate;
 /// Largest registered capital accepted, in 万元 (10 万亿元): anything above is a typo.
 pub const MAX_CAPITAL_WAN: f64 = 1.0e9;
 
-/// Parses registered capital into 万元. A bare number is taken as 万元 (the usual column unit).
-pub fn parse_capital(input: &str) -> Result<f64, String> {
+/// Currencies a capital may be written in, by the words analysts use, with their ISO codes.
+const CURRENCIES: &[(&str, &str)] = &[
+    ("人民币", "CNY"),
+    ("元人民币", "CNY"),
+    ("美元", "USD"),
+    ("港元", "HKD"),
+    ("港币", "HKD"),
+    ("欧元", "EUR"),
+    ("日元", "JPY"),
+    ("英镑", "GBP"),
+];
+
+/// A currency word or code (`美元`, `USD`, `人民币`) as its ISO code.
+pub fn parse_currency(input: &str) -> Option<&'static str> {
+    let s = input.trim();
+    CURRENCIES
+        .iter()
+        .find(|(word, code)| *word == s || code.eq_ignore_ascii_case(s))
+        .map(|(_, code)| *code)
+        .or_else(|| s.eq_ignore_ascii_case("RMB").then_some("CNY"))
+}
+
+/// Parses registered capital into 万元 and its currency's ISO code (`CNY` unless the cell
+/// names another: `1000万美元` is 1000 and `USD`). A bare number is taken as 万元 (the usual
+/// column unit); `5000000元` is 500.
+pub fn parse_capital(input: &str) -> Result<(f64, &'static str), String> {
     let s: String = input.trim().chars().filter(|c| !matches!(c, ',' | '，' | ' ')).collect();
-    let s = s.strip_prefix("人民币").unwrap_or(&s);
-    let s = s.strip_suffix("人民币").unwrap_or(s);
-    if s.contains("美元") || s.contains("港元") || s.contains("欧元") || s.contains("日元") {
-        return Err(format!("注册资本“{}”不是人民币金额，请换算为万元人民币", input.trim()));
+    let mut currency = "CNY";
+    let mut s = s.as_str();
+    for (word, code) in CURRENCIES {
+        if let Some(rest) = s.strip_suffix(word).or_else(|| s.strip_prefix(word)) {
+            currency = code;
+            s = rest;
+            break;
+        }
     }
+    // `万美元`: the currency word followed the unit, leaving `1000万`.
     let (number, factor) = if let Some(n) = s.strip_suffix("亿元").or_else(|| s.strip_suffix("亿")) {
         (n, 10_000.0)
     } else if let Some(n) = s.strip_suffix("万元").or_else(|| s.strip_suffix("万")) {
@@ -34,7 +63,7 @@ pub fn parse_capital(input: &str) -> Result<f64, String> {
     if wan > MAX_CAPITAL_WAN {
         return Err(format!("注册资本“{}”超过10万亿元，疑为录入错误", input.trim()));
     }
-    Ok((wan * 10_000.0).round() / 10_000.0)
+    Ok(((wan * 10_000.0).round() / 10_000.0, currency))
 }
 
 /// Parses `2021-10-19`, `2021/10/19`, `2021.10.19`, `20211019`, `2021年10月19日` (and an
@@ -107,15 +136,22 @@ mod tests {
 
     #[test]
     fn capital_in_every_written_form() {
-        assert_eq!(parse_capital("1.2亿元"), Ok(12_000.0));
-        assert_eq!(parse_capital("500万元"), Ok(500.0));
-        assert_eq!(parse_capital("5000000元"), Ok(500.0));
-        assert_eq!(parse_capital("人民币 3,000万元"), Ok(3000.0));
-        assert_eq!(parse_capital("800"), Ok(800.0));
+        let cny = |v: f64| Ok((v, "CNY"));
+        assert_eq!(parse_capital("1.2亿元"), cny(12_000.0));
+        assert_eq!(parse_capital("1.2亿"), cny(12_000.0));
+        assert_eq!(parse_capital("500万元"), cny(500.0));
+        assert_eq!(parse_capital("100万元"), cny(100.0));
+        assert_eq!(parse_capital("5000万人民币"), cny(5000.0));
+        assert_eq!(parse_capital("5000万元人民币"), cny(5000.0));
+        assert_eq!(parse_capital("5000000元"), cny(500.0));
+        assert_eq!(parse_capital("人民币 3,000万元"), cny(3000.0));
+        assert_eq!(parse_capital("156039.6056"), cny(156_039.605_6));
+        assert_eq!(parse_capital("800"), cny(800.0));
+        assert_eq!(parse_capital("1000万美元"), Ok((1000.0, "USD")));
+        assert_eq!(parse_capital("50万港元"), Ok((50.0, "HKD")));
         assert!(parse_capital("-5").unwrap_err().contains("负数"));
         assert!(parse_capital("1e12").unwrap_err().contains("10万亿"));
         assert!(parse_capital("五百万").is_err());
-        assert!(parse_capital("500万美元").unwrap_err().contains("人民币"));
     }
 
     #[test]

@@ -137,7 +137,7 @@ pub fn document(f: &Fields, e: &Enterprise, links: &[LinkRef]) -> TantivyDocumen
             doc.add_text(f.chain, &l.chain);
         }
     }
-    if let Some(c) = e.registered_capital {
+    if let Some(c) = e.capital_cny() {
         doc.add_f64(f.capital, c);
     }
     doc.add_u64(f.listed, e.is_listed() as u64);

@@ -6,6 +6,10 @@
 //! and store 20 s of 76 s). Keys are held as 64-bit hashes (16 bytes an entry); a hash only names
 //! a candidate, which the caller checks against the record, and the rare second key with a taken
 //! hash is kept whole in `overflow`.
+//!
+//! Names alone (SPEC §4: a row with no region is found by its name when exactly one stored
+//! enterprise has it) are kept apart as a count and the XOR of the ids per name hash: adding and
+//! removing are the same operation, and when the count is one the XOR *is* the id.
 
 use crate::model::EnterpriseId;
 use std::collections::HashMap;
@@ -15,6 +19,8 @@ use std::collections::hash_map::Entry;
 pub struct Identities {
     slots: HashMap<u64, EnterpriseId>,
     overflow: HashMap<Vec<u8>, EnterpriseId>,
+    /// Name hash → (how many enterprises have a name with that hash, XOR of their ids).
+    names: HashMap<u64, (u32, u64)>,
 }
 
 /// What the index says of a key.
@@ -35,6 +41,7 @@ impl Identities {
     /// Records the identity keys of a stored enterprise (as the graph scan sees it).
     pub fn add_enterprise(&mut self, f: &crate::model::EnterpriseFacts) {
         self.add(&super::name_key(&f.name, f.region), f.id);
+        self.count_name(&f.name, f.id, true);
         if let Some(c) = &f.credit_code {
             self.add(&super::credit_key(c), f.id);
         }
@@ -50,6 +57,22 @@ impl Identities {
                 self.overflow.insert(key.to_vec(), id);
             }
         }
+    }
+
+    /// Counts `id` in (`add`) or out of the enterprises named `name`.
+    pub(super) fn count_name(&mut self, name: &str, id: EnterpriseId, add: bool) {
+        let entry = self.names.entry(hash(name.as_bytes())).or_insert((0, 0));
+        entry.0 = if add { entry.0 + 1 } else { entry.0.saturating_sub(1) };
+        entry.1 ^= id.0;
+        if entry.0 == 0 {
+            self.names.remove(&hash(name.as_bytes()));
+        }
+    }
+
+    /// How many enterprises have a name with this hash, and the XOR of their ids (with a count
+    /// of one, the id of a candidate to check: hashes can collide).
+    pub(super) fn named(&self, name: &str) -> (u32, u64) {
+        self.names.get(&hash(name.as_bytes())).copied().unwrap_or((0, 0))
     }
 
     pub(super) fn remove(&mut self, key: &[u8], id: EnterpriseId) {
@@ -83,6 +106,22 @@ impl Identities {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_name_alone_names_an_enterprise_only_when_one_has_it() {
+        let mut ids = Identities::default();
+        let (a, b) = (EnterpriseId(7), EnterpriseId(9));
+        assert_eq!(ids.named("某公司"), (0, 0));
+        ids.count_name("某公司", a, true);
+        assert_eq!(ids.named("某公司"), (1, 7));
+        ids.count_name("某公司", b, true);
+        assert_eq!(ids.named("某公司").0, 2, "two firms share the name");
+        ids.count_name("某公司", a, false);
+        assert_eq!(ids.named("某公司"), (1, 9), "the XOR leaves the other");
+        ids.count_name("某公司", b, false);
+        assert_eq!(ids.named("某公司"), (0, 0));
+        assert!(ids.names.is_empty());
+    }
 
     #[test]
     fn a_taken_hash_keeps_both_keys_apart() {

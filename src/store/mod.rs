@@ -334,11 +334,35 @@ impl Store {
         }
     }
 
-    fn change_identities(&self, ops: &[(Vec<u8>, EnterpriseId, bool)]) {
+    fn change_identities(
+        &self,
+        ops: &[(Vec<u8>, EnterpriseId, bool)],
+        names: &[(String, EnterpriseId, bool)],
+    ) {
         if let Some(ids) = self.identities.write().unwrap_or_else(|p| p.into_inner()).as_mut() {
             for (key, id, add) in ops {
                 if *add { ids.add(key, *id) } else { ids.remove(key, *id) }
             }
+            for (name, id, add) in names {
+                ids.count_name(name, *id, *add);
+            }
+        }
+    }
+
+    /// How many stored enterprises have a name with `name`'s hash, and the XOR of their ids.
+    fn named(&self, name: &str) -> Result<(u32, u64)> {
+        Ok(self.identities()?.as_ref().map_or((0, 0), |ids| ids.named(name)))
+    }
+
+    /// The one stored enterprise with this exact name, if exactly one has it (SPEC §4: identity
+    /// by name alone for a record with no region).
+    pub fn find_by_name_alone(&self, name: &str) -> Result<Option<EnterpriseId>> {
+        match self.named(name)? {
+            (1, id) => Ok(self
+                .enterprise(EnterpriseId(id))?
+                .is_some_and(|e| e.name == name)
+                .then_some(EnterpriseId(id))),
+            _ => Ok(None),
         }
     }
 

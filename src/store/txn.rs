@@ -28,6 +28,8 @@ pub struct Txn<'a> {
     keys: HashMap<Vec<u8>, Option<EnterpriseId>>,
     /// Identity keys to add (`true`) or drop once the batch is applied.
     identity_ops: Vec<(Vec<u8>, EnterpriseId, bool)>,
+    /// Names counted in (`true`) or out of the name-alone index once the batch is applied.
+    name_ops: Vec<(String, EnterpriseId, bool)>,
     /// Enterprises written, in order (an id may appear more than once).
     records: Vec<Enterprise>,
     /// Each enterprise touched → its newest version in `records`, or `None` when deleted.
@@ -62,6 +64,7 @@ impl<'a> Txn<'a> {
             dirty: false,
             keys: HashMap::new(),
             identity_ops: Vec::new(),
+            name_ops: Vec::new(),
             records: Vec::new(),
             touched: HashMap::new(),
             order: Vec::new(),
@@ -88,6 +91,23 @@ impl<'a> Txn<'a> {
 
     pub fn find_by_name(&self, name: &str, region: RegionCode) -> Result<Option<EnterpriseId>> {
         self.lookup(name_key(name, region))
+    }
+
+    /// The one enterprise with exactly this name, as this transaction sees it, if exactly one
+    /// has it.
+    pub fn find_by_name_alone(&self, name: &str) -> Result<Option<EnterpriseId>> {
+        let (mut count, mut xor) = self.store.named(name)?;
+        for (n, id, add) in &self.name_ops {
+            if n == name {
+                count = if *add { count + 1 } else { count.saturating_sub(1) };
+                xor ^= id.0;
+            }
+        }
+        if count != 1 {
+            return Ok(None);
+        }
+        let id = EnterpriseId(xor);
+        Ok(self.enterprise(id)?.is_some_and(|e| e.name == name).then_some(id))
     }
 
     /// The enterprise as this transaction sees it (its own writes first).
@@ -120,6 +140,7 @@ impl<'a> Txn<'a> {
             drop_key(credit_key(c));
         }
         drop_key(name_key(&old.name, old.region));
+        self.name_ops.push((old.name.clone(), old.id, false));
     }
 
     /// Writes one enterprise and its identity keys, replacing `old` (what was stored before).
@@ -136,6 +157,7 @@ impl<'a> Txn<'a> {
             add_key(credit_key(c));
         }
         add_key(name_key(&new.name, new.region));
+        self.name_ops.push((new.name.clone(), new.id, true));
         self.batch.insert(&enterprise_key(new.id), record::encode(new)?);
         self.records.push(new.clone());
         self.touch(new.id, Some(self.records.len() - 1));
@@ -291,7 +313,7 @@ impl<'a> Txn<'a> {
         self.store.records.apply_batch(self.batch)?;
         // Only once sled has the batch: a failed batch leaves the generation where it was.
         self.store.generation.store(g, Ordering::SeqCst);
-        self.store.change_identities(&self.identity_ops);
+        self.store.change_identities(&self.identity_ops, &self.name_ops);
         let mut records: Vec<Option<Enterprise>> = self.records.into_iter().map(Some).collect();
         let enterprises =
             self.order.iter().map(|id| (*id, self.touched[id].and_then(|i| records[i].take()))).collect();

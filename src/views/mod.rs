@@ -551,9 +551,12 @@ pub struct EnterpriseView {
     pub region_name: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub address: Option<String>,
-    /// 注册资本, 万元.
+    /// 注册资本, 万元 (of `registered_capital_currency` when that is given, else 人民币).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub registered_capital: Option<f64>,
+    /// ISO code of the capital's currency when it is not 人民币 (`USD`, `HKD`, …).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub registered_capital_currency: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub founded: Option<chrono::NaiveDate>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -608,6 +611,7 @@ pub fn enterprise_view(graph: &Graph, e: &crate::model::Enterprise) -> Enterpris
         region_name: regions().full_name(e.region),
         address: e.address.clone(),
         registered_capital: e.registered_capital,
+        registered_capital_currency: e.registered_capital_currency.clone(),
         founded: e.founded,
         stock_code: e.stock_code.clone(),
         tags: e.tags.clone(),
@@ -720,5 +724,62 @@ mod tests {
                 }
             }
         }
+    }
+}
+
+/// `import enterprises --dry-run` and the import page's preview: the report (with the column
+/// mapping) and the first enterprises as they would be stored. Nothing is stored.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct ImportPreview {
+    pub dry_run: bool,
+    pub report: crate::import::ImportReport,
+    pub sample: Vec<PreviewRow>,
+}
+
+/// `GET /api/v1/imports/headers`: the header words recognised for one field.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct HeaderSynonyms {
+    pub field: String,
+    pub headers: Vec<String>,
+}
+
+/// One enterprise as an import would store it.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct PreviewRow {
+    pub name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub credit_code: Option<String>,
+    pub region: String,
+    pub region_name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub address: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub registered_capital: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub registered_capital_currency: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub founded: Option<chrono::NaiveDate>,
+    pub aliases: Vec<String>,
+    pub products: Vec<crate::model::Product>,
+}
+
+impl ImportPreview {
+    pub fn new(report: crate::import::ImportReport, sample: &[crate::model::Enterprise]) -> Self {
+        let sample = sample
+            .iter()
+            .map(|e| PreviewRow {
+                name: e.name.clone(),
+                credit_code: e.credit_code.as_ref().map(|c| c.as_str().to_string()),
+                region: e.region.to_string(),
+                region_name: regions().full_name(e.region),
+                address: e.address.clone(),
+                registered_capital: e.registered_capital,
+                registered_capital_currency: e.registered_capital_currency.clone(),
+                founded: e.founded,
+                aliases: e.aliases.clone(),
+                products: e.products.clone(),
+            })
+            .collect();
+        ImportPreview { dry_run: true, report, sample }
     }
 }

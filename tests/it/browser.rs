@@ -362,9 +362,31 @@ fn an_import_upload_shows_its_report(site: &Site, b: &Browser, env: &Env) {
     site.open(b, &site.analyst, "/imports");
     b.type_into("#import-form input[type=file]", file.to_str().unwrap());
     b.click("#import-form button[type=submit]");
+    // The preview first: the mapping, the rows as they would be stored, the expected counts.
+    b.wait("the preview", "return document.querySelector('#preview')", json!([]));
+    let preview = b.text("#preview");
+    assert!(preview.contains("尚未保存"), "{preview}");
+    assert!(preview.contains("2\n新增") && preview.contains("1\n将被拒绝"), "{preview}");
+    assert_eq!(b.count("table.sample tbody tr"), 2);
+    assert!(b.text("table.sample").contains("江苏省苏州市昆山市"), "region names as stored");
+    assert_eq!(b.count("table.mapping select"), 4);
+    // Change the mapping: ignore the products column; the preview is computed again with it.
+    b.exec(
+        "const s = document.querySelector('select[data-column=\"4\"]'); s.value = ''; \
+         s.dispatchEvent(new Event('change')); document.querySelector('#preview').dataset.stale = '1';",
+        json!([]),
+    );
+    b.wait(
+        "the preview again",
+        "const p = document.querySelector('#preview'); return p && !p.dataset.stale && \
+         document.querySelector('select[data-column=\"4\"]').value === '' ? true : null",
+        json!([]),
+    );
+    b.screenshot(&shots().join("import-preview.png"));
+    b.click("#confirm-import");
     b.wait("the report", "return document.querySelector('#report')", json!([]));
     let report = b.text("#report");
-    assert!(report.contains("2\n新增"), "{report}");
+    assert!(report.contains("2\n新增"), "the preview stored nothing: {report}");
     assert!(report.contains("1\n被拒绝"), "{report}");
     assert!(report.contains("校验位错误"), "the rejected row's reason: {report}");
     assert_eq!(b.text("table.rejected tbody tr td:first-child"), "2", "data rows count from 1 (SPEC §7)");

@@ -32,20 +32,21 @@ fn bad_rows_are_reported_and_every_good_row_is_stored() {
         常州己有限公司,91152201078377449P,江苏省,常州市,500万元\n";
     let file = env.write("firms.csv", csv);
     let report = env.ok_json(&["import", "enterprises", s(&file)]);
-    assert_eq!(report["inserted"], 2);
+    // 朝阳丙 says no region and none can be inferred (朝阳 is three places): stored as 地区不详.
+    assert_eq!(report["inserted"], 3);
+    assert_eq!(report["region_unknown"], 1);
     assert_eq!(
         rejected(&report),
         vec![
             (2, "name".into(), "missing_field".into()),
             (3, "credit_code".into(), "invalid_credit_code".into()),
-            (4, "region".into(), "missing_field".into()),
             (5, "region".into(), "invalid_region".into()),
             (6, "registered_capital".into(), "invalid_value".into()),
         ]
     );
     let row3 = &report["rejected"][1];
     assert!(row3["reason"].as_str().unwrap().contains("校验位"), "{row3}");
-    assert_eq!(env.n_enterprises(), 2);
+    assert_eq!(env.n_enterprises(), 3);
 }
 
 #[test]

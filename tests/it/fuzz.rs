@@ -134,7 +134,7 @@ proptest! {
         let table = read_bytes(&bytes, Format::JsonLines, None).unwrap();
         let n = table.rows.len();
         let report = app.import_table(table, None, &mut |_, _| {}).unwrap();
-        prop_assert_eq!(report.inserted + report.updated + report.rejected.len(), n);
+        prop_assert_eq!(report.inserted + report.updated + report.unchanged + report.merged + report.rejected.len(), n);
         prop_assert_eq!(app.store().count_enterprises(), report.inserted);
     }
 }

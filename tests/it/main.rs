@@ -9,6 +9,7 @@ mod crash;
 mod fuzz;
 mod helpers;
 mod hostile;
+mod import_real;
 mod leads;
 mod membership;
 mod process;

@@ -269,7 +269,7 @@ fn dump_for_review(
             let disagree = (member && r == Role::Off) || (!member && r == Role::Core);
             // A stable pseudo-random pick from the ids, not from anything in the answer.
             let h = (f.enterprise.id.0.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ chain.id.len() as u64) >> 7;
-            let sampled_agreement = member && r != Role::Off && h % 3 == 0;
+            let sampled_agreement = member && r != Role::Off && h.is_multiple_of(3);
             if disagree || sampled_agreement {
                 rows.push((h, chain.id.clone(), f, member, r));
             }
@@ -283,7 +283,9 @@ fn dump_for_review(
             .enterprise
             .products
             .iter()
-            .map(|p| format!("{}{}", p.name, p.share.map(|s| format!(" {:.0}%", s * 100.0)).unwrap_or_default()))
+            .map(|p| {
+                format!("{}{}", p.name, p.share.map(|s| format!(" {:.0}%", s * 100.0)).unwrap_or_default())
+            })
             .collect();
         let stock = f.enterprise.stock_code.clone().unwrap_or_default();
         let products = products.join("、").replace(['\t', '\n', '\r'], " ");

@@ -82,7 +82,7 @@ proptest! {
         let Ok(table) = read_bytes(text.as_bytes(), Format::Csv, None) else { return Ok(()) };
         let n_rows = table.rows.len();
         let report = app.import_table(table, None, &mut |_, _| {}).unwrap();
-        prop_assert_eq!(report.inserted + report.updated + report.rejected.len(), n_rows);
+        prop_assert_eq!(report.inserted + report.updated + report.unchanged + report.merged + report.rejected.len(), n_rows);
         for r in &report.rejected {
             prop_assert!(!r.reason.is_empty());
             prop_assert_eq!(&r.errors[0].code, &r.code);
@@ -177,7 +177,12 @@ fn apply(app: &App, op: &Op) {
             let text: Vec<String> = rows.iter().map(|(w, r, p)| record(*w, *r, p).to_string()).collect();
             let table = read_bytes(text.join("\n").as_bytes(), Format::JsonLines, None).unwrap();
             let report = app.import_table(table, None, &mut |_, _| {}).unwrap();
-            assert_eq!(report.inserted + report.updated, rows.len(), "{:?}", report.rejected);
+            assert_eq!(
+                report.inserted + report.updated + report.unchanged + report.merged,
+                rows.len(),
+                "{:?}",
+                report.rejected
+            );
         }
         Op::ChainDetails { owner, key } => {
             app.edit_chain("mini", "patch_chain", "test", |c| {

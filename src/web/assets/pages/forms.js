@@ -146,6 +146,8 @@ function report(r) {
     <h2>导入结果</h2>
     <ul class="counts big"><li class="strong"><b>${r.inserted}</b>新增</li><li><b>${r.updated}</b>更新</li><li class="${r.rejected.length ? "missing" : ""}"><b>${r.rejected.length}</b>被拒绝</li></ul>
     ${r.ignored_columns?.length ? html`<p class="warning">以下列未识别，已忽略：${r.ignored_columns.join("、")}</p>` : ""}
+    ${r.unchanged || r.merged ? html`<p>${r.unchanged || 0} 行与已有记录相同，未改动；${r.merged || 0} 行是文件内重复的企业，已合并。</p>` : ""}
+    ${regionLine(r)}
     ${r.rejected.length
       ? html`<p>被拒绝的行未写入，其余行均已保存。改正后可重新导入同一文件：已导入的行会按信用代码或名称+地区更新，不会重复。 <a class="button secondary" download="导入被拒行.csv" href="${csv()}">下载被拒行清单</a></p>
         <table class="grid rejected"><thead><tr><th class="num" title="从第一条数据算起，不含表头和标题行">数据行号</th><th>字段</th><th>原因</th><th>代码</th></tr></thead><tbody>
@@ -154,20 +156,68 @@ function report(r) {
   </section>`;
 }
 
+/// Fields a column can be read into, with the Chinese names the preview's selects show.
+const IMPORT_FIELDS = { ...FIELD_NAME, province: "省", city: "市", county: "区县", industry_code: "行业代码", registered_capital_currency: "注册资本币种", source: "数据来源" };
+
+/// A CSV or JSONL file over this size is previewed from its first part only (the page never reads
+/// a large file whole for a preview); a workbook is sent whole.
+const PREVIEW_BYTES = 1 << 20;
+
+async function previewBody(file, ext) {
+  if (!["csv", "jsonl", "ndjson"].includes(ext) || file.size <= PREVIEW_BYTES) return { body: file, partial: false };
+  const head = new Uint8Array(await file.slice(0, PREVIEW_BYTES).arrayBuffer());
+  const cut = head.lastIndexOf(10); // the last whole line
+  return { body: new Blob([head.slice(0, cut + 1)]), partial: true };
+}
+
+function regionLine(r) {
+  const g = r.region_inferred || { address: 0, credit_code: 0, name: 0 };
+  const n = g.address + g.credit_code + g.name;
+  if (!n && !r.region_unknown) return "";
+  return html`<p>地区推断：按地址 ${g.address} 行，按信用代码 ${g.credit_code} 行，按企业名称 ${g.name} 行${r.region_unknown ? html`；<b>${r.region_unknown}</b> 家无法确定地区，记为“地区不详”` : ""}。</p>`;
+}
+
+function preview(p, partial) {
+  const r = p.report;
+  const options = (field) => html`<option value="" ${field ? "" : "selected"}>（忽略此列）</option>${Object.entries(IMPORT_FIELDS).map(([f, label]) => html`<option value="${f}" ${f === field ? "selected" : ""}>${label}</option>`)}`;
+  return html`<section class="card preview" id="preview">
+    <h2>导入预览 <span class="sub">尚未保存任何数据</span></h2>
+    ${r.header === "guessed" ? html`<p class="warning">文件没有表头，已按内容识别列（见下表），请核对。</p>` : ""}
+    ${partial ? html`<p class="warning">文件较大，预览只读取了前 1MB；正式导入时读取全部行。</p>` : ""}
+    <h3>列对应</h3>
+    <table class="grid mapping"><thead><tr><th class="num">列</th><th>文件中的表头</th><th>导入为</th></tr></thead><tbody>
+      ${r.columns.map((c) => html`<tr><td class="num">${c.column}</td><td>${c.header || html`<span class="muted">（无表头）</span>`}</td><td><select data-column="${c.column}" aria-label="第${c.column}列导入为">${options(c.field)}</select></td></tr>`)}
+    </tbody></table>
+    <h3>前 ${p.sample.length} 家企业（保存后的样子）</h3>
+    <table class="grid sample"><thead><tr><th>企业名称</th><th>地区</th><th>统一社会信用代码</th><th class="num">注册资本（万元）</th><th>成立日期</th><th>地址</th></tr></thead><tbody>
+      ${p.sample.map((e) => html`<tr><td>${e.name}</td><td>${e.region_name}</td><td>${e.credit_code || ""}</td><td class="num">${e.registered_capital ?? ""}${e.registered_capital_currency ? ` ${e.registered_capital_currency}` : ""}</td><td>${e.founded || ""}</td><td>${e.address || ""}</td></tr>`)}
+    </tbody></table>
+    <h3>预计结果</h3>
+    <ul class="counts"><li class="strong"><b>${r.inserted}</b>新增</li><li><b>${r.updated}</b>更新</li><li><b>${r.unchanged || 0}</b>无变化</li><li class="${r.rejected.length ? "missing" : ""}"><b>${r.rejected.length}</b>将被拒绝</li></ul>
+    ${regionLine(r)}
+    ${r.rejected.length ? html`<table class="grid rejected"><thead><tr><th class="num">数据行号</th><th>字段</th><th>原因</th></tr></thead><tbody>${r.rejected.slice(0, 50).map((x) => html`<tr><td class="num">${x.row}</td><td>${FIELD_NAME[x.field] || x.field || "整行"}</td><td>${x.reason}</td></tr>`)}</tbody></table>` : ""}
+    <div class="actions"><button type="button" data-action="import" id="confirm-import">确认导入</button></div>
+  </section>`;
+}
+
 async function importForm(main, { session }) {
   if (!can(session, "analyst")) throw Object.assign(new Error(), { code: "forbidden" });
   setTitle("批量导入");
   mount(main, html`
     <section class="page-head"><div><h1>批量导入企业</h1>
-      <p class="sub">支持 Excel（XLSX/XLS）、CSV（UTF-8 或 GBK）和 JSONL。表头可用中文（企业名称、统一社会信用代码、行政区划代码或省/市/区县、注册资本、主营产品…），标题行会自动跳过；某一行有错只拒绝该行。</p></div></section>
+      <p class="sub">支持 Excel（XLSX/XLS）、CSV（UTF-8 或 GBK）和 JSONL，包括企查查、天眼查、启信宝导出的文件和没有表头的名单。先预览：核对列对应和前 20 行，需要时改列，再确认导入。某一行有错只拒绝该行。</p></div></section>
     <form class="card form" id="import-form">
       <label class="drop" id="drop"><input type="file" name="file" accept=".csv,.xlsx,.xls,.jsonl,.ndjson" required><span>选择文件，或把文件拖到这里</span></label>
       <div class="form-error" role="alert"></div>
-      <div class="actions"><button type="submit">开始导入</button></div>
+      <div class="actions"><button type="submit">预览</button></div>
+      <details class="help" id="header-help"><summary>可识别的表头</summary><div class="loading">…</div></details>
     </form>
     <div id="result"></div>`);
   const form = main.querySelector("#import-form");
   const drop = main.querySelector("#drop");
+  const result = main.querySelector("#result");
+  const error = form.querySelector(".form-error");
+  api("/imports/headers").then((list) => mount(main.querySelector("#header-help div"), html`<table class="grid"><tbody>${list.map((h) => html`<tr><th>${IMPORT_FIELDS[h.field] || h.field}</th><td>${h.headers.join("、")}</td></tr>`)}</tbody></table><p class="sub">比较前会统一全角半角、去掉括号里的单位和空格；表头写“元”时注册资本按元换算。没有地区列时按地址、信用代码、企业名称推断地区。</p>`)).catch(() => {});
   drop.addEventListener("dragover", (e) => (e.preventDefault(), drop.classList.add("over")));
   drop.addEventListener("dragleave", () => drop.classList.remove("over"));
   drop.addEventListener("drop", (e) => {
@@ -177,25 +227,47 @@ async function importForm(main, { session }) {
     drop.querySelector("span").textContent = form.file.files[0]?.name || "";
   });
   form.file.addEventListener("change", () => (drop.querySelector("span").textContent = form.file.files[0]?.name || ""));
-  form.addEventListener("submit", async (e) => {
-    e.preventDefault();
+  let map = new Map(); // column → field ("" ignores), as the user changed it
+  const query = () => (map.size ? `?map=${encodeURIComponent([...map].map(([c, f]) => `${c}:${f}`).join(","))}` : "");
+  const showPreview = async () => {
     const file = form.file.files[0];
-    const error = form.querySelector(".form-error");
     error.textContent = "";
     if (!file) return (error.textContent = "请先选择文件");
     const ext = file.name.split(".").pop().toLowerCase();
     if (!MEDIA[ext]) return (error.textContent = `不支持 .${ext} 文件：请上传 CSV、XLSX、XLS 或 JSONL`);
-    const button = form.querySelector("button");
-    button.disabled = true;
-    button.textContent = "正在导入…";
+    const { body, partial } = await previewBody(file, ext);
     try {
-      const r = await api("/imports", { method: "POST", body: file, type: MEDIA[ext] });
-      mount(main.querySelector("#result"), report(r));
+      const p = await api(`/imports/preview${query()}`, { method: "POST", body, type: MEDIA[ext] });
+      mount(result, preview(p, partial));
+      result.querySelectorAll("select[data-column]").forEach((select) => select.addEventListener("change", () => {
+        map.set(Number(select.dataset.column), select.value);
+        showPreview();
+      }));
+      result.querySelector("#confirm-import").addEventListener("click", async (e) => {
+        e.target.disabled = true;
+        e.target.textContent = "正在导入…";
+        try {
+          const r = await api(`/imports${query()}`, { method: "POST", body: file, type: MEDIA[ext] });
+          mount(result, report(r));
+        } catch (err) {
+          error.textContent = message(err);
+          e.target.disabled = false;
+          e.target.textContent = "确认导入";
+        }
+      });
     } catch (err) {
       error.textContent = message(err);
+    }
+  };
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    map = new Map();
+    const button = form.querySelector("button");
+    button.disabled = true;
+    try {
+      await showPreview();
     } finally {
       button.disabled = false;
-      button.textContent = "开始导入";
     }
   });
 }

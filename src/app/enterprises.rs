@@ -54,9 +54,23 @@ fn identify(
         None => None,
     };
     let by_name = match (&patch.name, patch.effective_region()) {
-        // A firm stored as 地区不详 under this name is this one, now with a region.
         (Some(name), Some(region)) => match txn.find_by_name(name, region)? {
-            None => txn.find_by_name(name, crate::model::RegionCode::UNKNOWN)?,
+            // A firm stored as 地区不详 under this name is this one, now with a region; so is
+            // the one firm of this name in a region that contains this one or lies inside it
+            // (a row saying 江苏省 or an address in 南山区 for a firm stored in 深圳市).
+            None => match txn.find_by_name(name, crate::model::RegionCode::UNKNOWN)? {
+                None => match txn.find_by_name_alone(name)? {
+                    Some(id)
+                        if txn
+                            .enterprise(id)?
+                            .is_some_and(|e| e.region.is_within(region) || region.is_within(e.region)) =>
+                    {
+                        Some(id)
+                    }
+                    _ => None,
+                },
+                found => found,
+            },
             found => found,
         },
         (Some(name), None) => match txn.find_by_name_alone(name)? {
@@ -140,6 +154,16 @@ fn stage(
     txn: &mut Txn<'_>,
     patch: EnterprisePatch,
 ) -> Result<std::result::Result<(Enterprise, Outcome), Vec<Problem>>> {
+    stage_with_source(txn, patch, None)
+}
+
+/// [`stage`], labelling a new enterprise with `default_source` when the patch names none (an
+/// update keeps the stored source, so a re-import by someone else changes nothing).
+fn stage_with_source(
+    txn: &mut Txn<'_>,
+    mut patch: EnterprisePatch,
+    default_source: Option<&str>,
+) -> Result<std::result::Result<(Enterprise, Outcome), Vec<Problem>>> {
     let stored = match identify(txn, &patch)? {
         Ok(stored) => stored,
         Err(problem) => return Ok(Err(vec![problem])),
@@ -155,10 +179,15 @@ fn stage(
             }
             (new, Outcome::Updated)
         }
-        None => match patch.into_new(txn.new_enterprise_id()) {
-            Ok(e) => (e, Outcome::Inserted),
-            Err(problems) => return Ok(Err(problems)),
-        },
+        None => {
+            if patch.source.is_none() {
+                patch.source = default_source.map(str::to_string);
+            }
+            match patch.into_new(txn.new_enterprise_id()) {
+                Ok(e) => (e, Outcome::Inserted),
+                Err(problems) => return Ok(Err(problems)),
+            }
+        }
     };
     let known =
         Known { code: looked_up_code.as_ref(), name: looked_up_name.as_ref().map(|(n, r)| (n.as_str(), *r)) };
@@ -192,12 +221,9 @@ fn stage_row(
     default_source: Option<&str>,
 ) -> Result<(Staged, Option<crate::model::RegionSource>)> {
     match patch {
-        Ok(mut patch) => {
-            if patch.source.is_none() {
-                patch.source = default_source.map(str::to_string);
-            }
+        Ok(patch) => {
             let region_from = patch.region_from;
-            Ok((stage(txn, patch)?, region_from))
+            Ok((stage_with_source(txn, patch, default_source)?, region_from))
         }
         Err(problems) => Ok((Err(problems), None)),
     }
@@ -219,23 +245,20 @@ impl Tally {
         region_from: Option<crate::model::RegionSource>,
     ) {
         match result {
-            Ok((e, outcome)) => {
-                match outcome {
-                    Outcome::Inserted => {
-                        report.inserted += 1;
-                        self.inserted_here.insert(e.id);
-                        if !e.region.is_known() {
-                            report.region_unknown += 1;
-                        }
+            Ok((e, outcome)) => match outcome {
+                Outcome::Inserted => {
+                    report.inserted += 1;
+                    self.inserted_here.insert(e.id);
+                    match region_from {
+                        Some(from) => report.region_inferred.count(from),
+                        None if !e.region.is_known() => report.region_unknown += 1,
+                        None => {}
                     }
-                    _ if self.inserted_here.contains(&e.id) => report.merged += 1,
-                    Outcome::Updated => report.updated += 1,
-                    Outcome::Unchanged => report.unchanged += 1,
                 }
-                if let Some(from) = region_from {
-                    report.region_inferred.count(from);
-                }
-            }
+                _ if self.inserted_here.contains(&e.id) => report.merged += 1,
+                Outcome::Updated => report.updated += 1,
+                Outcome::Unchanged => report.unchanged += 1,
+            },
             Err(problems) => report.rejected.push(RejectedRow::new(number, problems)),
         }
     }
@@ -289,6 +312,12 @@ impl App {
     ) -> Result<(Enterprise, Enterprise)> {
         self.write(|txn| {
             let old = txn.enterprise(id)?.ok_or_else(|| Error::NotFound(format!("enterprise {id}")))?;
+            // A replacement that says no region keeps the stored one: nothing inferred moves a firm.
+            let mut patch = patch;
+            if patch.region.is_none() || patch.region_from.is_some() {
+                patch.region = Some(old.region);
+                patch.region_from = None;
+            }
             let new = patch.into_new(id).map_err(Error::Invalid)?;
             if let Some(problem) = collision(txn, &new, Some(&old), Known::default())? {
                 return Err(Error::Conflict(problem));
@@ -370,6 +399,7 @@ impl App {
             columns: rows.columns,
             header: rows.header,
             ragged_rows: rows.ragged_rows,
+            skipped_rows: rows.skipped_rows,
             ..Default::default()
         };
         std::thread::scope(|scope| {
@@ -403,15 +433,20 @@ impl App {
     ) -> Result<ImportReport> {
         let mut txn = self.begin();
         let mut tally = Tally::default();
+        let mut sample = Vec::new();
         for (number, patch) in patches {
             let (result, region_from) = stage_row(&mut txn, patch, default_source)?;
             if let Ok((e, _)) = &result
-                && preview.stored.len() < preview.sample
-                && !preview.stored.iter().any(|s| s.id == e.id)
+                && sample.len() < preview.sample
+                && !sample.contains(&e.id)
             {
-                preview.stored.push(e.clone());
+                sample.push(e.id);
             }
             tally.count(&mut report, number, result, region_from);
+        }
+        // As they stand after every row (a later row of the file may add to an earlier one).
+        for id in sample {
+            preview.stored.extend(txn.enterprise(id)?);
         }
         drop(txn); // never committed
         Ok(report)

@@ -38,6 +38,9 @@ pub struct Table {
     /// Rows with more filled cells than the header has columns (or, headerless, a different
     /// number of cells): read by position, counted in the report.
     pub ragged_rows: usize,
+    /// Leading rows of a headerless file that held no enterprise name (titles, a header of
+    /// unknown words): skipped, not imported.
+    pub skipped_rows: usize,
 }
 
 /// Rows as a reader yields them: from memory for spreadsheets, streamed for JSON Lines files, so
@@ -48,6 +51,7 @@ pub struct Rows {
     pub columns: Vec<ColumnMapping>,
     pub header: HeaderSource,
     pub ragged_rows: usize,
+    pub skipped_rows: usize,
     /// How many rows to expect, for progress (estimated for a streamed file).
     pub expected: usize,
 }
@@ -61,6 +65,7 @@ impl From<Table> for Rows {
             columns: t.columns,
             header: t.header,
             ragged_rows: t.ragged_rows,
+            skipped_rows: t.skipped_rows,
         }
     }
 }
@@ -87,6 +92,7 @@ pub fn open_file_with(path: &Path, options: &ReadOptions) -> Result<Rows> {
         columns: vec![],
         header: HeaderSource::Found,
         ragged_rows: 0,
+        skipped_rows: 0,
         expected,
     })
 }
@@ -251,7 +257,11 @@ fn rows_from_grid(mut grid: impl Iterator<Item = Vec<String>>, options: &ReadOpt
         for cells in grid.by_ref() {
             let mapped: Vec<Option<headers::Column>> =
                 cells.iter().map(|c| headers::column_for_header(c)).collect();
-            if mapped.iter().any(|c| c.is_some_and(|c| c.field == "name")) {
+            // A header names the enterprise column and another one, or is the row's only cell
+            // (a data row whose 主体类型 cell says 企业 is not a header).
+            let named = mapped.iter().filter(|c| c.is_some()).count();
+            let filled = cells.iter().filter(|c| !c.trim().is_empty()).count();
+            if mapped.iter().any(|c| c.is_some_and(|c| c.field == "name")) && (named >= 2 || filled == 1) {
                 table.columns = mapping_of(&cells, &mapped);
                 columns = Some(mapped);
                 pending.clear();
@@ -273,6 +283,16 @@ fn rows_from_grid(mut grid: impl Iterator<Item = Vec<String>>, options: &ReadOpt
             }
             table.header = HeaderSource::Guessed;
             table.columns = mapping_of(&vec![String::new(); guessed.len()], &guessed);
+            // Title rows and a header nobody recognised (申报单位…) lead the data: skip them, as
+            // a file with a header skips its title rows.
+            if let Some(name_col) = guessed.iter().position(|c| c.is_some_and(|c| c.field == "name")) {
+                let leading = pending
+                    .iter()
+                    .take_while(|r| !r.get(name_col).is_some_and(|c| sniff::looks_like_name(c.trim())))
+                    .count();
+                pending.drain(..leading);
+                table.skipped_rows = leading;
+            }
             columns = Some(guessed);
         } else {
             pending.clear();
@@ -357,8 +377,16 @@ fn record_of(cols: &[Option<headers::Column>], cells: Vec<String>) -> Map<String
         if cell.is_empty() || is_empty_marker(cell) {
             continue;
         }
-        let cell = if column.in_yuan && cell.parse::<f64>().is_ok() {
-            format!("{cell}元")
+        // A 9-character 组织机构代码 (`71093201-3`) under that heading is not a credit code.
+        if column.field == "credit_code"
+            && cell.chars().count() < 18
+            && cell.chars().filter(|c| *c != '-').count() == 9
+        {
+            continue;
+        }
+        let bare: String = cell.chars().filter(|c| !matches!(c, ',' | '，' | ' ')).collect();
+        let cell = if column.in_yuan && bare.parse::<f64>().is_ok() {
+            format!("{bare}元")
         } else {
             cell.to_string()
         };
@@ -408,6 +436,10 @@ pub struct ImportReport {
     /// position, not dropped.
     #[serde(skip_serializing_if = "is_zero")]
     pub ragged_rows: usize,
+    /// Leading rows of a headerless file with no enterprise name in them (titles, a header of
+    /// words nobody recognised): skipped.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub skipped_rows: usize,
 }
 
 /// Rows that got their region from each source (SPEC §4).

@@ -36,7 +36,7 @@ const ADDRESS_WORDS: &[&str] = &["路", "街", "号", "道", "镇", "村", "园�
 /// The share of a column's non-empty cells that must fit a kind for the column to be taken as it.
 const ENOUGH: f64 = 0.6;
 
-fn looks_like_name(s: &str) -> bool {
+pub(super) fn looks_like_name(s: &str) -> bool {
     s.chars().count() >= 4 && NAME_ENDINGS.iter().any(|e| s.ends_with(e))
 }
 

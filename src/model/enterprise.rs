@@ -632,8 +632,12 @@ impl EnterprisePatch {
                 *slot = v;
             }
         }
-        // An inferred region fills an unknown one and never replaces one that was stored.
-        let region = self.region.filter(|_| self.region_from.is_none() || !e.region.is_known());
+        // An inferred region fills an unknown one and never replaces one that was stored; a said
+        // region that merely contains the stored one (江苏省 for a firm in 武进区) says nothing new.
+        let region = self.region.filter(|r| match self.region_from {
+            Some(_) => !e.region.is_known(),
+            None => !(e.region.is_known() && e.region.is_within(*r) && e.region != *r),
+        });
         if self.credit_code.is_some() {
             e.credit_code = self.credit_code;
         }

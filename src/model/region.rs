@@ -189,6 +189,12 @@ const SUFFIXES: &[&str] = &[
 /// Placeholder city names that never identify a place by themselves.
 const PLACEHOLDERS: &[&str] = &["市辖区", "县", "省直辖县级行政区划", "自治区直辖县级行政区划"];
 
+/// Whether text following a place name makes it a street name (`西路1266号`, `路88号`, `大街`).
+fn names_a_street(after: &str) -> bool {
+    let after = after.trim_start_matches(['东', '西', '南', '北', '中']);
+    ["路", "街", "道", "巷", "弄", "大街", "大道"].iter().any(|w| after.starts_with(w))
+}
+
 /// The longest division name, in characters (新疆维吾尔自治区 is 8).
 const MAX_NAME_CHARS: usize = 12;
 
@@ -360,6 +366,8 @@ impl RegionTable {
                     (0, _) => continue,
                     // A county by its short name only where short names are trusted (addresses).
                     (_, Some(c)) if !full && !short_counties && c.level() == Level::County => return scope,
+                    // 南京西路、中山北路、解放路: a street named after a place, not the place.
+                    (_, Some(_)) if !full && names_a_street(&rest[end..]) => return scope,
                     (_, Some(c)) => {
                         scope = Some(c);
                         rest = &rest[end..];
@@ -465,6 +473,9 @@ mod tests {
         assert_eq!(at("广东省深圳市南山区").as_deref(), Some("440305"));
         assert_eq!(at("邵阳市大祥区").map(|c| c[..4].to_string()).as_deref(), Some("4305"));
         assert_eq!(at("朝阳区某路"), None, "three 朝阳 that do not nest");
+        assert_eq!(at("南京西路1266号"), None, "a Shanghai street, not 南京市");
+        assert_eq!(at("上海市南京西路1266号").as_deref(), Some("310000"));
+        assert_eq!(at("解放路8号"), None);
         assert_eq!(at("某某路88号"), None);
         let name = |s: &str| t.infer_from_prefix(s, false).map(|c| c.to_string());
         assert_eq!(name("深圳市腾讯计算机系统有限公司").as_deref(), Some("440300"));

@@ -30,6 +30,8 @@ pub struct Txn<'a> {
     identity_ops: Vec<(Vec<u8>, EnterpriseId, bool)>,
     /// Names counted in (`true`) or out of the name-alone index once the batch is applied.
     name_ops: Vec<(String, EnterpriseId, bool)>,
+    /// The same, summed per name (count change, XOR of ids), for this transaction's lookups.
+    name_delta: HashMap<String, (i64, u64)>,
     /// Enterprises written, in order (an id may appear more than once).
     records: Vec<Enterprise>,
     /// Each enterprise touched → its newest version in `records`, or `None` when deleted.
@@ -65,6 +67,7 @@ impl<'a> Txn<'a> {
             keys: HashMap::new(),
             identity_ops: Vec::new(),
             name_ops: Vec::new(),
+            name_delta: HashMap::new(),
             records: Vec::new(),
             touched: HashMap::new(),
             order: Vec::new(),
@@ -96,12 +99,11 @@ impl<'a> Txn<'a> {
     /// The one enterprise with exactly this name, as this transaction sees it, if exactly one
     /// has it.
     pub fn find_by_name_alone(&self, name: &str) -> Result<Option<EnterpriseId>> {
-        let (mut count, mut xor) = self.store.named(name)?;
-        for (n, id, add) in &self.name_ops {
-            if n == name {
-                count = if *add { count + 1 } else { count.saturating_sub(1) };
-                xor ^= id.0;
-            }
+        let (count, mut xor) = self.store.named(name)?;
+        let mut count = i64::from(count);
+        if let Some((change, ids)) = self.name_delta.get(name) {
+            count += change;
+            xor ^= ids;
         }
         if count != 1 {
             return Ok(None);
@@ -140,7 +142,14 @@ impl<'a> Txn<'a> {
             drop_key(credit_key(c));
         }
         drop_key(name_key(&old.name, old.region));
-        self.name_ops.push((old.name.clone(), old.id, false));
+        self.count_name(&old.name, old.id, false);
+    }
+
+    fn count_name(&mut self, name: &str, id: EnterpriseId, add: bool) {
+        self.name_ops.push((name.to_string(), id, add));
+        let delta = self.name_delta.entry(name.to_string()).or_insert((0, 0));
+        delta.0 += if add { 1 } else { -1 };
+        delta.1 ^= id.0;
     }
 
     /// Writes one enterprise and its identity keys, replacing `old` (what was stored before).
@@ -157,7 +166,7 @@ impl<'a> Txn<'a> {
             add_key(credit_key(c));
         }
         add_key(name_key(&new.name, new.region));
-        self.name_ops.push((new.name.clone(), new.id, true));
+        self.count_name(&new.name, new.id, true);
         self.batch.insert(&enterprise_key(new.id), record::encode(new)?);
         self.records.push(new.clone());
         self.touch(new.id, Some(self.records.len() - 1));

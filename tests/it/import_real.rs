@@ -83,7 +83,7 @@ fn a_supplier_list_in_gbk_with_na_codes_and_repeated_rows() {
     assert_eq!(r["inserted"], 120, "{r}");
     assert_eq!(r["merged"], 2, "two rows repeat a supplier: one enterprise each");
     assert_eq!(r["rejected"].as_array().unwrap().len(), 0, "`-` and `#N/A` are empty cells: {r}");
-    assert_eq!(r["region_inferred"]["credit_code"], 62, "60 suppliers with codes, 2 repeated rows");
+    assert_eq!(r["region_inferred"]["credit_code"], 60, "the 60 suppliers with codes");
     assert_eq!(r["region_unknown"], 60, "no code, no address, a made-up name: 地区不详");
     assert_eq!(env.n_enterprises(), 120);
     assert_reimport_changes_nothing(&env, "supplier-list.csv", &[], 122);
@@ -201,6 +201,65 @@ fn excel_error_values_and_formulas_read_as_analysts_see_them() {
     let record = table.rows[0].record.as_ref().unwrap();
     assert_eq!(record["registered_capital"], "500", "a formula is read by its cached value");
     assert!(!record.contains_key("credit_code"), "#N/A is an empty cell: {record:?}");
+}
+
+#[test]
+fn a_row_never_moves_a_stored_firm_and_finds_it_across_coarser_or_finer_regions() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = App::open(dir.path()).unwrap();
+    let import = |text: &str, source: &str| {
+        let table = read_bytes(text.as_bytes(), Format::Csv, None).unwrap();
+        app.import_rows(table.into(), Some(source), None, &mut |_, _| {}).unwrap()
+    };
+    // 深圳市 from the name; then an address in 南山区 (inside it) is the same firm, not a second.
+    let r = import("企业名称\n深圳市甲乙科技有限公司\n", "a.csv");
+    assert_eq!((r.inserted, r.region_inferred.name), (1, 1));
+    let r = import("企业名称,注册地址\n深圳市甲乙科技有限公司,广东省深圳市南山区科技园1号\n", "b.csv");
+    assert_eq!((r.inserted, r.updated), (0, 1), "{r:?}");
+    let stored: Vec<Enterprise> = app.store().enterprises().map(|e| e.unwrap()).collect();
+    assert_eq!(stored[0].region.to_string(), "440300", "an inferred region never replaces a stored one");
+    // A said province that contains the stored county says nothing new.
+    import("企业名称,行政区划代码\n常州丙丁有限公司,320412\n", "c.csv");
+    let r = import("企业名称,省\n常州丙丁有限公司,江苏省\n", "d.csv");
+    assert_eq!((r.inserted, r.unchanged), (0, 1), "{r:?}");
+    // The same file re-imported by someone else (another default source) changes nothing.
+    let r = import("企业名称,行政区划代码\n常州丙丁有限公司,320412\n", "import by bob");
+    assert_eq!(r.unchanged, 1, "{r:?}");
+    // A replacement that says no region keeps the stored one.
+    let id = app
+        .store()
+        .find_by_name("常州丙丁有限公司", chainscout::model::RegionCode::parse("320412").unwrap())
+        .unwrap()
+        .unwrap();
+    let patch = chainscout::model::EnterprisePatch::from_record(
+        serde_json::json!({"name": "常州丙丁有限公司", "address": "北京市东城区某路1号"})
+            .as_object()
+            .unwrap(),
+        chrono::NaiveDate::from_ymd_opt(2026, 12, 1).unwrap(),
+    )
+    .unwrap();
+    let (_, after) = app.replace_enterprise(id, patch, "test").unwrap();
+    assert_eq!(after.region.to_string(), "320412");
+}
+
+#[test]
+fn odd_cells_and_headers_of_real_lists() {
+    let table = |text: &str| read_bytes(text.as_bytes(), Format::Csv, None).unwrap();
+    // Yuan with thousands separators; a 9-character 组织机构代码 is no credit code.
+    let t = table("企业名称,注册资本(元),组织机构代码\n常州某有限公司,\"5,000,000\",71093201-3\n");
+    let r = t.rows[0].record.as_ref().unwrap();
+    assert_eq!(r["registered_capital"], "5000000元");
+    assert!(!r.contains_key("credit_code"), "{r:?}");
+    // A data row whose type cell says 企业 is not a header.
+    let t = table(
+        "1,常州某某有限公司,企业,江苏省\n2,无锡某某股份有限公司,企业,江苏省\n3,苏州某某有限公司,企业,江苏省\n",
+    );
+    assert_eq!((t.header, t.rows.len()), (chainscout::import::HeaderSource::Guessed, 3));
+    // A header nobody recognises is skipped with the title, not imported as a firm.
+    let t = table(
+        "2026年参评名单\n参评主体全称,所在省份\n常州某某有限公司,江苏省\n无锡某某股份有限公司,江苏省\n苏州某某有限公司,江苏省\n南京某某有限公司,江苏省\n",
+    );
+    assert_eq!((t.header, t.rows.len(), t.skipped_rows), (chainscout::import::HeaderSource::Guessed, 4, 2));
 }
 
 /// The qcc fixture's rows as (header, cells) columns, to be put in any order.

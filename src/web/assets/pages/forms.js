@@ -193,7 +193,8 @@ function preview(p, partial) {
       ${p.sample.map((e) => html`<tr><td>${e.name}</td><td>${e.region_name}</td><td>${e.credit_code || ""}</td><td class="num">${e.registered_capital ?? ""}${e.registered_capital_currency ? ` ${e.registered_capital_currency}` : ""}</td><td>${e.founded || ""}</td><td>${e.address || ""}</td></tr>`)}
     </tbody></table>
     <h3>预计结果</h3>
-    <ul class="counts"><li class="strong"><b>${r.inserted}</b>新增</li><li><b>${r.updated}</b>更新</li><li><b>${r.unchanged || 0}</b>无变化</li><li class="${r.rejected.length ? "missing" : ""}"><b>${r.rejected.length}</b>将被拒绝</li></ul>
+    <ul class="counts"><li class="strong"><b>${r.inserted}</b>新增</li><li><b>${r.updated}</b>更新</li><li><b>${r.unchanged || 0}</b>无变化</li><li><b>${r.merged || 0}</b>文件内重复（合并）</li><li class="${r.rejected.length ? "missing" : ""}"><b>${r.rejected.length}</b>将被拒绝</li></ul>
+    ${r.skipped_rows ? html`<p class="warning">开头 ${r.skipped_rows} 行没有企业名称（标题或无法识别的表头），已跳过。</p>` : ""}
     ${regionLine(r)}
     ${r.rejected.length ? html`<table class="grid rejected"><thead><tr><th class="num">数据行号</th><th>字段</th><th>原因</th></tr></thead><tbody>${r.rejected.slice(0, 50).map((x) => html`<tr><td class="num">${x.row}</td><td>${FIELD_NAME[x.field] || x.field || "整行"}</td><td>${x.reason}</td></tr>`)}</tbody></table>` : ""}
     <div class="actions"><button type="button" data-action="import" id="confirm-import">确认导入</button></div>

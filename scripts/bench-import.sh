@@ -28,7 +28,7 @@ store_mb() { $bin --data "$1" --json info | python3 -c 'import json,sys; print(r
 printf '| measurement | value |\n|---|---|\n'
 printf '| demo import (%s listed companies + 8 chains) | %.2f s = %.0f rows/s |\n' "$demo_rows" "$demo_s" "$(echo "$demo_rows / $demo_s" | bc -l)"
 printf '| import %s generated rows (new) | %.2f s = %.0f rows/s |\n' "$n" "$big_s" "$(echo "$n / $big_s" | bc -l)"
-printf '| re-import the same %s rows (all updates) | %.2f s = %.0f rows/s |\n' "$n" "$reimport_s" "$(echo "$n / $reimport_s" | bc -l)"
+printf '| re-import the same %s rows (nothing changes: all unchanged) | %.2f s = %.0f rows/s |\n' "$n" "$reimport_s" "$(echo "$n / $reimport_s" | bc -l)"
 printf '| `chain lithium-battery` on the demo (process start to exit) | %.0f ms |\n' "$(chain_ms "$work/demo")"
 printf '| `chain lithium-battery` on demo + %s | %.0f ms |\n' "$n" "$(chain_ms "$work/big")"
 printf '| store on disk: demo | %s MB |\n' "$(store_mb "$work/demo")"

@@ -55,6 +55,13 @@ fn routes_table(limits: Limits) -> Vec<(&'static str, MethodRouter<AppState>, Ve
     };
     let json = |f: openapi::SchemaFn| Some(Body::Json(f));
     const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+    /// What an import (or its preview) accepts as a body.
+    const IMPORT_MEDIA: &[(&str, MediaSchema)] = &[
+        ("text/csv", MediaSchema::Text),
+        (XLSX, MediaSchema::Binary),
+        ("application/x-ndjson", MediaSchema::Text),
+    ];
     vec![
         (
             "/api/v1/health",
@@ -269,11 +276,7 @@ fn routes_table(limits: Limits) -> Vec<(&'static str, MethodRouter<AppState>, Ve
                 "import enterprises; the report lists every rejected row",
                 "analyst",
                 routes::IMPORT_PARAMS,
-                Some(Body::Media(&[
-                    ("text/csv", MediaSchema::Text),
-                    (XLSX, MediaSchema::Binary),
-                    ("application/x-ndjson", MediaSchema::Text),
-                ])),
+                Some(Body::Media(IMPORT_MEDIA)),
                 200,
                 json(schema::<crate::import::ImportReport>),
             )],
@@ -286,11 +289,7 @@ fn routes_table(limits: Limits) -> Vec<(&'static str, MethodRouter<AppState>, Ve
                 "what an import of this file would do, storing nothing: the column mapping, the first 20 enterprises as they would be stored, the report",
                 "analyst",
                 routes::IMPORT_PARAMS,
-                Some(Body::Media(&[
-                    ("text/csv", MediaSchema::Text),
-                    (XLSX, MediaSchema::Binary),
-                    ("application/x-ndjson", MediaSchema::Text),
-                ])),
+                Some(Body::Media(IMPORT_MEDIA)),
                 200,
                 json(schema::<views::ImportPreview>),
             )],

@@ -584,13 +584,19 @@ pub async fn delete_enterprise(
     Ok(StatusCode::NO_CONTENT)
 }
 
-pub async fn import(
-    State(state): State<AppState>,
-    caller: Caller,
-    RawQuery(q): RawQuery,
-    headers: HeaderMap,
+/// An uploaded file as the importer reads it: its rows, the read options of the query string and
+/// the source new records get (who imported them). Shared by the import and its preview.
+struct Upload {
+    table: crate::import::Table,
+    source: String,
+}
+
+fn upload(
+    caller: &Caller,
+    q: Option<String>,
+    headers: &HeaderMap,
     body: Result<Bytes, BytesRejection>,
-) -> ApiResult<Json<crate::import::ImportReport>> {
+) -> ApiResult<impl FnOnce() -> crate::Result<Upload> + Send + 'static> {
     caller.require(Role::Analyst)?;
     let options = read_options(q)?;
     let media = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
@@ -601,11 +607,23 @@ pub async fn import(
         )
     })?;
     let bytes = body_bytes(body)?;
+    let source = format!("import by {}", caller.name);
+    // Reading the file is CPU work: done on the blocking thread that imports it.
+    Ok(move || Ok(Upload { table: crate::import::read_bytes_with(&bytes, format, &options)?, source }))
+}
+
+pub async fn import(
+    State(state): State<AppState>,
+    caller: Caller,
+    RawQuery(q): RawQuery,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> ApiResult<Json<crate::import::ImportReport>> {
+    let read = upload(&caller, q, &headers, body)?;
     let actor = caller.name.clone();
     Ok(Json(
         blocking(&state.app, move |app| {
-            let table = crate::import::read_bytes_with(&bytes, format, &options)?;
-            let source = format!("import by {actor}");
+            let Upload { table, source } = read()?;
             app.import_rows(table.into(), Some(&source), Some(&actor), &mut |_, _| {})
         })
         .await?,
@@ -624,21 +642,10 @@ pub async fn import_preview(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> ApiResult<Json<views::ImportPreview>> {
-    caller.require(Role::Analyst)?;
-    let options = read_options(q)?;
-    let media = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
-    let format = crate::import::Format::from_media_type(media).ok_or_else(|| {
-        ApiError::new(
-            crate::error::Code::UnsupportedMediaType,
-            "send text/csv, an XLSX workbook or application/x-ndjson",
-        )
-    })?;
-    let bytes = body_bytes(body)?;
-    let actor = caller.name.clone();
+    let read = upload(&caller, q, &headers, body)?;
     Ok(Json(
         blocking(&state.app, move |app| {
-            let table = crate::import::read_bytes_with(&bytes, format, &options)?;
-            let source = format!("import by {actor}");
+            let Upload { table, source } = read()?;
             let (report, sample) = app.preview_rows(table.into(), Some(&source), PREVIEW_ROWS)?;
             Ok(views::ImportPreview::new(report, &sample))
         })

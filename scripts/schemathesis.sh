@@ -15,7 +15,15 @@ bin=${CHAINSCOUT_BIN:-target/debug/chainscout}
 [ -x "$bin" ] || cargo build --quiet --locked
 work=$(mktemp -d)
 pid=""
-cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$work"; }
+# The server is stopped and waited for before its data dir goes (tantivy may still be writing),
+# and a cleanup failure never turns a passing run into a failing one (set -e applies in traps).
+cleanup() {
+  if [ -n "$pid" ]; then
+    kill "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  fi
+  rm -rf "$work" || true
+}
 trap cleanup EXIT
 export CHAINSCOUT_LOG=warn
 "$bin" --data "$work/data" import demo >/dev/null

@@ -4,7 +4,7 @@
 use super::App;
 use crate::error::{Error, Problem, Result};
 use crate::import::{ImportReport, RejectedRow, Rows, Table};
-use crate::model::{CreditCode, Enterprise, EnterpriseId, EnterprisePatch};
+use crate::model::{CreditCode, Enterprise, EnterpriseId, EnterprisePatch, RegionCode};
 use crate::store::{AuditEntry, Txn};
 use serde_json::json;
 
@@ -53,31 +53,9 @@ fn identify(
         Some(code) => txn.find_by_credit_code(code)?,
         None => None,
     };
-    let by_name = match (&patch.name, patch.effective_region()) {
-        (Some(name), Some(region)) => match txn.find_by_name(name, region)? {
-            // A firm stored as 地区不详 under this name is this one, now with a region; so is
-            // the one firm of this name in a region that contains this one or lies inside it
-            // (a row saying 江苏省 or an address in 南山区 for a firm stored in 深圳市).
-            None => match txn.find_by_name(name, crate::model::RegionCode::UNKNOWN)? {
-                None => match txn.find_by_name_alone(name)? {
-                    Some(id)
-                        if txn
-                            .enterprise(id)?
-                            .is_some_and(|e| e.region.is_within(region) || region.is_within(e.region)) =>
-                    {
-                        Some(id)
-                    }
-                    _ => None,
-                },
-                found => found,
-            },
-            found => found,
-        },
-        (Some(name), None) => match txn.find_by_name_alone(name)? {
-            None => txn.find_by_name(name, crate::model::RegionCode::UNKNOWN)?,
-            found => found,
-        },
-        _ => None,
+    let by_name = match &patch.name {
+        Some(name) => find_by_name(txn, name, patch.effective_region())?,
+        None => None,
     };
     let id = match (by_code, by_name) {
         (Some(a), Some(b)) if a != b => {
@@ -104,6 +82,24 @@ fn identify(
         )));
     }
     Ok(Ok(stored))
+}
+
+/// The stored enterprise a name (and the region a record says or infers, if any) names, in order:
+/// the name in that region; the name stored as 地区不详 (this firm, now with a region); the one
+/// firm of this name, when the record has no region or the firm's region contains the record's
+/// or lies inside it (a row saying 江苏省, or an address in 南山区, for a firm stored in 深圳市).
+fn find_by_name(txn: &Txn<'_>, name: &str, region: Option<RegionCode>) -> Result<Option<EnterpriseId>> {
+    if let Some(region) = region
+        && let Some(id) = txn.find_by_name(name, region)?
+    {
+        return Ok(Some(id));
+    }
+    if let Some(id) = txn.find_by_name(name, RegionCode::UNKNOWN)? {
+        return Ok(Some(id));
+    }
+    let Some(id) = txn.find_by_name_alone(name)? else { return Ok(None) };
+    let nested = |e: Enterprise| region.is_none_or(|r| e.region.is_within(r) || r.is_within(e.region));
+    Ok(txn.enterprise(id)?.is_some_and(nested).then_some(id))
 }
 
 /// Identity keys already known to point at `new` or at nothing, so their lookups can be skipped

@@ -324,6 +324,7 @@ fn rows_from_grid(mut grid: impl Iterator<Item = Vec<String>>, options: &ReadOpt
     if ignored.len() > LISTED {
         table.ignored_columns.push(format!("……另有 {} 列", ignored.len() - LISTED));
     }
+    // The mapping is shown to people: a hostile sheet of 100k columns does not put 100k in it.
     table.columns.truncate(LISTED * 4);
     // The row length a headerless file usually has (its header's width otherwise).
     let width = if table.header == HeaderSource::Found {

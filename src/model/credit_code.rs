@@ -78,6 +78,12 @@ impl CreditCode {
         &self.0[2..8]
     }
 
+    /// The registering authority's division (positions 3–8), when it is a known division.
+    pub fn region(&self) -> Option<super::RegionCode> {
+        let code = super::RegionCode::parse(self.region_digits())?;
+        super::regions().get(code).map(|r| r.code)
+    }
+
     /// Builds a valid code from its first 17 characters by appending the check character.
     /// Used by the generator; the body must use only the code's charset.
     pub fn with_check_character(body17: &str) -> Option<Self> {

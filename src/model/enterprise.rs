@@ -563,13 +563,9 @@ impl EnterprisePatch {
     /// code, else the name (SPEC §4). An address that names no single place falls through.
     fn infer_region(&mut self) {
         let table = regions();
-        let from_code = || {
-            let code = RegionCode::parse(self.credit_code.as_ref()?.region_digits())?;
-            table.get(code).map(|r| r.code)
-        };
         let inferred = (self.address.as_deref().and_then(|a| table.infer_from_prefix(a, true)))
             .map(|c| (c, RegionSource::Address))
-            .or_else(|| from_code().map(|c| (c, RegionSource::CreditCode)))
+            .or_else(|| self.credit_code.as_ref()?.region().map(|c| (c, RegionSource::CreditCode)))
             .or_else(|| {
                 let name = self.name.as_deref()?;
                 table.infer_from_prefix(name, false).map(|c| (c, RegionSource::Name))
@@ -583,10 +579,7 @@ impl EnterprisePatch {
     /// The region this patch places the enterprise in: said outright, or read from positions
     /// 3–8 of the credit code when that is a known division.
     pub fn effective_region(&self) -> Option<RegionCode> {
-        self.region.or_else(|| {
-            let code = RegionCode::parse(self.credit_code.as_ref()?.region_digits())?;
-            regions().get(code).map(|r| r.code)
-        })
+        self.region.or_else(|| self.credit_code.as_ref()?.region())
     }
 
     /// Makes a new enterprise; a name is required. Without a region said or inferred, the

@@ -354,18 +354,6 @@ impl Store {
         Ok(self.identities()?.as_ref().map_or((0, 0), |ids| ids.named(name)))
     }
 
-    /// The one stored enterprise with this exact name, if exactly one has it (SPEC §4: identity
-    /// by name alone for a record with no region).
-    pub fn find_by_name_alone(&self, name: &str) -> Result<Option<EnterpriseId>> {
-        match self.named(name)? {
-            (1, id) => Ok(self
-                .enterprise(EnterpriseId(id))?
-                .is_some_and(|e| e.name == name)
-                .then_some(EnterpriseId(id))),
-            _ => Ok(None),
-        }
-    }
-
     pub fn dir(&self) -> &Path {
         &self.dir
     }

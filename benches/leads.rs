@@ -34,6 +34,7 @@ fn bench(c: &mut Criterion) {
     drop(graph);
 
     let query = |limit| LeadQuery {
+        region: None,
         as_of: chrono::NaiveDate::from_ymd_opt(2026, 11, 1).unwrap(),
         kind: None,
         link: None,

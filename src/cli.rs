@@ -402,6 +402,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Leads { chain, kind, link, limit, offset, as_of, out } => {
             let query = crate::leads::LeadQuery {
+                region: None,
                 as_of: as_of
                     .map(|d| flag(crate::params::as_of(&d)))
                     .transpose()?

@@ -10,6 +10,7 @@ pub mod demo;
 pub mod error;
 pub mod export;
 pub mod generate;
+pub mod geo;
 pub mod graph;
 pub mod import;
 pub mod leads;

@@ -4,6 +4,7 @@
 
 pub mod auth;
 pub mod error;
+mod geo;
 mod metrics;
 pub mod openapi;
 mod projects;
@@ -178,6 +179,45 @@ fn routes_table(limits: Limits) -> Vec<(&'static str, MethodRouter<AppState>, Ve
                     schema::<views::LeadsView>,
                     &[(XLSX, MediaSchema::Binary), ("text/csv", MediaSchema::Text)],
                 )),
+            )],
+        ),
+        (
+            "/api/v1/chains/{id}/geo",
+            get(geo::geo),
+            vec![op(
+                "get",
+                "where the chain's candidates are: lead counts per province or city (level), by kind",
+                "viewer",
+                geo::GEO_PARAMS,
+                None,
+                200,
+                json(schema::<views::geo::GeoView>),
+            )],
+        ),
+        (
+            "/api/v1/chains/{id}/geo.svg",
+            get(geo::geo_svg),
+            vec![op(
+                "get",
+                "the 招商地图 picture (SVG, A4 landscape): regions shaded by candidates",
+                "viewer",
+                geo::GEO_PARAMS,
+                None,
+                200,
+                Some(Body::Media(&[("image/svg+xml", MediaSchema::Text)])),
+            )],
+        ),
+        (
+            "/api/v1/chains/{id}/compare",
+            get(geo::compare),
+            vec![op(
+                "get",
+                "区域对标: link statuses here beside another region's (region), and the regions strong in our missing or weak links",
+                "viewer",
+                geo::COMPARE_PARAMS,
+                None,
+                200,
+                json(schema::<views::geo::CompareView>),
             )],
         ),
         (

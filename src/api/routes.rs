@@ -39,6 +39,7 @@ pub(super) const SEARCH_PARAMS: &[Param] = &[
 pub(super) const LEAD_PARAMS: &[Param] = &[
     param("kind", K::OneOf(&["fill", "extend", "strengthen"])),
     param("link", K::Text),
+    param("region", K::Text),
     param("limit", K::Count),
     param("offset", K::Count),
     param("as_of", K::Date),
@@ -211,8 +212,16 @@ pub async fn chains(
 }
 
 /// A shared parameter (`crate::params`) as this API's error.
-fn shared<T>(r: Result<T, crate::params::BadParam>) -> ApiResult<T> {
+pub(super) fn shared<T>(r: Result<T, crate::params::BadParam>) -> ApiResult<T> {
     r.map_err(|e| ApiError::new(e.code(), e.message).with_field(e.name))
+}
+
+/// `region=` as a code or a name (422 `unknown_region` / `ambiguous_region` naming the field).
+pub(super) fn region_param(pairs: &[(String, String)]) -> ApiResult<Option<crate::model::RegionCode>> {
+    get(pairs, "region")
+        .map(crate::params::region)
+        .transpose()
+        .map_err(|p| ApiError::from(crate::Error::Invalid(vec![p])))
 }
 
 fn lead_query(pairs: &[(String, String)], file: bool) -> ApiResult<crate::leads::LeadQuery> {
@@ -224,6 +233,7 @@ fn lead_query(pairs: &[(String, String)], file: bool) -> ApiResult<crate::leads:
             .unwrap_or_else(crate::app::today),
         kind: get(pairs, "kind").map(|k| shared(crate::params::kind(k))).transpose()?,
         link: get(pairs, "link").map(str::to_string),
+        region: region_param(pairs)?,
         limit: if file { crate::params::file_lead_limit(limit) } else { crate::params::lead_limit(limit) },
         offset: count(pairs, "offset")?.unwrap_or(0),
         dismissed: Default::default(),
@@ -482,10 +492,7 @@ pub async fn search(
 ) -> ApiResult<Json<crate::search::SearchResults>> {
     caller.require_read(state.public_read)?;
     let pairs = params(q, SEARCH_PARAMS)?;
-    let region = get(&pairs, "region")
-        .map(crate::params::region)
-        .transpose()
-        .map_err(|p| ApiError::from(crate::Error::Invalid(vec![p])))?;
+    let region = region_param(&pairs)?;
     let link = get(&pairs, "link").map(|l| shared(crate::params::link(l))).transpose()?;
     let sort =
         get(&pairs, "sort").map(|v| shared(crate::params::sort(v))).transpose()?.unwrap_or(Sort::Relevance);

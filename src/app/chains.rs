@@ -113,14 +113,13 @@ impl App {
 
     /// Loads the bundled demo chains and enterprises (idempotent: a second load updates).
     pub fn load_demo(&self, progress: &mut dyn FnMut(usize, usize)) -> Result<(Vec<String>, ImportReport)> {
-        let files: Vec<(String, String)> =
+        let mut files: Vec<(String, String)> =
             crate::demo::CHAIN_FILES.iter().map(|(n, t)| (n.to_string(), t.to_string())).collect();
+        files.push(crate::demo::city_chain());
         let chains = self.import_chain_files(&files, "demo")?;
-        let table = crate::import::read_bytes(
-            crate::demo::ENTERPRISES_JSONL.as_bytes(),
-            crate::import::Format::JsonLines,
-            None,
-        )?;
+        let (enterprises, _) = crate::demo::enterprises();
+        let table =
+            crate::import::read_bytes(enterprises.as_bytes(), crate::import::Format::JsonLines, None)?;
         let report = self.import_rows(table.into(), None, Some("demo"), progress)?;
         self.load_demo_history()?;
         Ok((chains, report))

@@ -21,7 +21,15 @@ pub struct Standing {
 
 /// Every candidate of a chain today, none listed: what an enterprise's standing is read from.
 fn standing_query(dismissed: HashSet<crate::model::EnterpriseId>) -> crate::leads::LeadQuery {
-    crate::leads::LeadQuery { as_of: super::today(), kind: None, link: None, limit: 0, offset: 0, dismissed }
+    crate::leads::LeadQuery {
+        region: None,
+        as_of: super::today(),
+        kind: None,
+        link: None,
+        limit: 0,
+        offset: 0,
+        dismissed,
+    }
 }
 
 impl App {
@@ -32,6 +40,21 @@ impl App {
         let graph = self.graph();
         let analysis = self.analysis(&graph, chain)?;
         crate::leads::rank(&graph, chain, &analysis, &q).ok_or_else(not_found)
+    }
+
+    /// Where a chain's candidates are (the 招商地图): the lead list's candidates for the same
+    /// query (dismissals left out) counted per province or city.
+    pub fn geo(
+        &self,
+        chain: &str,
+        mut q: crate::leads::LeadQuery,
+        level: crate::geo::MapLevel,
+    ) -> Result<crate::leads::GeoCounts> {
+        q.dismissed.extend(self.store.dismissals(chain)?.into_iter().map(|(id, _)| id));
+        let graph = self.graph();
+        let analysis = self.analysis(&graph, chain)?;
+        crate::leads::geo(&graph, chain, &analysis, &q, level)
+            .ok_or_else(|| Error::NotFound(format!("chain {chain:?}")))
     }
 
     /// The leads an enterprise appears in, chain by chain, with its rank among each chain's

@@ -7,13 +7,18 @@
 //! which keeps a chain over 1M enterprises fast.
 
 mod classify;
+mod compare;
+mod geo;
 mod score;
+
+pub use compare::{Comparison, Destination, LinkComparison, RegionLink, compare, destinations};
+pub use geo::{GeoCount, GeoCounts, geo};
 
 pub use classify::{Direction, Kind, TargetLink, classify};
 pub use score::{DEFAULT_WEIGHTS, EXPANSION_SIGNALS, Reason};
 
 use crate::graph::Graph;
-use crate::model::{Chain, EnterpriseId, LinkRef};
+use crate::model::{Chain, EnterpriseId, LinkRef, RegionCode};
 use chrono::NaiveDate;
 use score::{Context, Tie};
 use serde::Serialize;
@@ -26,6 +31,8 @@ pub struct LeadQuery {
     pub kind: Option<Kind>,
     /// Only leads for this link id.
     pub link: Option<String>,
+    /// Only candidates located in this region (the map's click: a province, city or district).
+    pub region: Option<RegionCode>,
     pub limit: usize,
     pub offset: usize,
     /// Enterprises dismissed for this chain.
@@ -61,6 +68,8 @@ pub struct ChainLeads {
 /// A candidate before reasons are written.
 struct Candidate<'t> {
     enterprise: EnterpriseId,
+    /// Where the candidate is (for the map's counts).
+    region: RegionCode,
     target: Option<&'t TargetLink>,
     kind: Kind,
     direction: Option<Direction>,
@@ -178,12 +187,36 @@ fn ranked<'a>(
     q: &LeadQuery,
     ctx: &Context,
 ) -> Vec<Candidate<'a>> {
+    let mut candidates =
+        candidates(graph, chain, analysis, q, |t, e, tie, fit| score::score(ctx, t, e, tie, fit));
+    candidates.sort_by(|a, b| {
+        b.score
+            .total_cmp(&a.score)
+            .then(a.enterprise.cmp(&b.enterprise))
+            .then(a.target.map(|t| &t.link).cmp(&b.target.map(|t| &t.link)))
+    });
+    candidates
+}
+
+/// Every candidate of the chain that passes the query's filters, in no particular order, scored
+/// by `score_of` (the map's counts pass a constant: they need the candidates, not their order).
+/// The one definition of who is a candidate, so the map's counts are the lead list's.
+fn candidates<'a>(
+    graph: &'a Graph,
+    chain: &Chain,
+    analysis: &'a Analysis,
+    q: &LeadQuery,
+    score_of: impl Fn(Option<&TargetLink>, &crate::graph::EnterpriseBrief, Option<&Tie>, f64) -> f64,
+) -> Vec<Candidate<'a>> {
     let targets = &analysis.targets;
     let ties = &analysis.ties;
     let eligible = |id: EnterpriseId| {
-        graph
-            .enterprise(id)
-            .filter(|e| !e.restricted && !e.region.is_within(chain.region) && !q.dismissed.contains(&id))
+        graph.enterprise(id).filter(|e| {
+            !e.restricted
+                && !e.region.is_within(chain.region)
+                && !q.dismissed.contains(&id)
+                && q.region.is_none_or(|r| e.region.is_within(r))
+        })
     };
 
     let mut candidates: Vec<Candidate> = Vec::new();
@@ -194,9 +227,10 @@ fn ranked<'a>(
         for (e, fit) in graph.member_briefs(&LinkRef { chain: chain.id.clone(), link: t.link.clone() }) {
             let Some(e) = eligible(e.id) else { continue };
             let tie = ties.get(&e.id);
-            let score = score::score(ctx, Some(t), e, tie, fit);
+            let score = score_of(Some(t), e, tie, fit);
             candidates.push(Candidate {
                 enterprise: e.id,
+                region: e.region,
                 target: Some(t),
                 kind: t.kind,
                 direction: t.direction,
@@ -217,9 +251,10 @@ fn ranked<'a>(
         for (id, tie) in loose {
             let Some(e) = eligible(id) else { continue };
             let direction = if tie.candidate_supplies { Direction::Upstream } else { Direction::Downstream };
-            let score = score::score(ctx, None, e, Some(tie), 0.0);
+            let score = score_of(None, e, Some(tie), 0.0);
             candidates.push(Candidate {
                 enterprise: id,
+                region: e.region,
                 target: None,
                 kind: Kind::Extend,
                 direction: Some(direction),
@@ -229,12 +264,6 @@ fn ranked<'a>(
             });
         }
     }
-    candidates.sort_by(|a, b| {
-        b.score
-            .total_cmp(&a.score)
-            .then(a.enterprise.cmp(&b.enterprise))
-            .then(a.target.map(|t| &t.link).cmp(&b.target.map(|t| &t.link)))
-    });
     candidates
 }
 

@@ -110,6 +110,7 @@ fn firms(list: &[(&str, Value)]) -> Vec<Enterprise> {
 fn table(enterprises: &[Enterprise], dismissed: &[u64]) -> (Vec<String>, ChainLeads) {
     let graph = Graph::build(vec![parse_chain_toml("battery.toml", CHAIN).unwrap()], enterprises);
     let q = LeadQuery {
+        region: None,
         as_of: as_of(),
         kind: None,
         link: None,

@@ -4,6 +4,8 @@
 //! each use `views`; none uses the others). Stored records are not API types: each has a view.
 //! Every view derives `JsonSchema`, which is how `/openapi.json` describes it.
 
+pub mod geo;
+pub mod geo_svg;
 pub mod projects;
 pub mod svg;
 
@@ -204,6 +206,7 @@ fn chain_masters(
 /// enterprises (`per_link` each), lead kinds and today's best candidates per link.
 pub fn chain_map_view(app: &crate::app::App, id: &str, per_link: usize) -> crate::Result<ChainDetail> {
     let query = crate::leads::LeadQuery {
+        region: None,
         as_of: crate::app::today(),
         kind: None,
         link: None,

@@ -78,7 +78,7 @@ fn roles_guard_every_write_and_public_read_opens_reads_only() {
     assert_eq!((st, code(&v)), (401, "invalid_token"));
     let (st, v) = call(&s, "GET", "/api/v1/chains", Some(&viewer), None);
     assert_eq!(st, 200);
-    assert_eq!(v["chains"].as_array().unwrap().len(), 8);
+    assert_eq!(v["chains"].as_array().unwrap().len(), 9);
 
     for (method, path, body) in [
         ("POST", "/api/v1/enterprises", Some(e.clone())),
@@ -362,7 +362,7 @@ fn a_backup_taken_while_serving_restores_into_a_new_data_dir() {
     assert_eq!(other.n_enterprises(), 4302);
     let found = other.ok_json(&["search", "备份测试"]);
     assert_eq!(found["total"], 1);
-    assert_eq!(other.ok_json(&["chains"])["chains"].as_array().unwrap().len(), 8);
+    assert_eq!(other.ok_json(&["chains"])["chains"].as_array().unwrap().len(), 9);
     // Restoring over data is refused.
     assert_eq!(other.run(&["restore", crate::helpers::s(&file)]).code, 2);
 }

@@ -33,7 +33,7 @@ fn every_shipped_chain_map_imports_and_is_labelled_authored() {
     let env = Env::new();
     let graphs = concat!(env!("CARGO_MANIFEST_DIR"), "/graphs");
     let out = env.ok_json(&["import", "chains", graphs]);
-    assert_eq!(out["chains"].as_array().unwrap().len(), 8);
+    assert_eq!(out["chains"].as_array().unwrap().len(), 9);
     let list = env.ok_json(&["chains"]);
     for c in list["chains"].as_array().unwrap() {
         let id = c["id"].as_str().unwrap();
@@ -155,7 +155,7 @@ fn a_bad_chain_file_is_rejected_whole_with_file_and_line_and_nothing_changes() {
 fn the_demo_puts_real_jiangsu_companies_into_the_chains() {
     let env = Env::new();
     let out = env.ok_json(&["import", "demo"]);
-    assert_eq!(out["chains"].as_array().unwrap().len(), 8);
+    assert_eq!(out["chains"].as_array().unwrap().len(), 9);
     assert!(out["enterprises"]["inserted"].as_u64().unwrap() > 4000);
     assert_eq!(out["enterprises"]["rejected"].as_array().unwrap().len(), 0);
 

@@ -145,6 +145,7 @@ fn a_write_changes_the_leads_at_once() {
     let app = App::open(dir.path()).unwrap();
     app.load_demo(&mut |_, _| {}).unwrap();
     let q = || LeadQuery {
+        region: None,
         as_of: chrono::NaiveDate::from_ymd_opt(2026, 6, 1).unwrap(),
         kind: None,
         link: Some("anode".into()),

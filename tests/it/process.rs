@@ -41,7 +41,7 @@ fn a_second_process_on_a_data_dir_in_use_exits_1_naming_the_pid() {
     let (status, health) = get(&addr, "/api/v1/health");
     assert_eq!(status, 200);
     assert_eq!(health["status"], "ok");
-    assert_eq!(health["chains"], 8);
+    assert_eq!(health["chains"], 9);
     assert!(health["enterprises"].as_u64().unwrap() > 4000);
 
     let r = env.run(&["chains"]);

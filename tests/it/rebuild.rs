@@ -56,6 +56,7 @@ pub fn agrees_with_rebuild(app: &App) -> Result<(), String> {
     // Leads, with the stored dismissals.
     for chain in &chains {
         let query = LeadQuery {
+            region: None,
             as_of: chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
             kind: None,
             link: None,

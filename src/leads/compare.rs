@@ -1,0 +1,184 @@
+//! 区域对标 (issue 15): a chain's link statuses in its own region beside another region's, link
+//! by link, with the other region's leading firms where we are missing or weak; and the regions
+//! strong in most of our missing or weak links ("where to go for 补链").
+//!
+//! Statuses for any region are read from the one graph by the rule of SPEC §6 (distinct counted
+//! members of the link and its sub-links inside the region; strong at the chain's
+//! `strong_threshold`), so no region keeps a copy of a chain.
+
+use crate::geo::{MapLevel, unit_of};
+use crate::graph::{EnterpriseBrief, Graph, LinkState};
+use crate::model::{Chain, EnterpriseId, LinkRef, RegionCode};
+use std::collections::{BTreeSet, HashMap, HashSet};
+
+/// How many leading firms of the other region are named per link.
+pub const LEADING: usize = 5;
+
+/// One link in one region.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RegionLink {
+    /// Distinct enterprises of the region in the link and its sub-links.
+    pub count: usize,
+    pub status: LinkState,
+    /// A leader (上市公司, 专精特新小巨人, …) is among them.
+    pub leader: bool,
+}
+
+/// One link, ours beside theirs.
+#[derive(Debug, Clone)]
+pub struct LinkComparison {
+    pub link: String,
+    pub ours: RegionLink,
+    pub theirs: RegionLink,
+    /// Their leading firms in the link (leaders first, then registered capital), named where we
+    /// are missing or weak — whom to visit there. Empty where we are strong or the link is
+    /// restricted (两高).
+    pub leading: Vec<EnterpriseId>,
+}
+
+/// A chain compared across two regions.
+#[derive(Debug, Clone)]
+pub struct Comparison {
+    pub chain: String,
+    pub ours: RegionCode,
+    pub theirs: RegionCode,
+    pub links: Vec<LinkComparison>,
+}
+
+impl Comparison {
+    /// Our missing or weak links where they are strong.
+    pub fn they_fill(&self) -> impl Iterator<Item = &LinkComparison> {
+        self.links
+            .iter()
+            .filter(|l| l.ours.status != LinkState::Strong && l.theirs.status == LinkState::Strong)
+    }
+}
+
+/// A region worth a trip: strong in some of our missing or weak links.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Destination {
+    pub region: RegionCode,
+    /// Our missing or weak links it is strong in, in the chain's order.
+    pub strong_in: Vec<String>,
+    /// Our missing or weak links it has firms in but is not strong in.
+    pub weak_in: Vec<String>,
+    /// Its distinct firms across our missing or weak links.
+    pub firms: usize,
+}
+
+fn state(count: usize, threshold: usize) -> LinkState {
+    match count {
+        0 => LinkState::Missing,
+        n if n < threshold => LinkState::Weak,
+        _ => LinkState::Strong,
+    }
+}
+
+/// Distinct counted members of a link and its sub-links inside `region`.
+fn members_in(graph: &Graph, r: &LinkRef, region: RegionCode) -> BTreeSet<EnterpriseId> {
+    let mut out = BTreeSet::new();
+    for l in graph.subtree(r) {
+        out.extend(graph.member_regions(&l).filter(|(_, g)| g.is_within(region)).map(|(id, _)| id));
+    }
+    out
+}
+
+/// Leaders first, then by registered capital, then by id (the order of local enterprises).
+fn leading<'g>(mut firms: Vec<&'g EnterpriseBrief>, limit: usize) -> Vec<&'g EnterpriseBrief> {
+    firms.sort_by(|a, b| {
+        b.leader
+            .cmp(&a.leader)
+            .then(b.registered_capital.unwrap_or(0.0).total_cmp(&a.registered_capital.unwrap_or(0.0)))
+            .then(a.id.cmp(&b.id))
+    });
+    firms.truncate(limit);
+    firms
+}
+
+fn region_link<'g>(
+    graph: &'g Graph,
+    chain: &Chain,
+    r: &LinkRef,
+    region: RegionCode,
+) -> (RegionLink, Vec<&'g EnterpriseBrief>) {
+    let firms: Vec<&EnterpriseBrief> =
+        members_in(graph, r, region).into_iter().filter_map(|id| graph.enterprise(id)).collect();
+    let link = RegionLink {
+        count: firms.len(),
+        status: state(firms.len(), chain.strong_threshold.max(1) as usize),
+        leader: firms.iter().any(|e| e.leader),
+    };
+    (link, firms)
+}
+
+/// The chain's links in its own region beside `theirs`; `None` for an unknown chain.
+pub fn compare(graph: &Graph, chain_id: &str, theirs: RegionCode) -> Option<Comparison> {
+    let chain = graph.chain(chain_id)?;
+    let links = chain
+        .links
+        .iter()
+        .map(|link| {
+            let r = LinkRef { chain: chain.id.clone(), link: link.id.clone() };
+            let (ours, _) = region_link(graph, chain, &r, chain.region);
+            let (their, firms) = region_link(graph, chain, &r, theirs);
+            let leading = if ours.status == LinkState::Strong || link.restricted {
+                Vec::new()
+            } else {
+                leading(firms, LEADING).into_iter().map(|e| e.id).collect()
+            };
+            LinkComparison { link: link.id.clone(), ours, theirs: their, leading }
+        })
+        .collect();
+    Some(Comparison { chain: chain.id.clone(), ours: chain.region, theirs, links })
+}
+
+/// The map units at `level` strong in most of our missing or weak links (restricted links left
+/// out), best first: more such links, then more firms in them, then by code. Firms inside our
+/// own region are ours, not a destination's.
+pub fn destinations(graph: &Graph, chain_id: &str, level: MapLevel) -> Option<Vec<Destination>> {
+    let chain = graph.chain(chain_id)?;
+    let threshold = chain.strong_threshold.max(1) as usize;
+    let mut units: HashMap<RegionCode, Destination> = HashMap::new();
+    let mut firms: HashSet<(RegionCode, EnterpriseId)> = HashSet::new();
+    for link in chain.links.iter().filter(|l| !l.restricted) {
+        let r = LinkRef { chain: chain.id.clone(), link: link.id.clone() };
+        if graph.local_count(&r, chain.region) >= threshold {
+            continue;
+        }
+        let mut here: HashSet<(RegionCode, EnterpriseId)> = HashSet::new();
+        for l in graph.subtree(&r) {
+            for (id, region) in graph.member_regions(&l) {
+                if region.is_within(chain.region) {
+                    continue;
+                }
+                if let Some(unit) = unit_of(region, level) {
+                    here.insert((unit, id));
+                }
+            }
+        }
+        let mut counts: HashMap<RegionCode, usize> = HashMap::new();
+        for (unit, id) in here {
+            *counts.entry(unit).or_default() += 1;
+            firms.insert((unit, id));
+        }
+        for (unit, n) in counts {
+            let d = units.entry(unit).or_insert_with(|| Destination {
+                region: unit,
+                strong_in: Vec::new(),
+                weak_in: Vec::new(),
+                firms: 0,
+            });
+            if n >= threshold { d.strong_in.push(link.id.clone()) } else { d.weak_in.push(link.id.clone()) }
+        }
+    }
+    for (unit, _) in firms {
+        if let Some(d) = units.get_mut(&unit) {
+            d.firms += 1;
+        }
+    }
+    let mut out: Vec<Destination> = units.into_values().filter(|d| !d.strong_in.is_empty()).collect();
+    out.sort_by(|a, b| {
+        b.strong_in.len().cmp(&a.strong_in.len()).then(b.firms.cmp(&a.firms)).then(a.region.cmp(&b.region))
+    });
+    Some(out)
+}

@@ -15,6 +15,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 
+mod geo;
 mod projects;
 
 const DEFAULT_DATA: &str = "./index";
@@ -91,6 +92,9 @@ enum Command {
         /// Only this link id.
         #[arg(long)]
         link: Option<String>,
+        /// Only candidates in this region (code or name: 广东, 440300, 深圳市).
+        #[arg(long)]
+        region: Option<String>,
         /// Leads to show (default 50; with --out, the whole list).
         #[arg(long)]
         limit: Option<usize>,
@@ -102,6 +106,37 @@ enum Command {
         /// Write the list to FILE.xlsx or FILE.csv as well.
         #[arg(long)]
         out: Option<PathBuf>,
+    },
+    /// 招商地图: where a chain's candidates are, per province or city (and the map as SVG).
+    Geo {
+        chain: String,
+        /// province (default) or city.
+        #[arg(long)]
+        level: Option<String>,
+        /// Only this region's candidates (a province, for a city-level map of it).
+        #[arg(long)]
+        within: Option<String>,
+        /// Only this link id.
+        #[arg(long)]
+        link: Option<String>,
+        /// fill, extend or strengthen (or 补链, 延链, 强链).
+        #[arg(long)]
+        kind: Option<String>,
+        /// Write the map picture (A4 landscape) to FILE.svg as well.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// 区域对标: the chain's link statuses here beside REGION's, and where to go for 补链.
+    Compare {
+        chain: String,
+        /// The region to compare with (code or name); without it, only where to go.
+        region: Option<String>,
+        /// Rank destinations by province (default) or city.
+        #[arg(long)]
+        level: Option<String>,
+        /// Destinations listed.
+        #[arg(long, default_value_t = 10)]
+        limit: usize,
     },
     /// Stop suggesting an enterprise for a chain.
     Dismiss {
@@ -400,9 +435,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             };
             search(&ctx, &request)
         }
-        Command::Leads { chain, kind, link, limit, offset, as_of, out } => {
+        Command::Leads { chain, kind, link, region, limit, offset, as_of, out } => {
             let query = crate::leads::LeadQuery {
-                region: None,
+                region: geo::region(region.as_deref())?,
                 as_of: as_of
                     .map(|d| flag(crate::params::as_of(&d)))
                     .transpose()?
@@ -418,6 +453,20 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 dismissed: Default::default(),
             };
             leads(&ctx, &chain, query, out.as_deref())
+        }
+        Command::Geo { chain, level, within, link, kind, out } => geo::geo(
+            &ctx,
+            geo::GeoArgs {
+                chain: &chain,
+                level: level.as_deref(),
+                within: within.as_deref(),
+                link,
+                kind: kind.as_deref(),
+                out: out.as_deref(),
+            },
+        ),
+        Command::Compare { chain, region, level, limit } => {
+            geo::compare(&ctx, &chain, region.as_deref(), level.as_deref(), limit)
         }
         Command::Dismiss { chain, enterprise, reason, by } => {
             dismiss(&ctx, &chain, &enterprise, &reason, &by)

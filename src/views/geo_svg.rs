@@ -100,8 +100,10 @@ pub fn china_map(v: &GeoView) -> String {
     let mut out = String::with_capacity(400_000);
     let _ = write!(
         out,
-        r##"<svg xmlns="http://www.w3.org/2000/svg" class="gm" width="{WIDTH}" height="{HEIGHT}" viewBox="0 0 {WIDTH} {HEIGHT}" font-family="'Noto Sans CJK SC','Microsoft YaHei',sans-serif" font-size="13" data-level="{level}">"##,
+        r##"<svg xmlns="http://www.w3.org/2000/svg" class="gm" width="{WIDTH}" height="{HEIGHT}" viewBox="0 0 {WIDTH} {HEIGHT}" font-family="'Noto Sans CJK SC','Microsoft YaHei',sans-serif" font-size="13" data-level="{level}" data-within="{within}" data-within-name="{within_name}">"##,
         level = if v.level == MapLevel::City { "city" } else { "province" },
+        within = v.within.as_ref().map(|w| w.code.to_string()).unwrap_or_default(),
+        within_name = escape(v.within.as_ref().map(|w| w.name.as_str()).unwrap_or("")),
     );
     out.push_str("<style>");
     for (i, c) in SHADES.iter().enumerate() {

@@ -11,6 +11,7 @@ const ROUTES = [
   [/^\/imports$/, "forms", "import"],
   [/^\/chains\/([^/]+)$/, "chain"],
   [/^\/chains\/([^/]+)\/leads$/, "leads"],
+  [/^\/chains\/([^/]+)\/compare$/, "compare"],
   [/^\/chains\/([^/]+)\/edit$/, "forms", "chain"],
   [/^\/enterprises\/new$/, "forms", "enterprise"],
   [/^\/enterprises\/([^/]+)\/edit$/, "forms", "enterprise"],

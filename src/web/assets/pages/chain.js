@@ -1,8 +1,11 @@
 // 产业链图谱: the server's SVG map (the same picture as the download), made clickable — a link
-// opens its local enterprises (and why they belong) and its best lead candidates.
+// opens its local enterprises (and why they belong) and its best lead candidates. Below it the
+// 招商地图: where the candidates are, for the chain or one target link; a region clicked opens
+// the lead list filtered to it.
 
 import { api, can, download } from "../api.js";
-import { html, mount, raw, setTitle, statusPill, kindPill, evidence, STAGE, toast, message } from "../ui.js";
+import { html, mount, raw, setTitle, statusPill, kindPill, evidence, STAGE, toast, message, errorBox, KIND } from "../ui.js";
+import { drawMap, geoQuery } from "./geo-map.js";
 
 function masters(d) {
   if (!d.chain_masters.length) return "—";
@@ -71,7 +74,31 @@ export async function render(main, { params: [id], session }) {
       <figure class="map card">${raw(svg)}<figcaption class="hint no-print">点击环节查看本地企业与招商候选 · ${d.source ? `来源：${d.source}` : ""}</figcaption></figure>
       <aside class="card link-panel no-print" id="panel"><p class="hint">点击图中任一环节，查看本地企业及其入链依据、优先候选企业。</p></aside>
     </div>
+    <section class="card geo-card no-print">
+      <div class="geo-head"><h2>招商地图</h2>
+        <div class="actions"><label>目标环节 <select id="geo-link"><option value="">全部线索</option>${d.links.filter((l) => l.lead_kind).map((l) => html`<option value="${l.id}">${l.name}（${KIND[l.lead_kind]}）</option>`)}</select></label>
+        <a class="button secondary" href="/chains/${d.id}/compare">区域对标</a>
+        <button type="button" class="secondary" id="geo-svg">下载地图（SVG）</button></div></div>
+      <div class="geo-map" id="geo"></div>
+      <p class="hint geo-hover" id="geo-hover">颜色越深候选越多；点击地区查看该地的招商线索。</p>
+    </section>
     <section class="card"><h2>环节清单</h2>${table(d)}</section>`);
+  const geoLink = main.querySelector("#geo-link");
+  const drawGeo = () =>
+    drawMap(main.querySelector("#geo"), d.id, { link: geoLink.value }, {
+      hover: main.querySelector("#geo-hover"),
+      onPick: (code) => {
+        const q = new URLSearchParams({ region: code });
+        if (geoLink.value) q.set("link", geoLink.value);
+        location.href = `/chains/${encodeURIComponent(d.id)}/leads?${q}`;
+      },
+    }).catch((e) => mount(main.querySelector("#geo"), errorBox(e)));
+  geoLink.addEventListener("change", drawGeo);
+  await drawGeo();
+  main.querySelector("#geo-svg").onclick = () => {
+    const q = geoQuery({ link: geoLink.value });
+    download(`/chains/${encodeURIComponent(d.id)}/geo.svg${q.size ? `?${q}` : ""}`, `${d.name}招商地图.svg`).catch((e) => toast(message(e)));
+  };
 
   const panelEl = main.querySelector("#panel");
   const select = (linkId) => {

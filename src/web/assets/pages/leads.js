@@ -1,9 +1,12 @@
-// 招商线索: a chain's ranked leads, filterable by kind and link, sortable by score, each row
-// opening its reasons; analysts dismiss a lead with a reason; the list exports to Excel.
+// 招商线索: a chain's ranked leads, filterable by kind, link and place, sortable by score, each
+// row opening its reasons; analysts dismiss a lead with a reason; the list exports to Excel. The
+// 招商地图 above the list shades regions by candidates: a province clicked filters the list to it
+// and zooms the map to its cities; a city clicked narrows the list to that city.
 
 import { api, can, download } from "../api.js";
 import { html, mount, setTitle, kindPill, capital, toast, message, KIND, errorBox } from "../ui.js";
 import { STAGE_LABEL, unitOptions } from "./project-common.js";
+import { drawMap, geoQuery } from "./geo-map.js";
 
 const PAGE = 100;
 
@@ -38,7 +41,7 @@ function row(l, rank, analyst, units, session) {
 
 export async function render(main, { params: [id], session, query }) {
   const analyst = can(session, "analyst");
-  const state = { kind: query.get("kind") || "", link: query.get("link") || "", desc: true };
+  const state = { kind: query.get("kind") || "", link: query.get("link") || "", region: query.get("region") || "", regionName: "", desc: true };
   let data;
   let leads = [];
   const units = analyst ? (await api("/units")).units : [];
@@ -47,8 +50,33 @@ export async function render(main, { params: [id], session, query }) {
     const q = new URLSearchParams();
     if (state.kind) q.set("kind", state.kind);
     if (state.link) q.set("link", state.link);
+    if (state.region) q.set("region", state.region);
     return q;
   };
+
+  // The map: the whole country, or the cities of the province the list is filtered to.
+  const province = () => (state.region ? `${state.region.slice(0, 2)}0000` : "");
+  const mapFilters = () => ({ level: state.region ? "city" : "province", within: province(), link: state.link, kind: state.kind });
+  async function map() {
+    const el = main.querySelector("#geo");
+    const place = main.querySelector("#geo-place");
+    try {
+      const { names } = await drawMap(el, id, mapFilters(), {
+        hover: main.querySelector("#geo-hover"),
+        selected: state.region,
+        onPick: (code, name) => {
+          state.region = code;
+          state.regionName = name;
+          refresh();
+        },
+      });
+      if (state.region && !state.regionName) state.regionName = names[state.region] || "";
+    } catch (err) {
+      mount(el, errorBox(err));
+    }
+    place.textContent = state.region ? `地区：${state.regionName || state.region}` : "全国";
+    main.querySelector("#geo-back").hidden = !state.region;
+  }
 
   async function load(offset) {
     const q = filterQuery();
@@ -119,6 +147,7 @@ export async function render(main, { params: [id], session, query }) {
     } catch (err) {
       mount(main.querySelector("#rows"), html`<tr><td colspan="8">${errorBox(err)}</td></tr>`);
     }
+    await map();
   }
 
   await load(0);
@@ -130,6 +159,14 @@ export async function render(main, { params: [id], session, query }) {
       <h1>${data.chain_name}产业链招商线索</h1>
       <p class="sub">面向${data.region_name}，截至 ${data.as_of}；目标环节 ${targets.length} 个：${targets.map((t, i) => html`${i ? "、" : ""}${t.name}（${KIND[t.kind]}）`)}</p></div>
       <div class="actions"><button type="button" id="xlsx">导出 Excel</button><button type="button" class="secondary" id="csv">导出 CSV</button></div>
+    </section>
+    <section class="card geo-card">
+      <div class="geo-head"><h2>招商地图 <span class="hint" id="geo-place"></span></h2>
+        <div class="actions"><button type="button" class="secondary" id="geo-back" hidden>返回全国</button>
+        <button type="button" class="secondary" id="geo-svg">下载地图（SVG）</button>
+        <a class="button secondary" href="/chains/${id}/compare">区域对标</a></div></div>
+      <div class="geo-map" id="geo"></div>
+      <p class="hint geo-hover" id="geo-hover">颜色越深候选越多；点击省份筛选线索并查看其下各市，点击城市进一步筛选。</p>
     </section>
     <section class="card">
       <form class="filters" id="filters">
@@ -144,6 +181,16 @@ export async function render(main, { params: [id], session, query }) {
       <p><button type="button" class="secondary" id="more" hidden>加载更多</button></p>
     </section>`);
   draw();
+  await map();
+  main.querySelector("#geo-back").onclick = () => {
+    state.region = "";
+    state.regionName = "";
+    refresh();
+  };
+  main.querySelector("#geo-svg").onclick = () => {
+    const q = geoQuery(mapFilters());
+    download(`/chains/${encodeURIComponent(id)}/geo.svg${q.size ? `?${q}` : ""}`, `${data.chain_name}招商地图.svg`).catch((e) => toast(message(e)));
+  };
   const filters = main.querySelector("#filters");
   filters.addEventListener("change", () => {
     state.kind = filters.kind.value;

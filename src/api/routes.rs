@@ -216,7 +216,7 @@ pub(super) fn shared<T>(r: Result<T, crate::params::BadParam>) -> ApiResult<T> {
     r.map_err(|e| ApiError::new(e.code(), e.message).with_field(e.name))
 }
 
-/// `region=` as a code or a name (422 `unknown_region` / `ambiguous_region` naming the field).
+/// `region=` as a code or a name (422 `invalid_region` / `ambiguous_region` naming the field).
 pub(super) fn region_param(pairs: &[(String, String)]) -> ApiResult<Option<crate::model::RegionCode>> {
     get(pairs, "region")
         .map(crate::params::region)

@@ -7,6 +7,7 @@ mod cli_chains;
 mod cli_import;
 mod crash;
 mod fuzz;
+mod geo;
 mod helpers;
 mod hostile;
 mod import_real;

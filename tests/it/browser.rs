@@ -73,6 +73,8 @@ fn the_web_pages_work_in_a_real_browser() {
     a_short_name_finds_the_company_with_highlights_and_facets(&site, &driver.session());
     enterprise_page_shows_links_and_leads(&site, &driver.session());
     leads_table_filters_expands_and_dismisses(&site, &driver.session());
+    the_map_shades_regions_and_a_click_filters_the_leads(&site, &driver.session());
+    the_compare_page_sets_two_regions_side_by_side(&site, &driver.session());
     an_invalid_credit_code_shows_the_chinese_error_and_stores_nothing(&site, &driver.session());
     the_server_s_problems_are_shown_at_their_fields(&site, &driver.session());
     an_import_upload_shows_its_report(&site, &driver.session(), &env);
@@ -307,6 +309,130 @@ fn leads_table_filters_expands_and_dismisses(site: &Site, b: &Browser) {
     );
     let after = site.get("/api/v1/chains/lithium-battery/leads?limit=5000");
     assert!(after["leads"].as_array().unwrap().iter().all(|l| l["enterprise"]["id"] != json!(first)));
+}
+
+fn the_map_shades_regions_and_a_click_filters_the_leads(site: &Site, b: &Browser) {
+    b.resize(1440, 1300);
+    site.open(b, &site.viewer, "/chains/lithium-battery/leads");
+    b.wait(
+        "the map",
+        "return document.querySelectorAll('#geo svg path[data-region]').length === 34",
+        json!([]),
+    );
+    let geo = site.get("/api/v1/chains/lithium-battery/geo");
+    let counts: std::collections::HashMap<String, u64> = geo["regions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["code"].as_str().unwrap().to_string(), r["leads"].as_u64().unwrap()))
+        .collect();
+    // Each region's shading class and fill follow the API's count.
+    let drawn = b.exec(
+        "return [...document.querySelectorAll('#geo svg > g path[data-region]')].map(p => [p.dataset.region, p.getAttribute('class'), getComputedStyle(p).fill])",
+        json!([]),
+    );
+    for d in drawn.as_array().unwrap() {
+        let (code, class, fill) = (d[0].as_str().unwrap(), d[1].as_str().unwrap(), d[2].as_str().unwrap());
+        let n = counts.get(code).copied().unwrap_or(0);
+        assert_eq!(class.contains("gm-s0"), n == 0, "{code}: {class} for {n}");
+        assert_eq!(fill == "rgb(243, 244, 246)", n == 0, "{code}: {fill} for {n}");
+    }
+    // Nothing is fetched from another host (no tiles, no CDN).
+    let outside = b.exec(
+        "return performance.getEntriesByType('resource').map(e => e.name).filter(n => new URL(n).host !== location.host)",
+        json!([]),
+    );
+    assert_eq!(outside, json!([]), "requests to other hosts");
+    // Hover shows the counts; a click filters the list to the province and zooms to its cities.
+    let (top, n) = counts.iter().max_by_key(|(_, n)| **n).map(|(c, n)| (c.clone(), *n)).unwrap();
+    b.exec(
+        "document.querySelector(`#geo svg > g path[data-region='${arguments[0]}']`).dispatchEvent(new MouseEvent('mouseenter'))",
+        json!([top]),
+    );
+    assert!(b.text("#geo-hover").contains(&format!("候选 {n} 条")), "{}", b.text("#geo-hover"));
+    b.screenshot(&shots().join("geo-map.png"));
+    b.exec(
+        "document.querySelector(`#geo svg > g path[data-region='${arguments[0]}']`).dispatchEvent(new MouseEvent('click', {bubbles: true}))",
+        json!([top]),
+    );
+    b.wait("the filtered list", "return location.search.includes(`region=${arguments[0]}`)", json!([top]));
+    b.wait(
+        "the total",
+        "return document.querySelector('#total').textContent.includes(`共 ${arguments[0]} 条`)",
+        json!([n]),
+    );
+    b.wait(
+        "the province's cities",
+        "return document.querySelector('#geo svg')?.dataset.level === 'city'",
+        json!([]),
+    );
+    let province = site.get(&format!("/api/v1/chains/lithium-battery/geo?level=city&within={top}"))["within"]
+        ["name"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let rows = b.exec(
+        "return [...document.querySelectorAll('tr.lead td:nth-child(3)')].map(td => td.innerText)",
+        json!([]),
+    );
+    assert!(rows.as_array().unwrap().iter().all(|r| r.as_str().unwrap().starts_with(&province)), "{rows}");
+    assert!(b.text("#geo-place").contains(&province));
+    b.click("#geo-back");
+    b.wait("the whole country again", "return !location.search.includes('region=') && document.querySelector('#geo svg')?.dataset.level === 'province'", json!([]));
+
+    // On the chain page a region opens the lead list filtered to it.
+    site.open(b, &site.viewer, "/chains/lithium-battery");
+    b.wait(
+        "the chain's map",
+        "return document.querySelectorAll('#geo svg path[data-region]').length === 34",
+        json!([]),
+    );
+    b.exec(
+        "document.querySelector(`#geo svg > g path[data-region='${arguments[0]}']`).dispatchEvent(new MouseEvent('click', {bubbles: true}))",
+        json!([top]),
+    );
+    b.wait(
+        "the leads page",
+        "return location.pathname.endsWith('/leads') && location.search.includes(`region=${arguments[0]}`)",
+        json!([top]),
+    );
+    b.ready();
+    b.wait(
+        "its rows",
+        "return document.querySelector('#total')?.textContent.includes(`共 ${arguments[0]} 条`)",
+        json!([n]),
+    );
+    b.resize(1440, 1000);
+}
+
+fn the_compare_page_sets_two_regions_side_by_side(site: &Site, b: &Browser) {
+    let v = site.get("/api/v1/chains/suzhou-biomedicine/compare?region=310000");
+    site.open(b, &site.viewer, "/chains/suzhou-biomedicine/compare?region=上海");
+    b.wait(
+        "the comparison",
+        "return document.querySelectorAll('.compare-table tbody tr').length > 0",
+        json!([]),
+    );
+    assert_eq!(b.count(".compare-table tbody tr"), v["links"].as_array().unwrap().len() as u64);
+    assert_eq!(b.count(".compare-table tr.gap"), v["they_fill"].as_u64().unwrap());
+    assert!(v["they_fill"].as_u64().unwrap() > 0);
+    assert_eq!(b.text("#they-fill"), v["they_fill"].to_string());
+    let first = &v["destinations"][0];
+    assert!(b.text("#where").contains(first["name"].as_str().unwrap()));
+    b.screenshot(&shots().join("compare.png"));
+    // A destination opens its own comparison.
+    b.click(&format!("#where li[data-region='{}'] a", first["code"].as_str().unwrap()));
+    b.wait(
+        "the next comparison",
+        "return location.search.includes(`region=${arguments[0]}`)",
+        json!([first["code"]]),
+    );
+    b.ready();
+    b.wait(
+        "its table",
+        "return document.querySelector('#comparison h2')?.textContent.includes(arguments[0])",
+        json!([first["name"]]),
+    );
 }
 
 fn an_invalid_credit_code_shows_the_chinese_error_and_stores_nothing(site: &Site, b: &Browser) {

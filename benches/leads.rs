@@ -1,6 +1,7 @@
 //! Leads at scale: one chain of 30+ links (锂电池 has 23, 新能源汽车 22; the bench runs the largest
 //! and a cross-chain one) over `CHAINSCOUT_BENCH_N` (default 1,000,000) generated enterprises,
-//! and the memory the graph of those enterprises takes.
+//! and the memory the graph of those enterprises takes; the 招商地图's counts and picture and the
+//! 区域对标 comparison on the same chains.
 //!
 //!     cargo bench --bench leads
 
@@ -69,6 +70,55 @@ fn bench(c: &mut Criterion) {
             })
             .collect();
         println!("| {chain} | {n_links} | {total} | {} | {} |", stats(cold), stats(warm));
+    }
+    // 招商地图 and 区域对标 (issue 15): what the API does for geo, geo.svg and compare, minus HTTP.
+    println!(
+        "\n| chain | geo by province | geo by city (广东 within) | map SVG | compare with 上海 | destinations by city |\n|---|---|---|---|---|---|"
+    );
+    let time = |f: &dyn Fn()| {
+        f(); // warm the analysis cache, as a second request finds it
+        stats(
+            (0..40)
+                .map(|_| {
+                    let t = Instant::now();
+                    f();
+                    t.elapsed()
+                })
+                .collect(),
+        )
+    };
+    use chainscout::geo::MapLevel;
+    use chainscout::views::geo::{GeoQuery, compare_view, geo_view};
+    for chain in ["lithium-battery", "new-energy-vehicle"] {
+        let province = GeoQuery { level: MapLevel::Province, within: None, link: None, kind: None };
+        let city = GeoQuery {
+            level: MapLevel::City,
+            within: chainscout::model::RegionCode::parse("440000"),
+            ..province.clone()
+        };
+        let shanghai = chainscout::model::RegionCode::parse("310000");
+        println!(
+            "| {chain} | {} | {} | {} | {} | {} |",
+            time(&|| {
+                std::hint::black_box(geo_view(&app, chain, &province).unwrap());
+            }),
+            time(&|| {
+                std::hint::black_box(geo_view(&app, chain, &city).unwrap());
+            }),
+            time(&|| {
+                std::hint::black_box(chainscout::views::geo_svg::china_map(
+                    &geo_view(&app, chain, &province).unwrap(),
+                ));
+            }),
+            time(&|| {
+                std::hint::black_box(
+                    compare_view(&app.graph(), chain, shanghai, MapLevel::Province, 10).unwrap(),
+                );
+            }),
+            time(&|| {
+                std::hint::black_box(compare_view(&app.graph(), chain, None, MapLevel::City, 10).unwrap());
+            }),
+        );
     }
     println!();
     let mut group = c.benchmark_group("leads");

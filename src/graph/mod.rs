@@ -800,7 +800,19 @@ impl Graph {
     /// The counted members of one link (not its sub-links) with their strength, without
     /// evidence: the cheap walk leads take.
     pub fn member_briefs(&self, link: &LinkRef) -> impl Iterator<Item = (&EnterpriseBrief, f64)> {
-        self.counted_members(link).filter_map(|(id, m)| Some((self.enterprises.get(id)?, m.strength as f64)))
+        self.member_briefs_where(link, |_| true)
+    }
+
+    /// The same for members whose region passes `keep`, tested before the enterprise is looked
+    /// up (most members of a chain's links are often local, and leads skip them).
+    pub fn member_briefs_where<'g>(
+        &'g self,
+        link: &LinkRef,
+        keep: impl Fn(RegionCode) -> bool + 'g,
+    ) -> impl Iterator<Item = (&'g EnterpriseBrief, f64)> + 'g {
+        self.counted_members(link)
+            .filter(move |(_, m)| keep(m.region))
+            .filter_map(|(id, m)| Some((self.enterprises.get(id)?, m.strength as f64)))
     }
 
     fn evidence_of(&self, id: EnterpriseId, m: &Member) -> Vec<Evidence> {

@@ -74,15 +74,6 @@ fn state(count: usize, threshold: usize) -> LinkState {
     }
 }
 
-/// Distinct counted members of a link and its sub-links inside `region`.
-fn members_in(graph: &Graph, r: &LinkRef, region: RegionCode) -> BTreeSet<EnterpriseId> {
-    let mut out = BTreeSet::new();
-    for l in graph.subtree(r) {
-        out.extend(graph.member_regions(&l).filter(|(_, g)| g.is_within(region)).map(|(id, _)| id));
-    }
-    out
-}
-
 /// Leaders first, then by registered capital, then by id (the order of local enterprises).
 fn leading<'g>(mut firms: Vec<&'g EnterpriseBrief>, limit: usize) -> Vec<&'g EnterpriseBrief> {
     firms.sort_by(|a, b| {
@@ -95,14 +86,27 @@ fn leading<'g>(mut firms: Vec<&'g EnterpriseBrief>, limit: usize) -> Vec<&'g Ent
     firms
 }
 
+/// A link in the chain's own region: read from the graph's kept-up-to-date local sets.
+fn own_region_link(graph: &Graph, chain: &Chain, r: &LinkRef) -> RegionLink {
+    let count = graph.local_count(r, chain.region);
+    RegionLink {
+        count,
+        status: state(count, chain.strong_threshold.max(1) as usize),
+        leader: graph.has_local_leader(r),
+    }
+}
+
+/// A link in another region, from each link's members inside it (`inside`: collected once per
+/// link, so a parent does not walk its sub-links' members again).
 fn region_link<'g>(
     graph: &'g Graph,
     chain: &Chain,
     r: &LinkRef,
-    region: RegionCode,
+    inside: &HashMap<String, Vec<EnterpriseId>>,
 ) -> (RegionLink, Vec<&'g EnterpriseBrief>) {
-    let firms: Vec<&EnterpriseBrief> =
-        members_in(graph, r, region).into_iter().filter_map(|id| graph.enterprise(id)).collect();
+    let ids: BTreeSet<EnterpriseId> =
+        graph.subtree(r).iter().flat_map(|l| inside.get(&l.link).into_iter().flatten().copied()).collect();
+    let firms: Vec<&EnterpriseBrief> = ids.into_iter().filter_map(|id| graph.enterprise(id)).collect();
     let link = RegionLink {
         count: firms.len(),
         status: state(firms.len(), chain.strong_threshold.max(1) as usize),
@@ -114,13 +118,24 @@ fn region_link<'g>(
 /// The chain's links in its own region beside `theirs`; `None` for an unknown chain.
 pub fn compare(graph: &Graph, chain_id: &str, theirs: RegionCode) -> Option<Comparison> {
     let chain = graph.chain(chain_id)?;
+    let inside: HashMap<String, Vec<EnterpriseId>> = chain
+        .links
+        .iter()
+        .map(|l| {
+            let r = LinkRef { chain: chain.id.clone(), link: l.id.clone() };
+            (
+                l.id.clone(),
+                graph.member_regions(&r).filter(|(_, g)| g.is_within(theirs)).map(|(id, _)| id).collect(),
+            )
+        })
+        .collect();
     let links = chain
         .links
         .iter()
         .map(|link| {
             let r = LinkRef { chain: chain.id.clone(), link: link.id.clone() };
-            let (ours, _) = region_link(graph, chain, &r, chain.region);
-            let (their, firms) = region_link(graph, chain, &r, theirs);
+            let ours = own_region_link(graph, chain, &r);
+            let (their, firms) = region_link(graph, chain, &r, &inside);
             let leading = if ours.status == LinkState::Strong || link.restricted {
                 Vec::new()
             } else {

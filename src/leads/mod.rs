@@ -106,12 +106,22 @@ fn ties(graph: &Graph, chain: &Chain) -> HashMap<EnterpriseId, Tie> {
 pub struct Analysis {
     pub targets: Vec<TargetLink>,
     ties: HashMap<EnterpriseId, Tie>,
+    /// Suppliers and customers in no link of the chain (以商招商 without a target link), by id
+    /// with their regions: worked out once per graph version, not per request.
+    loose: Vec<(EnterpriseId, RegionCode)>,
 }
 
 /// Analyses a chain, or `None` when there is no such chain.
 pub fn analyse(graph: &Graph, chain_id: &str) -> Option<Analysis> {
     let chain = graph.chain(chain_id)?;
-    Some(Analysis { targets: classify(graph, chain), ties: ties(graph, chain) })
+    let ties = ties(graph, chain);
+    let mut loose: Vec<(EnterpriseId, RegionCode)> = ties
+        .keys()
+        .filter(|id| !graph.is_in_chain(**id, &chain.id))
+        .filter_map(|id| graph.enterprise(*id).map(|e| (*id, e.region)))
+        .collect();
+    loose.sort_by_key(|(id, _)| *id);
+    Some(Analysis { targets: classify(graph, chain), ties, loose })
 }
 
 /// Leads for `chain_id`, or `None` when there is no such chain.
@@ -210,22 +220,20 @@ fn candidates<'a>(
 ) -> Vec<Candidate<'a>> {
     let targets = &analysis.targets;
     let ties = &analysis.ties;
-    let eligible = |id: EnterpriseId| {
-        graph.enterprise(id).filter(|e| {
-            !e.restricted
-                && !e.region.is_within(chain.region)
-                && !q.dismissed.contains(&id)
-                && q.region.is_none_or(|r| e.region.is_within(r))
-        })
-    };
+    let place = |r: RegionCode| !r.is_within(chain.region) && q.region.is_none_or(|f| r.is_within(f));
+    let eligible = |e: &crate::graph::EnterpriseBrief| !e.restricted && !q.dismissed.contains(&e.id);
 
     let mut candidates: Vec<Candidate> = Vec::new();
     for t in targets {
         if q.kind.is_some_and(|k| k != t.kind) || q.link.as_ref().is_some_and(|l| *l != t.link) {
             continue;
         }
-        for (e, fit) in graph.member_briefs(&LinkRef { chain: chain.id.clone(), link: t.link.clone() }) {
-            let Some(e) = eligible(e.id) else { continue };
+        for (e, fit) in
+            graph.member_briefs_where(&LinkRef { chain: chain.id.clone(), link: t.link.clone() }, place)
+        {
+            if !eligible(e) {
+                continue;
+            }
             let tie = ties.get(&e.id);
             let score = score_of(Some(t), e, tie, fit);
             candidates.push(Candidate {
@@ -242,14 +250,13 @@ fn candidates<'a>(
     }
     // Suppliers and customers in no link of this chain extend it up- or downstream.
     if q.link.is_none() && q.kind.is_none_or(|k| k == Kind::Extend) {
-        let mut loose: Vec<(EnterpriseId, &Tie)> = ties
-            .iter()
-            .filter(|(id, _)| !graph.is_in_chain(**id, &chain.id))
-            .map(|(id, t)| (*id, t))
-            .collect();
-        loose.sort_by_key(|(id, _)| *id);
-        for (id, tie) in loose {
-            let Some(e) = eligible(id) else { continue };
+        for &(id, region) in &analysis.loose {
+            if !place(region) {
+                continue;
+            }
+            let (Some(e), Some(tie)) = (graph.enterprise(id).filter(|e| eligible(e)), ties.get(&id)) else {
+                continue;
+            };
             let direction = if tie.candidate_supplies { Direction::Upstream } else { Direction::Downstream };
             let score = score_of(None, e, Some(tie), 0.0);
             candidates.push(Candidate {

@@ -1,7 +1,7 @@
 //! The 招商地图 as an SVG picture (`GET /api/v1/chains/{id}/geo.svg`): the provinces of China
 //! (or one province's cities) shaded by how many candidates each holds, the chain's own region
 //! outlined, its 重点来源地区 dashed, the national boundary line, and on the national map the
-//! 南海诸岛 inset with the maritime line. A4 landscape (1123 × 794 at 96 dpi), self-contained
+//! 南海诸岛 inset with the maritime line. A4 landscape (297 × 210 mm; 1123 × 794 units, 96 dpi), self-contained
 //! (no fonts, tiles or scripts fetched), so it prints and embeds on offline networks. Every region
 //! carries `data-region` (its code) and `data-leads`, and a `<title>` with its counts by lead
 //! kind, which the pages make clickable and hoverable. Classes are prefixed `gm-`: the SVG is
@@ -100,7 +100,7 @@ pub fn china_map(v: &GeoView) -> String {
     let mut out = String::with_capacity(400_000);
     let _ = write!(
         out,
-        r##"<svg xmlns="http://www.w3.org/2000/svg" class="gm" width="{WIDTH}" height="{HEIGHT}" viewBox="0 0 {WIDTH} {HEIGHT}" font-family="'Noto Sans CJK SC','Microsoft YaHei',sans-serif" font-size="13" data-level="{level}" data-within="{within}" data-within-name="{within_name}">"##,
+        r##"<svg xmlns="http://www.w3.org/2000/svg" class="gm" width="297mm" height="210mm" viewBox="0 0 {WIDTH} {HEIGHT}" font-family="'Noto Sans CJK SC','Microsoft YaHei',sans-serif" font-size="13" data-level="{level}" data-within="{within}" data-within-name="{within_name}">"##,
         level = if v.level == MapLevel::City { "city" } else { "province" },
         within = v.within.as_ref().map(|w| w.code.to_string()).unwrap_or_default(),
         within_name = escape(v.within.as_ref().map(|w| w.name.as_str()).unwrap_or("")),

@@ -120,6 +120,42 @@ fn bench(c: &mut Criterion) {
             }),
         );
     }
+    // The synthetic million makes every 江苏 link strong, so no destinations are ranked there. The
+    // heavy case is a region weak in every link: the same lithium map drawn for one county
+    // (武进区), on a graph built aside with that chain added.
+    let mut chains = app.store().chains().unwrap();
+    let mut county = chains.iter().find(|c| c.id == "lithium-battery").unwrap().clone();
+    county.id = "county-lithium".into();
+    county.region = chainscout::model::RegionCode::parse("320412").unwrap();
+    // At 1M every county is strong in every link at the usual threshold: ask for 300 firms, so
+    // the links are weak there and every destination is worked out (the most work it can take).
+    county.strong_threshold = 300;
+    chains.push(county);
+    let mut graph = chainscout::graph::Graph::with_chains(chains);
+    for facts in app.store().enterprise_facts() {
+        graph.insert_new(facts.unwrap());
+    }
+    let gaps = graph.chain_status("county-lithium").unwrap().counts();
+    println!(
+        "\n| 锂电池 for 武进区 (strong / weak / missing links: {gaps:?}) | compare with 上海 | destinations by province | by city |\n|---|---|---|---|"
+    );
+    println!(
+        "| county-lithium | {} | {} | {} |",
+        time(&|| {
+            std::hint::black_box(
+                compare_view(&graph, "county-lithium", shanghai_code(), MapLevel::Province, 10).unwrap(),
+            );
+        }),
+        time(&|| {
+            std::hint::black_box(
+                compare_view(&graph, "county-lithium", None, MapLevel::Province, 10).unwrap(),
+            );
+        }),
+        time(&|| {
+            std::hint::black_box(compare_view(&graph, "county-lithium", None, MapLevel::City, 10).unwrap());
+        }),
+    );
+    drop(graph);
     println!();
     let mut group = c.benchmark_group("leads");
     group.sample_size(20).measurement_time(Duration::from_secs(5));
@@ -127,6 +163,10 @@ fn bench(c: &mut Criterion) {
         group.bench_function(chain, |b| b.iter(|| app.leads(chain, query(50)).unwrap()));
     }
     group.finish();
+}
+
+fn shanghai_code() -> Option<chainscout::model::RegionCode> {
+    chainscout::model::RegionCode::parse("310000")
 }
 
 criterion_group!(benches, bench);

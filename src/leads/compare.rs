@@ -99,7 +99,7 @@ fn members_inside(graph: &Graph, chain: &Chain, region: RegionCode) -> HashMap<S
 }
 
 /// Leaders first, then by registered capital, then by id (the order of local enterprises).
-fn leading<'g>(mut firms: Vec<&'g EnterpriseBrief>, limit: usize) -> Vec<&'g EnterpriseBrief> {
+fn leading(mut firms: Vec<&EnterpriseBrief>, limit: usize) -> Vec<&EnterpriseBrief> {
     firms.sort_by(|a, b| {
         b.leader
             .cmp(&a.leader)

@@ -164,35 +164,90 @@ pub fn compare(graph: &Graph, chain_id: &str, theirs: RegionCode) -> Option<Comp
 /// The map units at `level` strong in most of our missing or weak links (restricted links left
 /// out), best first: more such links, then more firms in them, then by code. Firms inside our
 /// own region are ours, not a destination's.
+///
+/// Where a region is weak in nearly every link this walks about every membership of the chain
+/// (a million at 1M enterprises), so the walk is split over two threads and the counting uses
+/// flat arrays indexed by enterprise id and region code instead of hash sets.
 pub fn destinations(graph: &Graph, chain_id: &str, level: MapLevel) -> Option<Vec<Destination>> {
     let chain = graph.chain(chain_id)?;
     let threshold = chain.strong_threshold.max(1) as usize;
-    let mut units: HashMap<RegionCode, Destination> = HashMap::new();
-    let mut firms: HashSet<(RegionCode, EnterpriseId)> = HashSet::new();
-    for link in chain.links.iter().filter(|l| !l.restricted) {
-        let r = LinkRef { chain: chain.id.clone(), link: link.id.clone() };
-        if graph.local_count(&r, chain.region) >= threshold {
-            continue;
-        }
-        let mut here: HashSet<(RegionCode, EnterpriseId)> = HashSet::new();
-        for l in graph.subtree(&r) {
-            for (id, region) in graph.member_regions(&l) {
-                if region.is_within(chain.region) {
+    let gaps: Vec<&crate::model::Link> = chain
+        .links
+        .iter()
+        .filter(|l| !l.restricted)
+        .filter(|l| {
+            graph.local_count(&LinkRef { chain: chain.id.clone(), link: l.id.clone() }, chain.region)
+                < threshold
+        })
+        .collect();
+    if gaps.is_empty() {
+        return Some(Vec::new());
+    }
+    // Each link's own members outside our region, with the unit they count in.
+    let collect = |links: &[crate::model::Link]| -> Vec<(String, Vec<(u64, u32)>)> {
+        links
+            .iter()
+            .map(|l| {
+                let r = LinkRef { chain: chain.id.clone(), link: l.id.clone() };
+                let members = graph
+                    .member_regions(&r)
+                    .filter(|(_, g)| !g.is_within(chain.region))
+                    .filter_map(|(id, g)| unit_of(g, level).map(|u| (id.0, u.as_u32())))
+                    .collect();
+                (l.id.clone(), members)
+            })
+            .collect()
+    };
+    let (first, second) = chain.links.split_at(chain.links.len() / 2);
+    let own: HashMap<String, Vec<(u64, u32)>> = std::thread::scope(|s| {
+        let other = s.spawn(|| collect(second));
+        let mut out: HashMap<String, Vec<(u64, u32)>> = collect(first).into_iter().collect();
+        out.extend(other.join().expect("collecting a link's members does not panic"));
+        out
+    });
+    // Enterprise ids come from the store's counter, so they are dense; an id beyond what a flat
+    // array should hold is counted through a hash set instead.
+    const DENSE: u64 = 1 << 26;
+    let max_id =
+        own.values().flatten().map(|(id, _)| *id).filter(|id| *id < DENSE).max().unwrap_or(0) as usize;
+    let mut stamp: Vec<u32> = vec![0; max_id + 1];
+    let mut stamp_sparse: HashMap<u64, u32> = HashMap::new();
+    let mut seen_anywhere: Vec<bool> = vec![false; max_id + 1];
+    let mut seen_sparse: HashSet<u64> = HashSet::new();
+    let mut counts: Vec<u32> = vec![0; 1_000_000];
+    let mut firms: Vec<u32> = vec![0; 1_000_000];
+    let mut units: HashMap<u32, Destination> = HashMap::new();
+    for (n, link) in gaps.iter().enumerate() {
+        let mark = n as u32 + 1;
+        let mut touched: Vec<u32> = Vec::new();
+        for sub in graph.subtree(&LinkRef { chain: chain.id.clone(), link: link.id.clone() }) {
+            for &(id, unit) in own.get(&sub.link).into_iter().flatten() {
+                let fresh = if id < DENSE {
+                    std::mem::replace(&mut stamp[id as usize], mark) != mark
+                } else {
+                    stamp_sparse.insert(id, mark) != Some(mark)
+                };
+                if !fresh || unit as usize >= counts.len() {
                     continue;
                 }
-                if let Some(unit) = unit_of(region, level) {
-                    here.insert((unit, id));
+                if counts[unit as usize] == 0 {
+                    touched.push(unit);
+                }
+                counts[unit as usize] += 1;
+                let first_time = if id < DENSE {
+                    !std::mem::replace(&mut seen_anywhere[id as usize], true)
+                } else {
+                    seen_sparse.insert(id)
+                };
+                if first_time {
+                    firms[unit as usize] += 1;
                 }
             }
         }
-        let mut counts: HashMap<RegionCode, usize> = HashMap::new();
-        for (unit, id) in here {
-            *counts.entry(unit).or_default() += 1;
-            firms.insert((unit, id));
-        }
-        for (unit, n) in counts {
+        for unit in touched {
+            let n = std::mem::take(&mut counts[unit as usize]) as usize;
             let d = units.entry(unit).or_insert_with(|| Destination {
-                region: unit,
+                region: RegionCode::from_u32(unit),
                 strong_in: Vec::new(),
                 weak_in: Vec::new(),
                 firms: 0,
@@ -200,12 +255,14 @@ pub fn destinations(graph: &Graph, chain_id: &str, level: MapLevel) -> Option<Ve
             if n >= threshold { d.strong_in.push(link.id.clone()) } else { d.weak_in.push(link.id.clone()) }
         }
     }
-    for (unit, _) in firms {
-        if let Some(d) = units.get_mut(&unit) {
-            d.firms += 1;
-        }
-    }
-    let mut out: Vec<Destination> = units.into_values().filter(|d| !d.strong_in.is_empty()).collect();
+    let mut out: Vec<Destination> = units
+        .into_values()
+        .filter(|d| !d.strong_in.is_empty())
+        .map(|mut d| {
+            d.firms = firms[d.region.as_u32() as usize] as usize;
+            d
+        })
+        .collect();
     out.sort_by(|a, b| {
         b.strong_in.len().cmp(&a.strong_in.len()).then(b.firms.cmp(&a.firms)).then(a.region.cmp(&b.region))
     });

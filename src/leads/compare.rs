@@ -28,6 +28,8 @@ pub struct RegionLink {
 #[derive(Debug, Clone)]
 pub struct LinkComparison {
     pub link: String,
+    /// A 两高 link the region will not pursue: compared, but nobody named and never a gap.
+    pub restricted: bool,
     pub ours: RegionLink,
     pub theirs: RegionLink,
     /// Their leading firms in the link (leaders first, then registered capital), named where we
@@ -46,11 +48,11 @@ pub struct Comparison {
 }
 
 impl Comparison {
-    /// Our missing or weak links where they are strong.
+    /// Our missing or weak links (not restricted) where they are strong.
     pub fn they_fill(&self) -> impl Iterator<Item = &LinkComparison> {
-        self.links
-            .iter()
-            .filter(|l| l.ours.status != LinkState::Strong && l.theirs.status == LinkState::Strong)
+        self.links.iter().filter(|l| {
+            !l.restricted && l.ours.status != LinkState::Strong && l.theirs.status == LinkState::Strong
+        })
     }
 }
 
@@ -74,7 +76,8 @@ fn state(count: usize, threshold: usize) -> LinkState {
     }
 }
 
-/// Each link's own counted members inside `region`, by link id. The walk over every membership
+/// Each link's own counted members inside `region` and outside our own (comparing with a region
+/// that contains ours counts only the rest of it: our firms are nobody to visit), by link id. The walk over every membership
 /// of the chain is the cost of a comparison (about a million memberships for a chain at 1M
 /// enterprises), so the links are split over two threads, one per core of the target machine.
 fn members_inside(graph: &Graph, chain: &Chain, region: RegionCode) -> HashMap<String, Vec<EnterpriseId>> {
@@ -83,8 +86,11 @@ fn members_inside(graph: &Graph, chain: &Chain, region: RegionCode) -> HashMap<S
             .iter()
             .map(|l| {
                 let r = LinkRef { chain: chain.id.clone(), link: l.id.clone() };
-                let ids =
-                    graph.member_regions(&r).filter(|(_, g)| g.is_within(region)).map(|(id, _)| id).collect();
+                let ids = graph
+                    .member_regions(&r)
+                    .filter(|(_, g)| g.is_within(region) && !g.is_within(chain.region))
+                    .map(|(id, _)| id)
+                    .collect();
                 (l.id.clone(), ids)
             })
             .collect()
@@ -155,7 +161,13 @@ pub fn compare(graph: &Graph, chain_id: &str, theirs: RegionCode) -> Option<Comp
             } else {
                 leading(firms, LEADING).into_iter().map(|e| e.id).collect()
             };
-            LinkComparison { link: link.id.clone(), ours, theirs: their, leading }
+            LinkComparison {
+                link: link.id.clone(),
+                restricted: link.restricted,
+                ours,
+                theirs: their,
+                leading,
+            }
         })
         .collect();
     Some(Comparison { chain: chain.id.clone(), ours: chain.region, theirs, links })
@@ -207,9 +219,12 @@ pub fn destinations(graph: &Graph, chain_id: &str, level: MapLevel) -> Option<Ve
     });
     // Enterprise ids come from the store's counter, so they are dense; an id beyond what a flat
     // array should hold is counted through a hash set instead.
-    const DENSE: u64 = 1 << 26;
+    // The arrays are used only while they stay within a small multiple of the memberships walked
+    // (a store whose ids grew sparse, by deletes or a restore, falls back for the far ids).
+    let walked: u64 = own.values().map(|v| v.len() as u64).sum();
+    let dense: u64 = (walked * 8).max(1 << 16);
     let max_id =
-        own.values().flatten().map(|(id, _)| *id).filter(|id| *id < DENSE).max().unwrap_or(0) as usize;
+        own.values().flatten().map(|(id, _)| *id).filter(|id| *id < dense).max().unwrap_or(0) as usize;
     let mut stamp: Vec<u32> = vec![0; max_id + 1];
     let mut stamp_sparse: HashMap<u64, u32> = HashMap::new();
     let mut seen_anywhere: Vec<bool> = vec![false; max_id + 1];
@@ -222,7 +237,7 @@ pub fn destinations(graph: &Graph, chain_id: &str, level: MapLevel) -> Option<Ve
         let mut touched: Vec<u32> = Vec::new();
         for sub in graph.subtree(&LinkRef { chain: chain.id.clone(), link: link.id.clone() }) {
             for &(id, unit) in own.get(&sub.link).into_iter().flatten() {
-                let fresh = if id < DENSE {
+                let fresh = if id < dense {
                     std::mem::replace(&mut stamp[id as usize], mark) != mark
                 } else {
                     stamp_sparse.insert(id, mark) != Some(mark)
@@ -234,7 +249,7 @@ pub fn destinations(graph: &Graph, chain_id: &str, level: MapLevel) -> Option<Ve
                     touched.push(unit);
                 }
                 counts[unit as usize] += 1;
-                let first_time = if id < DENSE {
+                let first_time = if id < dense {
                     !std::mem::replace(&mut seen_anywhere[id as usize], true)
                 } else {
                     seen_sparse.insert(id)

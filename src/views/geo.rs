@@ -234,7 +234,7 @@ pub fn compare_view(
                         stage: link.stage,
                         parent: link.parent.clone(),
                         key: link.key,
-                        restricted: link.restricted,
+                        restricted: l.restricted,
                         ours: l.ours.into(),
                         theirs: l.theirs.into(),
                         leading: l

@@ -57,13 +57,14 @@ fn fit(frame: BBox, (x, y, w, h): (f64, f64, f64, f64)) -> (f64, f64, f64) {
     (s, dx, dy)
 }
 
-fn title_of(v: &GeoView, name: &str, counts: Option<&super::geo::GeoRegion>) -> String {
+fn title_of(v: &GeoView, unit: &Shape, counts: Option<&super::geo::GeoRegion>) -> String {
+    let name = unit.name;
     match counts {
         Some(g) => format!(
             "{name}：候选 {} 条（补链 {} · 延链 {} · 强链 {}），企业 {} 家",
             g.leads, g.fill, g.extend, g.strengthen, g.enterprises
         ),
-        None if v.local.name.ends_with(name) => format!("{name}：本地"),
+        None if unit.code.is_within(v.local.code) => format!("{name}：本地"),
         None => format!("{name}：暂无候选"),
     }
 }
@@ -139,7 +140,15 @@ pub fn china_map(v: &GeoView) -> String {
         v.total,
         escape(&v.local.name),
         if v.unplaced > 0 {
-            format!(" · 另有 {} 条仅知省份，未落到市", v.unplaced)
+            format!(
+                " · 另有 {} 条{}",
+                v.unplaced,
+                if v.level == MapLevel::City {
+                    "仅知省份，未落到市"
+                } else {
+                    "地区不详，未上图"
+                }
+            )
         } else {
             String::new()
         },
@@ -171,7 +180,7 @@ pub fn china_map(v: &GeoView) -> String {
             k = shade(leads, max),
             name = escape(u.name),
             d = u.path,
-            title = escape(&title_of(v, u.name, g)),
+            title = escape(&title_of(v, u, g)),
         );
     }
     if province.is_none() {

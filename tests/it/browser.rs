@@ -337,6 +337,16 @@ fn the_map_shades_regions_and_a_click_filters_the_leads(site: &Site, b: &Browser
         assert_eq!(class.contains("gm-s0"), n == 0, "{code}: {class} for {n}");
         assert_eq!(fill == "rgb(243, 244, 246)", n == 0, "{code}: {fill} for {n}");
     }
+    // Only regions with candidates are buttons (台湾省 has no list to open).
+    let pickable = b.exec(
+        "return [...document.querySelectorAll('#geo svg > g path[data-region]')].filter(p => p.classList.contains('gm-pick')).map(p => p.dataset.region)",
+        json!([]),
+    );
+    let mut expected: Vec<&String> = counts.iter().filter(|(_, n)| **n > 0).map(|(c, _)| c).collect();
+    expected.sort();
+    let mut got: Vec<&str> = pickable.as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
+    got.sort();
+    assert_eq!(got, expected, "clickable regions");
     // Nothing is fetched from another host (no tiles, no CDN).
     let outside = b.exec(
         "return performance.getEntriesByType('resource').map(e => e.name).filter(n => new URL(n).host !== location.host)",

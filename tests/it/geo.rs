@@ -217,6 +217,7 @@ const FIRMS: &[(&str, &str, &str, &str, f64)] = &[
     ("上海三号材料有限公司", "310104", "mat", "", 100.0),
     ("上海四号组装有限公司", "310115", "pack", "", 100.0),
     ("上海五号回收有限公司", "310115", "recy", "", 100.0),
+    ("上海六号回收有限公司", "310104", "recy", "", 100.0),
     ("杭州一号组装有限公司", "330106", "pack", "", 100.0),
     ("杭州二号组装有限公司", "330108", "pack", "", 200.0),
     ("杭州三号材料有限公司", "330106", "mat-a", "", 100.0),
@@ -284,10 +285,12 @@ fn compare_by_hand() {
     assert_eq!(side(link(&v, "pack"), "ours"), w("missing", 0));
     assert_eq!(side(link(&v, "pack"), "theirs"), w("weak", 1));
     assert_eq!(leading(link(&v, "pack")), ["上海四号组装有限公司"]);
-    // A restricted (两高) link is compared but names nobody.
-    assert_eq!(side(link(&v, "recy"), "theirs"), w("weak", 1));
+    // A restricted (两高) link is compared but names nobody, and is no gap they fill even where
+    // they are strong in it.
+    assert_eq!(side(link(&v, "recy"), "theirs"), w("strong", 2));
     assert!(leading(link(&v, "recy")).is_empty());
-    assert_eq!(v["they_fill"], 2, "mat and mat-a");
+    assert_eq!(link(&v, "recy")["restricted"], true);
+    assert_eq!(v["they_fill"], 2, "mat and mat-a, not recy");
 
     // Where to go, by province: our gaps are mat, mat-a (weak) and pack (missing); recy is
     // restricted, cell strong. 上海 is strong in mat and mat-a (firms 一二三四号: 4); 浙江 in pack
@@ -316,6 +319,14 @@ fn compare_by_hand() {
     let h = env.ok_json(&["compare", "cmp", "330100"]);
     assert_eq!(leading(link(&h, "pack")), ["杭州二号组装有限公司", "杭州一号组装有限公司"]);
     assert_eq!(h["they_fill"], 1);
+
+    // A region that contains ours counts only the rest of it: 江苏 without 常州 has no cells and
+    // one pack maker (南京一号), and names no 常州 firm.
+    let js = env.ok_json(&["compare", "cmp", "江苏"]);
+    assert_eq!(side(link(&js, "cell"), "theirs"), w("missing", 0));
+    assert_eq!(side(link(&js, "pack"), "theirs"), w("weak", 1));
+    assert_eq!(leading(link(&js, "pack")), ["南京一号组装有限公司"]);
+    assert!(leading(link(&js, "mat")).is_empty(), "常州丙 is ours");
 
     // The API answers the same as the command line.
     let (child, addr) = serve(&env, &["--public-read"]);

@@ -56,7 +56,7 @@ export async function render(main, { params: [id], query }) {
     </section>
     <section class="card">
       <form class="filters" id="pick">
-        <label>对标地区 <input name="region" value="${v.theirs ? v.theirs.name : ""}" placeholder="如：上海市、440300、苏州" required></label>
+        <label>对标地区 <input name="region" value="${v.theirs ? v.theirs.code : ""}" title="${v.theirs ? v.theirs.name : ""}" placeholder="如：上海市、440300、苏州" required></label>
         <button>对标</button>
         <label>补链去向按 <select name="level"><option value="province" ${level === "province" ? "selected" : ""}>省</option><option value="city" ${level === "city" ? "selected" : ""}>市</option></select></label>
       </form>

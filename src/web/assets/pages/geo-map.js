@@ -26,12 +26,15 @@ export async function drawMap(el, id, filters, { hover, onPick, selected }) {
   const level = root?.dataset.level || "province";
   el.querySelectorAll("svg > g path[data-region]").forEach((p) => {
     const title = p.querySelector("title")?.textContent || p.dataset.name;
+    const show = () => hover && (hover.textContent = title);
+    p.addEventListener("mouseenter", show);
+    if (p.dataset.region === selected) p.classList.add("gm-selected");
+    // Only a region with candidates is a button (台湾, 香港, 澳门 and empty regions have no list).
+    if (p.dataset.leads === "0") return;
+    p.classList.add("gm-pick");
     p.setAttribute("tabindex", "0");
     p.setAttribute("role", "button");
     p.setAttribute("aria-label", title);
-    if (p.dataset.region === selected) p.classList.add("gm-selected");
-    const show = () => hover && (hover.textContent = title);
-    p.addEventListener("mouseenter", show);
     p.addEventListener("focus", show);
     const pick = () => onPick(p.dataset.region, p.dataset.name, level);
     p.addEventListener("click", pick);

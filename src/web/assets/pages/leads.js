@@ -55,7 +55,8 @@ export async function render(main, { params: [id], session, query }) {
   };
 
   // The map: the whole country, or the cities of the province the list is filtered to.
-  const province = () => (state.region ? `${state.region.slice(0, 2)}0000` : "");
+  // A code gives its province; a name (?region=苏州 typed into the address) is passed as it is.
+  const province = () => (/^\d{6}$/.test(state.region) ? `${state.region.slice(0, 2)}0000` : state.region);
   const mapFilters = () => ({ level: state.region ? "city" : "province", within: province(), link: state.link, kind: state.kind });
   async function map() {
     const el = main.querySelector("#geo");

@@ -5,13 +5,12 @@ use super::AppState;
 use super::auth::Caller;
 use super::error::ApiError;
 use super::openapi::{Kind as K, Param, param};
-use super::routes::{blocking, count, get, params, region_param, shared};
+use super::routes::{blocking, count, get, params, region_param, shared, svg_response};
 use crate::geo::MapLevel;
 use crate::views::geo::{self as gv, CompareView, GeoQuery, GeoView};
 use axum::Json;
 use axum::extract::{Path, RawQuery, State};
-use axum::http::header;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 
 type ApiResult<T> = Result<T, ApiError>;
 
@@ -69,7 +68,7 @@ pub async fn geo_svg(
     let svg =
         blocking(&state.app, move |app| Ok(crate::views::geo_svg::china_map(&gv::geo_view(app, &id, &gq)?)))
             .await?;
-    Ok(([(header::CONTENT_TYPE, "image/svg+xml; charset=utf-8")], svg).into_response())
+    Ok(svg_response(svg))
 }
 
 pub async fn compare(

@@ -361,7 +361,12 @@ pub async fn chain_map(
     let svg =
         blocking(&state.app, move |app| Ok(views::svg::chain_map(&views::chain_map_view(app, &id, 0)?)))
             .await?;
-    Ok(([(header::CONTENT_TYPE, "image/svg+xml; charset=utf-8")], svg).into_response())
+    Ok(svg_response(svg))
+}
+
+/// A picture drawn by the server (the chain map, the 招商地图).
+pub(super) fn svg_response(svg: String) -> Response {
+    ([(header::CONTENT_TYPE, "image/svg+xml; charset=utf-8")], svg).into_response()
 }
 
 pub async fn put_chain(

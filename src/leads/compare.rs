@@ -81,25 +81,29 @@ fn state(count: usize, threshold: usize) -> LinkState {
 /// of the chain is the cost of a comparison (about a million memberships for a chain at 1M
 /// enterprises), so the links are split over two threads, one per core of the target machine.
 fn members_inside(graph: &Graph, chain: &Chain, region: RegionCode) -> HashMap<String, Vec<EnterpriseId>> {
-    let collect = |links: &[crate::model::Link]| -> Vec<(String, Vec<EnterpriseId>)> {
+    per_link(chain, |r| {
+        graph
+            .member_regions(r)
+            .filter(|(_, g)| g.is_within(region) && !g.is_within(chain.region))
+            .map(|(id, _)| id)
+            .collect()
+    })
+}
+
+/// `f` of every link of the chain (its own members, not its sub-links'), by link id, the links
+/// split over two threads: walking a chain's memberships is what comparisons cost.
+fn per_link<T: Send>(chain: &Chain, f: impl Fn(&LinkRef) -> T + Sync) -> HashMap<String, T> {
+    let collect = |links: &[crate::model::Link]| -> Vec<(String, T)> {
         links
             .iter()
-            .map(|l| {
-                let r = LinkRef { chain: chain.id.clone(), link: l.id.clone() };
-                let ids = graph
-                    .member_regions(&r)
-                    .filter(|(_, g)| g.is_within(region) && !g.is_within(chain.region))
-                    .map(|(id, _)| id)
-                    .collect();
-                (l.id.clone(), ids)
-            })
+            .map(|l| (l.id.clone(), f(&LinkRef { chain: chain.id.clone(), link: l.id.clone() })))
             .collect()
     };
     let (first, second) = chain.links.split_at(chain.links.len() / 2);
     std::thread::scope(|s| {
         let other = s.spawn(|| collect(second));
-        let mut out: HashMap<String, Vec<EnterpriseId>> = collect(first).into_iter().collect();
-        out.extend(other.join().expect("collecting a link's members does not panic"));
+        let mut out: HashMap<String, T> = collect(first).into_iter().collect();
+        out.extend(other.join().expect("walking a link's members does not panic"));
         out
     })
 }
@@ -196,26 +200,12 @@ pub fn destinations(graph: &Graph, chain_id: &str, level: MapLevel) -> Option<Ve
         return Some(Vec::new());
     }
     // Each link's own members outside our region, with the unit they count in.
-    let collect = |links: &[crate::model::Link]| -> Vec<(String, Vec<(u64, u32)>)> {
-        links
-            .iter()
-            .map(|l| {
-                let r = LinkRef { chain: chain.id.clone(), link: l.id.clone() };
-                let members = graph
-                    .member_regions(&r)
-                    .filter(|(_, g)| !g.is_within(chain.region))
-                    .filter_map(|(id, g)| unit_of(g, level).map(|u| (id.0, u.as_u32())))
-                    .collect();
-                (l.id.clone(), members)
-            })
+    let own: HashMap<String, Vec<(u64, u32)>> = per_link(chain, |r| {
+        graph
+            .member_regions(r)
+            .filter(|(_, g)| !g.is_within(chain.region))
+            .filter_map(|(id, g)| unit_of(g, level).map(|u| (id.0, u.as_u32())))
             .collect()
-    };
-    let (first, second) = chain.links.split_at(chain.links.len() / 2);
-    let own: HashMap<String, Vec<(u64, u32)>> = std::thread::scope(|s| {
-        let other = s.spawn(|| collect(second));
-        let mut out: HashMap<String, Vec<(u64, u32)>> = collect(first).into_iter().collect();
-        out.extend(other.join().expect("collecting a link's members does not panic"));
-        out
     });
     // Enterprise ids come from the store's counter, so they are dense; an id beyond what a flat
     // array should hold is counted through a hash set instead.

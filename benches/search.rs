@@ -5,6 +5,10 @@
 //!     cargo bench --bench search                    # 1M: builds once into target/bench-data-N
 //!     CHAINSCOUT_BENCH_N=100000 cargo bench --bench search
 //!
+//! Besides the latency table it prints where one request's time goes (the phases of
+//! `App::search_timed`, plus JSON serialisation) and the ratio to raw tantivy: the same words as
+//! plain term/phrase queries on the same index, top 20 by score, the 20 stored documents read.
+//!
 //! The data dir is kept between runs; delete it to measure the build again.
 
 #[path = "common.rs"]
@@ -60,9 +64,154 @@ fn distribution(app: &App) {
     println!();
 }
 
+/// Median time of each phase over 300 runs of each case.
+fn phases(app: &App) {
+    let names: Vec<&str> = chainscout::search::Phases::default().named().iter().map(|(n, _)| *n).collect();
+    println!("\nmedian µs per phase\n\n| query | {} | serialise | total |", names.join(" | "));
+    println!("|---|{}---|---|", "---|".repeat(names.len()));
+    for (label, req) in cases() {
+        let mut runs: Vec<Vec<Duration>> = vec![Vec::new(); names.len() + 2];
+        for _ in 0..300 {
+            let (results, p) = app.search_timed(&req).unwrap();
+            let start = Instant::now();
+            std::hint::black_box(serde_json::to_vec(&results).unwrap());
+            let serialise = start.elapsed();
+            for (i, (_, d)) in p.named().iter().enumerate() {
+                runs[i].push(*d);
+            }
+            runs[names.len()].push(serialise);
+            runs[names.len() + 1].push(p.total() + serialise);
+        }
+        let cells: Vec<String> = runs
+            .iter_mut()
+            .map(|v| {
+                v.sort();
+                format!("{:.0}", v[v.len() / 2].as_secs_f64() * 1e6)
+            })
+            .collect();
+        println!("| {label} | {} |", cells.join(" | "));
+    }
+    println!();
+}
+
+/// Raw tantivy on the same index: each word as a phrase of its bigrams in names or products (a
+/// term when it is one bigram), all words required, top 20 by score, the stored documents read.
+mod raw {
+    use tantivy::collector::{Count, TopDocs};
+    use tantivy::query::{BooleanQuery, Occur, PhraseQuery, Query, TermQuery};
+    use tantivy::schema::IndexRecordOption;
+    use tantivy::{Index, IndexReader, Term};
+
+    pub struct Raw {
+        reader: IndexReader,
+        names: tantivy::schema::Field,
+        products: tantivy::schema::Field,
+    }
+
+    fn bigrams(word: &str) -> Vec<String> {
+        let chars: Vec<char> = word.chars().collect();
+        if chars.len() < 2 {
+            return vec![word.to_string()];
+        }
+        chars.windows(2).map(|w| w.iter().collect()).collect()
+    }
+
+    impl Raw {
+        pub fn open(dir: &std::path::Path) -> Raw {
+            let index = Index::open_in_dir(dir).unwrap();
+            let schema = index.schema();
+            Raw {
+                reader: index.reader().unwrap(),
+                names: schema.get_field("names_bigram").unwrap(),
+                products: schema.get_field("products_bigram").unwrap(),
+            }
+        }
+
+        fn phrase(field: tantivy::schema::Field, word: &str) -> Box<dyn Query> {
+            let grams = bigrams(word);
+            if grams.len() == 1 {
+                return Box::new(TermQuery::new(
+                    Term::from_field_text(field, &grams[0]),
+                    IndexRecordOption::WithFreqs,
+                ));
+            }
+            Box::new(PhraseQuery::new(grams.iter().map(|g| Term::from_field_text(field, g)).collect()))
+        }
+
+        /// Hits found and documents read.
+        pub fn search(&self, q: &str) -> (usize, usize) {
+            let words: Vec<Box<dyn Query>> = q
+                .split_whitespace()
+                .map(|w| -> Box<dyn Query> {
+                    Box::new(BooleanQuery::new(vec![
+                        (Occur::Should, Self::phrase(self.names, w)),
+                        (Occur::Should, Self::phrase(self.products, w)),
+                    ]))
+                })
+                .collect();
+            let query = BooleanQuery::new(words.into_iter().map(|w| (Occur::Must, w)).collect());
+            let searcher = self.reader.searcher();
+            let (top, count) =
+                searcher.search(&query, &(TopDocs::with_limit(20).order_by_score(), Count)).unwrap();
+            let mut read = 0;
+            for (_, address) in top {
+                let _doc: tantivy::TantivyDocument = searcher.doc(address).unwrap();
+                read += 1;
+            }
+            (count, read)
+        }
+    }
+}
+
+/// Our whole search (the app's part and serialisation included) against raw tantivy.
+fn ratio(app: &App) {
+    let raw = raw::Raw::open(&chainscout::search::index_dir(&common::data_dir()));
+    let median = |f: &mut dyn FnMut()| {
+        let mut times: Vec<Duration> = (0..300)
+            .map(|_| {
+                let start = Instant::now();
+                f();
+                start.elapsed()
+            })
+            .collect();
+        times.sort();
+        times[150].as_secs_f64() * 1e6
+    };
+    println!(
+        "\n| query | raw tantivy hits | raw µs | chainscout hits | chainscout µs | ratio |\n|---|---|---|---|---|---|"
+    );
+    for (label, q) in [
+        ("name part", "宁德"),
+        ("short name", "隆基股份"),
+        ("product", "正极材料"),
+        ("product", "储能"),
+        ("two words", "常州 电池"),
+    ] {
+        let req = SearchRequest { q: q.into(), limit: 20, facets: false, ..Default::default() };
+        let (raw_hits, _) = raw.search(q);
+        let ours_hits = app.search(&req).unwrap().total;
+        let raw_us = median(&mut || {
+            std::hint::black_box(raw.search(q));
+        });
+        let ours_us = median(&mut || {
+            std::hint::black_box(serde_json::to_vec(&app.search(&req).unwrap()).unwrap());
+        });
+        println!(
+            "| {label} ({q}) | {raw_hits} | {raw_us:.0} | {ours_hits} | {ours_us:.0} | {:.2}× |",
+            ours_us / raw_us
+        );
+    }
+    println!();
+}
+
 fn bench(c: &mut Criterion) {
     let app = common::app();
     distribution(&app);
+    phases(&app);
+    ratio(&app);
+    if std::env::var_os("CHAINSCOUT_BENCH_TABLES_ONLY").is_some() {
+        return;
+    }
     let mut group = c.benchmark_group("search");
     group.sample_size(50).measurement_time(Duration::from_secs(3));
     for (label, req) in cases() {

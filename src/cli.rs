@@ -752,13 +752,13 @@ fn print_search(r: &crate::search::SearchResults, offset: usize) {
             .collect::<Vec<_>>()
             .join("，")
     };
-    if r.total > 0 {
-        println!("\n地区：{}", top(&r.facets.region, 8));
-        if !r.facets.tag.is_empty() {
-            println!("标签：{}", top(&r.facets.tag, 8));
+    if let Some(facets) = r.facets.as_ref().filter(|_| r.total > 0) {
+        println!("\n地区：{}", top(&facets.region, 8));
+        if !facets.tag.is_empty() {
+            println!("标签：{}", top(&facets.tag, 8));
         }
-        if !r.facets.link.is_empty() {
-            println!("环节：{}", top(&r.facets.link, 8));
+        if !facets.link.is_empty() {
+            println!("环节：{}", top(&facets.link, 8));
         }
     }
 }

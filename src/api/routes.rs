@@ -35,6 +35,7 @@ pub(super) const SEARCH_PARAMS: &[Param] = &[
     param("sort", K::OneOf(&["relevance", "capital"])),
     param("limit", K::Count),
     param("offset", K::Count),
+    param("facets", K::Bool),
 ];
 pub(super) const LEAD_PARAMS: &[Param] = &[
     param("kind", K::OneOf(&["fill", "extend", "strengthen"])),
@@ -513,7 +514,7 @@ pub async fn search(
         sort,
         limit: count(&pairs, "limit")?.unwrap_or(20).clamp(1, 500),
         offset: count(&pairs, "offset")?.unwrap_or(0),
-        facets: true,
+        facets: parse(&pairs, "facets")?.unwrap_or(false),
     };
     Ok(Json(blocking(&state.app, move |app| app.search(&request)).await?))
 }

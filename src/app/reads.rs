@@ -134,9 +134,17 @@ impl App {
 
     /// Searches enterprises and chain links.
     pub fn search(&self, req: &SearchRequest) -> Result<SearchResults> {
-        let mut results = self.index.search(req)?;
+        let (results, phases) = self.search_timed(req)?;
+        phases.log(results.total);
+        Ok(results)
+    }
+
+    /// [`App::search`] with the time of each phase (for the bench and the debug log).
+    pub fn search_timed(&self, req: &SearchRequest) -> Result<(SearchResults, crate::search::Phases)> {
+        let (mut results, mut phases) = self.index.search_timed(req)?;
+        let mut lap = crate::search::Lap::start();
         let graph = self.graph();
-        for f in &mut results.facets.link {
+        for f in results.facets.iter_mut().flat_map(|f| f.link.iter_mut()) {
             if let Some(r) = crate::model::LinkRef::parse(&f.key)
                 && let (Some(chain), Some(link)) =
                     (graph.chain(&r.chain), graph.chain(&r.chain).and_then(|c| c.link(&r.link)))
@@ -156,6 +164,7 @@ impl App {
                 name: l.name.clone(),
             })
             .collect();
-        Ok(results)
+        phases.links = lap.take();
+        Ok((results, phases))
     }
 }

@@ -5,18 +5,22 @@
 //! the store generation it reflects, and a mismatch at start-up (a crash between the two, a
 //! deleted or corrupted index directory) makes the app rebuild it from the store.
 
+mod any_of;
 mod bigram;
 mod facets;
 pub mod fold;
 mod highlight;
 pub mod query;
 mod schema;
+mod timing;
 
 pub use query::{SearchRequest, Sort};
+pub use timing::Phases;
 
 use crate::error::{Error, Result};
 use crate::model::{Enterprise, EnterpriseId, LinkRef, RegionCode, regions};
 use facets::{FacetTally, Tallies};
+use query::Words;
 use schema::{Display, Fields};
 use serde::Serialize;
 use std::collections::HashMap;
@@ -26,6 +30,7 @@ use tantivy::collector::{Count, TopDocs};
 use tantivy::schema::Value;
 use tantivy::tokenizer::{LowerCaser, SimpleTokenizer, TextAnalyzer};
 use tantivy::{DocAddress, Index, IndexReader, IndexWriter, Order, ReloadPolicy, Term};
+pub(crate) use timing::Lap;
 
 impl From<tantivy::TantivyError> for Error {
     fn from(e: tantivy::TantivyError) -> Self {
@@ -72,7 +77,9 @@ pub struct SearchResults {
     /// True when no enterprise matched every word and the words were tried with OR.
     pub relaxed: bool,
     pub hits: Vec<Hit>,
-    pub facets: Facets,
+    /// Counts per region, tag and link, only when asked (`facets=true`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub facets: Option<Facets>,
     pub links: Vec<LinkHit>,
 }
 
@@ -291,33 +298,36 @@ impl SearchIndex {
 
     /// Runs a search. Hits carry highlights; `links` and link facet names are left for the app.
     pub fn search(&self, req: &SearchRequest) -> Result<SearchResults> {
-        let folded = fold::fold(&req.q);
-        let words: Vec<String> = folded.split_whitespace().map(str::to_string).collect();
+        Ok(self.search_timed(req)?.0)
+    }
+
+    /// [`SearchIndex::search`] with the time of each phase.
+    pub fn search_timed(&self, req: &SearchRequest) -> Result<(SearchResults, Phases)> {
+        let mut phases = Phases::default();
+        let mut lap = Lap::start();
         let mut jieba = self.jieba.clone();
+        let words = Words::analyse(&req.q, &mut jieba);
+        phases.analyse = lap.take();
+
         let searcher = self.reader.searcher();
         let limit = req.limit.clamp(1, 500);
-
-        let mut relaxed = false;
-        let mut query = query::build(&self.fields, req, &words, &mut jieba, false);
-        if words.len() > 1 && searcher.search(&query, &TopDocs::with_limit(1).order_by_score())?.is_empty() {
-            relaxed = true;
-            query = query::build(&self.fields, req, &words, &mut jieba, true);
-        }
+        let query = query::build(&self.fields, req, &words, false);
+        phases.build = lap.take();
 
         // Facets of the whole index (the search page before anything is typed) are the same until
         // the next commit: count them once per searcher generation.
-        let browsing_all = words.is_empty() && query::filters(&self.fields, req).is_empty();
+        let browsing_all = words.words.is_empty() && query::filters(&self.fields, req).is_empty();
         let cached = if browsing_all && req.facets { self.cached_all_facets(&searcher) } else { None };
         let want_facets = req.facets && cached.is_none();
-        let top = TopDocs::with_limit(limit).and_offset(req.offset);
-        let (docs, total, counts): (Vec<(f32, DocAddress)>, usize, Option<Tallies>) =
-            match (req.sort, want_facets) {
+        let collect = |query: &dyn tantivy::query::Query| -> Result<Collected> {
+            let top = TopDocs::with_limit(limit).and_offset(req.offset);
+            Ok(match (req.sort, want_facets) {
                 (Sort::Relevance, true) => {
-                    let (d, c, t) = searcher.search(&query, &(top.order_by_score(), Count, FacetTally))?;
+                    let (d, c, t) = searcher.search(query, &(top.order_by_score(), Count, FacetTally))?;
                     (d, c, Some(t))
                 }
                 (Sort::Relevance, false) => {
-                    let (d, c) = searcher.search(&query, &(top.order_by_score(), Count))?;
+                    let (d, c) = searcher.search(query, &(top.order_by_score(), Count))?;
                     (d, c, None)
                 }
                 (Sort::Capital, with_facets) => {
@@ -326,39 +336,49 @@ impl SearchIndex {
                         d.into_iter().map(|(v, a)| (v.unwrap_or(0.0) as f32, a)).collect::<Vec<_>>()
                     };
                     if with_facets {
-                        let (d, c, t) = searcher.search(&query, &(by_capital, Count, FacetTally))?;
+                        let (d, c, t) = searcher.search(query, &(by_capital, Count, FacetTally))?;
                         (as_scores(d), c, Some(t))
                     } else {
-                        let (d, c) = searcher.search(&query, &(by_capital, Count))?;
+                        let (d, c) = searcher.search(query, &(by_capital, Count))?;
                         (as_scores(d), c, None)
                     }
                 }
-            };
+            })
+        };
+        let (mut docs, mut total, mut counts) = collect(query.as_ref())?;
+        phases.collect = lap.take();
+        // No enterprise matched every word: try them with OR so a near-miss still answers.
+        let relaxed = total == 0 && words.words.len() > 1;
+        if relaxed {
+            (docs, total, counts) = collect(query::build(&self.fields, req, &words, true).as_ref())?;
+        }
+        phases.relax = lap.take();
         let facets = match (cached, counts) {
-            (Some(f), _) => f,
+            (Some(f), _) => Some(f),
             (None, Some(t)) => {
                 let f = facet_lists(t);
                 if browsing_all {
                     *self.all_facets.lock().unwrap_or_else(|p| p.into_inner()) =
                         Some((searcher.generation().generation_id(), f.clone()));
                 }
-                f
+                Some(f)
             }
-            (None, None) => Facets::default(),
+            (None, None) => None,
         };
+        phases.facets = lap.take();
 
-        let mut terms: Vec<String> = words.clone();
-        for w in &words {
-            terms.extend(query::jieba_words(&mut jieba, w).into_iter().filter(|t| t.chars().count() >= 2));
-        }
-        let mut hits = Vec::with_capacity(docs.len());
+        let mut shown = Vec::with_capacity(docs.len());
         for (score, address) in docs {
             let doc: tantivy::TantivyDocument = searcher.doc(address)?;
             let Some(display) = doc.get_first(self.fields.display).and_then(|v| v.as_str()) else { continue };
             let d: Display = serde_json::from_str(display).map_err(|e| Error::Index(e.to_string()))?;
-            hits.push(self.hit(d, score, &terms));
+            shown.push((d, score));
         }
-        Ok(SearchResults {
+        phases.fetch = lap.take();
+        let terms = words.highlight_terms();
+        let hits = shown.into_iter().map(|(d, score)| self.hit(d, score, &terms)).collect();
+        phases.highlight = lap.take();
+        let results = SearchResults {
             total: total as u64,
             // Counting is exact here; the field stays for clients written against SPEC §8.
             total_exact: true,
@@ -366,7 +386,8 @@ impl SearchIndex {
             hits,
             facets,
             links: vec![],
-        })
+        };
+        Ok((results, phases))
     }
 
     fn cached_all_facets(&self, searcher: &tantivy::Searcher) -> Option<Facets> {
@@ -456,6 +477,9 @@ fn facet_lists(t: Tallies) -> Facets {
     }
     Facets { region, tag, link: by_count(t.links, 30) }
 }
+
+/// Top hits with their scores (or capitals), the number of matches, facet tallies when asked.
+type Collected = (Vec<(f32, DocAddress)>, usize, Option<Tallies>);
 
 /// Where the index lives inside a data directory.
 pub fn index_dir(data: &Path) -> PathBuf {

@@ -6,6 +6,7 @@
 //! bigrams occur as a phrase in a name, alias, product or place, when it is a stock or credit code
 //! or a tag, or when all of its jieba words match somewhere (`常州电池` = 常州 + 电池).
 
+use super::any_of::AnyOf;
 use super::bigram::bigrams;
 use super::schema::Fields;
 use crate::model::region::Level;
@@ -57,7 +58,7 @@ impl Default for SearchRequest {
             sort: Sort::Relevance,
             limit: 20,
             offset: 0,
-            facets: true,
+            facets: false,
         }
     }
 }
@@ -84,59 +85,113 @@ fn phrase(field: tantivy::schema::Field, word: &str) -> Option<Box<dyn Query>> {
 }
 
 /// Jieba words of a folded word (search mode), without repeats.
-pub fn jieba_words(jieba: &mut TextAnalyzer, word: &str) -> Vec<String> {
+fn jieba_words(jieba: &mut TextAnalyzer, word: &str) -> Vec<String> {
     let mut stream = jieba.token_stream(word);
     let mut out: Vec<String> = Vec::new();
     while stream.advance() {
-        let t = stream.token().text.trim().to_string();
-        if !t.is_empty() && !out.contains(&t) {
-            out.push(t);
+        let t = stream.token().text.trim();
+        if !t.is_empty() && !out.iter().any(|o| o == t) {
+            out.push(t.to_string());
         }
     }
     out
+}
+
+/// The parts of a word that match separately when the whole does not (`常州电池` → 常州, 电池):
+/// its jieba words that no other of its jieba words contains.
+fn longest(parts: &[String]) -> Vec<&String> {
+    parts.iter().filter(|p| !parts.iter().any(|o| o != *p && o.contains(p.as_str()))).collect()
+}
+
+/// A query's words, folded, with their jieba words: one jieba pass per request, shared by the
+/// query builder and the highlighter.
+#[derive(Debug, Default)]
+pub struct Words {
+    /// The folded query split at blanks.
+    pub words: Vec<String>,
+    /// Jieba words of every word, and of every longest part of a word that splits.
+    parts: Vec<(String, Vec<String>)>,
+}
+
+impl Words {
+    pub fn analyse(q: &str, jieba: &mut TextAnalyzer) -> Words {
+        let words: Vec<String> = super::fold::fold(q).split_whitespace().map(str::to_string).collect();
+        let mut analysed = Words { words: vec![], parts: vec![] };
+        for w in &words {
+            analysed.add(w, jieba);
+            let parts = analysed.parts(w).to_vec();
+            let longest = longest(&parts);
+            if longest.len() >= 2 {
+                for p in longest {
+                    analysed.add(p, jieba);
+                }
+            }
+        }
+        analysed.words = words;
+        analysed
+    }
+
+    fn add(&mut self, word: &str, jieba: &mut TextAnalyzer) {
+        if !self.parts.iter().any(|(w, _)| w == word) {
+            self.parts.push((word.to_string(), jieba_words(jieba, word)));
+        }
+    }
+
+    /// The jieba words of a word or of a longest part (empty for anything else).
+    pub fn parts(&self, word: &str) -> &[String] {
+        self.parts.iter().find(|(w, _)| w == word).map(|(_, p)| p.as_slice()).unwrap_or(&[])
+    }
+
+    /// What the highlighter marks: the words and their jieba words of two or more characters.
+    pub fn highlight_terms(&self) -> Vec<String> {
+        let mut terms = self.words.clone();
+        for w in &self.words {
+            terms.extend(self.parts(w).iter().filter(|t| t.chars().count() >= 2).cloned());
+        }
+        terms
+    }
 }
 
 /// Where one word (or jieba word) may match, each place weighted. A document matches when the
 /// word's bigrams are a phrase in a name, product or place, when it is a code or a tag, or (for
 /// a word jieba splits, `常州电池`) when every part matches somewhere. Single jieba words only
 /// add to the score: alone they would let `材料` match every `…材料` firm for `正极材料`.
-fn anywhere(f: &Fields, word: &str, jieba: &mut TextAnalyzer, with_parts: bool) -> Box<dyn Query> {
-    let mut core: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+fn anywhere(f: &Fields, word: &str, words: &Words, with_parts: bool) -> Box<dyn Query> {
+    let mut core: Vec<Box<dyn Query>> = Vec::new();
     if let Some(q) = phrase(f.names_bigram, word) {
-        core.push((Occur::Should, boost(q, 4.0)));
+        core.push(boost(q, 4.0));
     }
     if let Some(q) = phrase(f.products_bigram, word) {
-        core.push((Occur::Should, boost(q, 1.5)));
+        core.push(boost(q, 1.5));
     }
     if let Some(q) = phrase(f.places_bigram, word) {
-        core.push((Occur::Should, q));
+        core.push(q);
     }
-    core.push((Occur::Should, boost(term_query(Term::from_field_text(f.codes, word)), 4.0)));
-    core.push((Occur::Should, boost(term_query(Term::from_field_text(f.code_exact, word)), 4.0)));
-    core.push((Occur::Should, boost(term_query(Term::from_field_text(f.tag, word)), 2.0)));
-    let parts = jieba_words(jieba, word);
+    core.push(boost(term_query(Term::from_field_text(f.codes, word)), 4.0));
+    core.push(boost(term_query(Term::from_field_text(f.code_exact, word)), 4.0));
+    core.push(boost(term_query(Term::from_field_text(f.tag, word)), 2.0));
+    let parts = words.parts(word);
     if parts.len() == 1 && parts[0].chars().count() == 1 {
         // One character: bigrams cannot find it inside a longer run, jieba words can.
-        core.push((Occur::Should, term_query(Term::from_field_text(f.names_jieba, &parts[0]))));
-        core.push((Occur::Should, boost(term_query(Term::from_field_text(f.text_jieba, &parts[0])), 0.3)));
+        core.push(term_query(Term::from_field_text(f.names_jieba, &parts[0])));
+        core.push(boost(term_query(Term::from_field_text(f.text_jieba, &parts[0])), 0.3));
     }
     if with_parts {
-        let longest: Vec<&String> =
-            parts.iter().filter(|p| !parts.iter().any(|o| o != *p && o.contains(p.as_str()))).collect();
+        let longest = longest(parts);
         if longest.len() >= 2 {
             let must: Vec<(Occur, Box<dyn Query>)> =
-                longest.iter().map(|p| (Occur::Must, anywhere(f, p, jieba, false))).collect();
-            core.push((Occur::Should, boost(Box::new(BooleanQuery::new(must)), 0.8)));
+                longest.iter().map(|p| (Occur::Must, anywhere(f, p, words, false))).collect();
+            core.push(boost(Box::new(BooleanQuery::new(must)), 0.8));
         }
     }
-    let mut scoring: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-    for p in &parts {
-        scoring.push((Occur::Should, boost(term_query(Term::from_field_text(f.names_jieba, p)), 0.5)));
-        scoring.push((Occur::Should, boost(term_query(Term::from_field_text(f.text_jieba, p)), 0.3)));
+    let mut scoring: Vec<Box<dyn Query>> = Vec::new();
+    for p in parts {
+        scoring.push(boost(term_query(Term::from_field_text(f.names_jieba, p)), 0.5));
+        scoring.push(boost(term_query(Term::from_field_text(f.text_jieba, p)), 0.3));
     }
-    let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, Box::new(BooleanQuery::new(core)))];
+    let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, Box::new(AnyOf::new(core)))];
     if !scoring.is_empty() {
-        clauses.push((Occur::Should, Box::new(BooleanQuery::new(scoring))));
+        clauses.push((Occur::Should, Box::new(AnyOf::new(scoring))));
     }
     Box::new(BooleanQuery::new(clauses))
 }
@@ -181,14 +236,9 @@ pub fn filters(f: &Fields, req: &SearchRequest) -> Vec<(Occur, Box<dyn Query>)> 
 }
 
 /// The whole query: words (all, or any when `relaxed`), the exact-name bonus, and the filters.
-pub fn build(
-    f: &Fields,
-    req: &SearchRequest,
-    words: &[String],
-    jieba: &mut TextAnalyzer,
-    relaxed: bool,
-) -> Box<dyn Query> {
+pub fn build(f: &Fields, req: &SearchRequest, analysed: &Words, relaxed: bool) -> Box<dyn Query> {
     let mut clauses = filters(f, req);
+    let words = &analysed.words;
     if words.is_empty() {
         if clauses.is_empty() {
             return Box::new(AllQuery);
@@ -196,11 +246,13 @@ pub fn build(
         clauses.push((Occur::Must, Box::new(AllQuery)));
         return Box::new(BooleanQuery::new(clauses));
     }
-    let word_clauses: Vec<(Occur, Box<dyn Query>)> = words
-        .iter()
-        .map(|w| (if relaxed { Occur::Should } else { Occur::Must }, anywhere(f, w, jieba, true)))
-        .collect();
-    clauses.push((Occur::Must, Box::new(BooleanQuery::new(word_clauses))));
+    let each: Vec<Box<dyn Query>> = words.iter().map(|w| anywhere(f, w, analysed, true)).collect();
+    let all_words: Box<dyn Query> = if relaxed {
+        Box::new(AnyOf::new(each))
+    } else {
+        Box::new(BooleanQuery::new(each.into_iter().map(|q| (Occur::Must, q)).collect()))
+    };
+    clauses.push((Occur::Must, all_words));
     let whole = words.join("");
     clauses.push((Occur::Should, boost(term_query(Term::from_field_text(f.name_exact, &whole)), 20.0)));
     Box::new(BooleanQuery::new(clauses))

@@ -667,3 +667,42 @@ fn the_openapi_document_lists_every_error_code_of_the_table() {
     let table: Vec<&str> = chainscout::error::Code::ALL.iter().map(|c| c.as_str()).collect();
     assert_eq!(listed, &json!(table));
 }
+
+#[test]
+fn search_facets_come_only_when_asked_and_count_the_same_matches() {
+    let env = Env::new();
+    let s = start(&env, &["--demo", "--public-read"]);
+    let (st, plain) = call(&s, "GET", "/api/v1/enterprises?q=%E7%94%B5%E6%B1%A0&limit=5", None, None);
+    assert_eq!(st, 200);
+    assert!(plain.get("facets").is_none(), "no facets unless asked: {plain}");
+    let (st, faceted) =
+        call(&s, "GET", "/api/v1/enterprises?q=%E7%94%B5%E6%B1%A0&limit=5&facets=true", None, None);
+    assert_eq!(st, 200);
+    assert_eq!(faceted["total"], plain["total"]);
+    assert_eq!(faceted["hits"], plain["hits"], "asking for facets changes nothing else");
+    let provinces: u64 = faceted["facets"]["region"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["level"] == "province")
+        .map(|f| f["count"].as_u64().unwrap())
+        .sum();
+    assert_eq!(provinces, plain["total"].as_u64().unwrap(), "every match has one province");
+    assert!(
+        faceted["facets"]["link"].as_array().unwrap().iter().all(|f| !f["name"].as_str().unwrap().is_empty())
+    );
+    let (st, v) = call(&s, "GET", "/api/v1/enterprises?q=x&facets=maybe", None, None);
+    assert_eq!((st, code(&v)), (400, "invalid_parameter"), "{v}");
+    // Two words that never meet in one firm: relaxed to OR, in one walk when the AND finds none.
+    let (_, relaxed) = call(
+        &s,
+        "GET",
+        "/api/v1/enterprises?q=%E5%AE%81%E5%BE%B7%E6%97%B6%E4%BB%A3%20%E6%A6%A8%E8%8F%9C",
+        None,
+        None,
+    );
+    assert_eq!(relaxed["relaxed"], true, "{relaxed}");
+    assert!(
+        relaxed["hits"].as_array().unwrap().iter().any(|h| h["name"] == "宁德时代新能源科技股份有限公司")
+    );
+}

@@ -26,7 +26,7 @@ pub fn agrees_with_rebuild(app: &App) -> Result<(), String> {
     }
     drop(live);
     // The index: every stored enterprise and no other, each with the fresh graph's links.
-    let all = app.search(&SearchRequest::default()).unwrap();
+    let all = app.search(&SearchRequest { facets: true, ..SearchRequest::default() }).unwrap();
     let mut indexed = BTreeSet::new();
     for offset in (0..all.total as usize).step_by(500) {
         let page = app.search(&SearchRequest { limit: 500, offset, ..SearchRequest::default() }).unwrap();
@@ -49,7 +49,8 @@ pub fn agrees_with_rebuild(app: &App) -> Result<(), String> {
             *expected.entry(format!("{}/{}", l.chain, l.link)).or_default() += 1;
         }
     }
-    let facets: BTreeMap<String, u64> = all.facets.link.iter().map(|f| (f.key.clone(), f.count)).collect();
+    let facets: BTreeMap<String, u64> =
+        all.facets.as_ref().ok_or("no facets")?.link.iter().map(|f| (f.key.clone(), f.count)).collect();
     if facets != expected {
         return Err(format!("index link facets {facets:?}, fresh graph {expected:?}"));
     }

@@ -201,7 +201,10 @@ fn chain_links_are_searchable() {
 fn filters_narrow_and_facets_count() {
     let app = demo();
     let jiangsu = RegionCode::parse("320000").unwrap();
-    let all = app.search(&SearchRequest { q: "电池".into(), limit: 500, ..Default::default() }).unwrap();
+    let all = app
+        .search(&SearchRequest { q: "电池".into(), limit: 500, facets: true, ..Default::default() })
+        .unwrap();
+    let all_facets = all.facets.as_ref().expect("facets when asked");
     let local = app
         .search(&SearchRequest {
             q: "电池".into(), region: Some(jiangsu), limit: 500, ..Default::default()
@@ -210,9 +213,9 @@ fn filters_narrow_and_facets_count() {
     assert!(local.total > 0 && local.total < all.total);
     assert!(local.hits.iter().all(|h| h.region.starts_with("32")));
     let province_sum: u64 =
-        all.facets.region.iter().filter(|f| f.level == Some("province")).map(|f| f.count).sum();
+        all_facets.region.iter().filter(|f| f.level == Some("province")).map(|f| f.count).sum();
     assert_eq!(province_sum, all.total, "every firm has one province");
-    let js = all.facets.region.iter().find(|f| f.key == "320000").unwrap();
+    let js = all_facets.region.iter().find(|f| f.key == "320000").unwrap();
     assert_eq!(js.count, local.total);
     assert_eq!(js.name, "江苏省");
 
@@ -223,8 +226,9 @@ fn filters_narrow_and_facets_count() {
     assert!(shenzhen.hits.iter().all(|h| h.region == "440300"));
 
     let link = LinkRef::parse("lithium-battery/cathode").unwrap();
-    let members =
-        app.search(&SearchRequest { link: Some(link.clone()), limit: 500, ..Default::default() }).unwrap();
+    let members = app
+        .search(&SearchRequest { link: Some(link.clone()), limit: 500, facets: true, ..Default::default() })
+        .unwrap();
     let graph = app.graph();
     let precursor = LinkRef::parse("lithium-battery/precursor").unwrap();
     let expected: std::collections::BTreeSet<String> =
@@ -242,7 +246,8 @@ fn filters_narrow_and_facets_count() {
     let tagged =
         app.search(&SearchRequest { tags: vec!["上市公司".into()], limit: 1, ..Default::default() }).unwrap();
     assert_eq!(tagged.total, graph.n_enterprises() as u64);
-    let link_facet = &members.facets.link.iter().find(|f| f.key == "lithium-battery/cathode").unwrap();
+    let link_facet =
+        &members.facets.as_ref().unwrap().link.iter().find(|f| f.key == "lithium-battery/cathode").unwrap();
     assert_eq!(link_facet.count, members.total);
     assert_eq!(link_facet.name, "锂电池·正极材料");
 }

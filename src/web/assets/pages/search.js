@@ -1,5 +1,7 @@
 // 企业搜索: one box with instant (debounced) results, highlighted matches and facets for region,
 // tag, chain link and registered capital; the state lives in the URL so a search can be shared.
+// Facet counts cost most of a broad query, so keystrokes ask for hits only: facets come with the
+// first load, with every filter change, and once the typing has settled (SPEC §5).
 
 import { api } from "../api.js";
 import { html, raw, mount, setTitle, capital, debounce, errorBox } from "../ui.js";
@@ -101,12 +103,13 @@ export async function render(main, { query }) {
     el("listed").onchange = (e) => set({ listed: e.target.checked ? "true" : "" });
   }
 
-  async function run(append) {
+  async function run(append, withFacets) {
     const mine = ++seq;
     const q = toQuery(state);
     history.replaceState(null, "", `/search${q.size ? `?${q}` : ""}`);
     q.set("limit", PAGE);
     q.set("offset", append ? offset : 0);
+    if (withFacets && !append) q.set("facets", "true");
     try {
       const r = await api(`/enterprises?${q}`);
       if (mine !== seq) return; // a newer search is on its way
@@ -117,22 +120,39 @@ export async function render(main, { query }) {
       el("summary").textContent = `${r.total_exact ? "" : "约"}${r.total} 家企业${r.relaxed ? "（未找到同时包含所有词的企业，已放宽为包含任一词）" : ""}`;
       el("more").hidden = offset >= r.total;
       mount(el("related"), r.links.length ? html`相关产业链环节：${r.links.slice(0, 8).map((l) => html`<a class="chip" href="/chains/${l.chain}">${l.chain_name} · ${l.name}</a>`)}` : "");
-      if (!append) drawFacets(r.facets);
+      if (r.facets) drawFacets(r.facets);
       main.dataset.query = state.q;
     } catch (err) {
       if (mine === seq) mount(el("hits"), html`<li>${errorBox(err)}</li>`);
     }
   }
 
-  function set(change) {
+  function set(change, withFacets = true) {
     Object.assign(state, change);
-    run(false);
+    run(false, withFacets);
   }
 
-  const typed = debounce(() => set({ q: el("q").value.trim() }), 250);
+  // The facets of what was typed, once the typing has settled (a newer search makes it moot).
+  async function settledFacets() {
+    const mine = seq;
+    const q = toQuery(state);
+    q.set("limit", 1);
+    q.set("facets", "true");
+    try {
+      const r = await api(`/enterprises?${q}`);
+      if (mine === seq && r.facets) drawFacets(r.facets);
+    } catch (_) {
+      // The hits are shown; stale facets are better than an error box beside them.
+    }
+  }
+  const facetsLater = debounce(settledFacets, 700);
+  const typed = debounce(() => {
+    set({ q: el("q").value.trim() }, false);
+    facetsLater();
+  }, 250);
   el("q").addEventListener("input", typed);
   el("q").addEventListener("keydown", (e) => e.key === "Enter" && set({ q: el("q").value.trim() }));
-  el("sort").onchange = (e) => set({ sort: e.target.value });
-  el("more").onclick = () => run(true);
-  await run(false);
+  el("sort").onchange = (e) => set({ sort: e.target.value }, false);
+  el("more").onclick = () => run(true, false);
+  await run(false, true);
 }

@@ -1,0 +1,204 @@
+//! `AnyOf`: a disjunction of a few clauses that seeks each clause on its own.
+//!
+//! tantivy's `BooleanQuery` turns `Should` clauses into a `BufferedUnionScorer`, which fills a
+//! 4,096-document window on every seek that leaves its window: for each match of a selective
+//! `Must` clause it clears the window and decodes every posting of a common optional word
+//! (`材料` in products) inside it. Measured at 1M enterprises (BENCHMARKS.md, issue 16), that was
+//! most of a product query's time. A search's disjunctions have two to a dozen clauses, so
+//! keeping each clause's own position and taking the minimum is cheap both when the union
+//! drives (advance) and when an intersection or an optional clause probes it (seek).
+
+use tantivy::query::{EmptyScorer, EnableScoring, Explanation, Query, Scorer, Weight};
+use tantivy::{DocId, DocSet, Score, SegmentReader, TERMINATED, Term};
+
+/// Matches a document when any clause does; its score is the sum of the matching clauses' scores
+/// (as `BooleanQuery` with only `Should` clauses).
+#[derive(Debug)]
+pub struct AnyOf {
+    clauses: Vec<Box<dyn Query>>,
+}
+
+impl AnyOf {
+    pub fn new(clauses: Vec<Box<dyn Query>>) -> AnyOf {
+        AnyOf { clauses }
+    }
+}
+
+impl Clone for AnyOf {
+    fn clone(&self) -> Self {
+        AnyOf { clauses: self.clauses.iter().map(|q| q.box_clone()).collect() }
+    }
+}
+
+impl Query for AnyOf {
+    fn weight(&self, scoring: EnableScoring<'_>) -> tantivy::Result<Box<dyn Weight>> {
+        let weights = self.clauses.iter().map(|q| q.weight(scoring)).collect::<tantivy::Result<Vec<_>>>()?;
+        Ok(Box::new(AnyOfWeight { weights }))
+    }
+
+    fn query_terms<'a>(&'a self, visitor: &mut dyn FnMut(&'a Term, bool)) {
+        for q in &self.clauses {
+            q.query_terms(visitor);
+        }
+    }
+}
+
+struct AnyOfWeight {
+    weights: Vec<Box<dyn Weight>>,
+}
+
+impl Weight for AnyOfWeight {
+    fn scorer(&self, reader: &SegmentReader, boost: Score) -> tantivy::Result<Box<dyn Scorer>> {
+        let mut scorers = Vec::with_capacity(self.weights.len());
+        for w in &self.weights {
+            let s = w.scorer(reader, boost)?;
+            if s.doc() != TERMINATED {
+                scorers.push(s);
+            }
+        }
+        Ok(match scorers.len() {
+            0 => Box::new(EmptyScorer),
+            1 => scorers.pop().expect("one scorer"),
+            _ => {
+                let docs: Vec<DocId> = scorers.iter().map(|s| s.doc()).collect();
+                let doc = docs.iter().copied().min().unwrap_or(TERMINATED);
+                Box::new(AnyOfScorer { scorers, docs, doc })
+            }
+        })
+    }
+
+    fn explain(&self, reader: &SegmentReader, doc: DocId) -> tantivy::Result<Explanation> {
+        let mut scorer = self.scorer(reader, 1.0)?;
+        if scorer.doc() > doc || scorer.seek(doc) != doc {
+            return Err(tantivy::TantivyError::InvalidArgument(format!("document #{doc} does not match")));
+        }
+        let mut explanation = Explanation::new("sum of the matching clauses", scorer.score());
+        for w in &self.weights {
+            if let Ok(e) = w.explain(reader, doc) {
+                explanation.add_detail(e);
+            }
+        }
+        Ok(explanation)
+    }
+}
+
+struct AnyOfScorer {
+    /// The clauses, each at its own document (`docs`, kept beside them to spare a call per clause
+    /// per step).
+    scorers: Vec<Box<dyn Scorer>>,
+    docs: Vec<DocId>,
+    doc: DocId,
+}
+
+impl DocSet for AnyOfScorer {
+    fn advance(&mut self) -> DocId {
+        let mut next = TERMINATED;
+        for (s, d) in self.scorers.iter_mut().zip(self.docs.iter_mut()) {
+            if *d == self.doc {
+                *d = s.advance();
+            }
+            next = next.min(*d);
+        }
+        self.doc = next;
+        next
+    }
+
+    fn seek(&mut self, target: DocId) -> DocId {
+        if self.doc >= target {
+            return self.doc;
+        }
+        let mut next = TERMINATED;
+        for (s, d) in self.scorers.iter_mut().zip(self.docs.iter_mut()) {
+            if *d < target {
+                *d = s.seek(target);
+            }
+            next = next.min(*d);
+        }
+        self.doc = next;
+        next
+    }
+
+    fn doc(&self) -> DocId {
+        self.doc
+    }
+
+    fn size_hint(&self) -> u32 {
+        self.scorers.iter().map(|s| s.size_hint()).fold(0u32, u32::saturating_add)
+    }
+}
+
+impl Scorer for AnyOfScorer {
+    fn score(&mut self) -> Score {
+        let doc = self.doc;
+        self.scorers.iter_mut().zip(&self.docs).filter(|(_, d)| **d == doc).map(|(s, _)| s.score()).sum()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::AnyOf;
+    use tantivy::collector::{Count, TopDocs};
+    use tantivy::query::{BooleanQuery, Occur, Query, TermQuery};
+    use tantivy::schema::{IndexRecordOption, STRING, Schema};
+    use tantivy::{Index, Term, doc};
+
+    /// Same documents and the same scores as a `BooleanQuery` of `Should` clauses, alone and as
+    /// the optional part beside a required clause.
+    #[test]
+    fn matches_and_scores_like_a_boolean_should() {
+        let mut schema = Schema::builder();
+        let a = schema.add_text_field("a", STRING);
+        let b = schema.add_text_field("b", STRING);
+        let index = Index::create_in_ram(schema.build());
+        let mut writer = index.writer_with_num_threads(1, 15_000_000).unwrap();
+        for i in 0..5000u32 {
+            let x = if i % 3 == 0 { "x" } else { "y" };
+            let z = if i % 7 == 0 {
+                "z"
+            } else if i % 11 == 0 {
+                "w"
+            } else {
+                "v"
+            };
+            writer.add_document(doc!(a => x, b => z)).unwrap();
+        }
+        writer.commit().unwrap();
+        let searcher = index.reader().unwrap().searcher();
+        let term = |f, t: &str| -> Box<dyn Query> {
+            Box::new(TermQuery::new(Term::from_field_text(f, t), IndexRecordOption::WithFreqs))
+        };
+        let clauses = || vec![term(b, "z"), term(b, "w"), term(a, "nothing")];
+        let ours = AnyOf::new(clauses());
+        let theirs = BooleanQuery::new(clauses().into_iter().map(|q| (Occur::Should, q)).collect());
+        let top = || (TopDocs::with_limit(6000).order_by_score(), Count);
+        let (mine, n) = searcher.search(&ours, &top()).unwrap();
+        let (reference, m) = searcher.search(&theirs, &top()).unwrap();
+        assert_eq!(n, m);
+        assert_eq!(n, (0..5000).filter(|i| i % 7 == 0 || i % 11 == 0).count());
+        let sorted = |mut v: Vec<(f32, tantivy::DocAddress)>| {
+            v.sort_by_key(|(_, a)| a.doc_id);
+            v
+        };
+        for ((s1, a1), (s2, a2)) in sorted(mine).into_iter().zip(sorted(reference)) {
+            assert_eq!(a1, a2);
+            assert!((s1 - s2).abs() < 1e-5, "{s1} vs {s2}");
+        }
+        // As the optional part of x AND (z OR w OR nothing): seeks, not advances.
+        let with_required = |optional: Box<dyn Query>| {
+            BooleanQuery::new(vec![(Occur::Must, term(a, "x")), (Occur::Should, optional)])
+        };
+        let (mine, n) = searcher.search(&with_required(Box::new(ours.clone())), &top()).unwrap();
+        let (reference, m) = searcher.search(&with_required(Box::new(theirs.clone())), &top()).unwrap();
+        assert_eq!(n, m);
+        assert_eq!(
+            sorted(mine).iter().map(|(s, _)| (s * 1e4) as i64).collect::<Vec<_>>(),
+            sorted(reference).iter().map(|(s, _)| (s * 1e4) as i64).collect::<Vec<_>>()
+        );
+        // Required: x AND (z OR w).
+        let both = BooleanQuery::new(vec![(Occur::Must, term(a, "x")), (Occur::Must, Box::new(ours))]);
+        assert_eq!(
+            searcher.search(&both, &Count).unwrap(),
+            (0..5000).filter(|i| i % 3 == 0 && (i % 7 == 0 || i % 11 == 0)).count()
+        );
+    }
+}

@@ -58,6 +58,10 @@ enum Command {
         /// Largest import body, in MiB.
         #[arg(long, env = "CHAINSCOUT_IMPORT_LIMIT_MB", default_value_t = 50)]
         import_limit_mb: usize,
+        /// Search results kept for repeated queries, per half of the cache (0 turns it off); every
+        /// index change empties it.
+        #[arg(long, env = "CHAINSCOUT_SEARCH_CACHE", default_value_t = crate::search::DEFAULT_CACHE_ENTRIES)]
+        search_cache: usize,
     },
     /// Import chains, enterprises or the bundled demo.
     Import {
@@ -383,10 +387,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     let ctx = Ctx { data: cli.data.unwrap_or_else(|| PathBuf::from(DEFAULT_DATA)), json: cli.json };
     match cli.command {
         Command::Generate { enterprises, seed, out } => generate(&ctx, enterprises, seed, &out),
-        Command::Serve { addr, public_read, demo, json_limit_kb, import_limit_mb } => {
+        Command::Serve { addr, public_read, demo, json_limit_kb, import_limit_mb, search_cache } => {
             let limits =
                 crate::api::Limits { json: json_limit_kb * 1024, import: import_limit_mb * 1024 * 1024 };
-            serve(&ctx.data, !explicit_data || demo, &addr, public_read, limits)
+            serve(&ctx.data, !explicit_data || demo, &addr, public_read, limits, search_cache)
         }
         Command::Token { action: TokenAction::Create { role, name, unit } } => {
             create_token(&ctx, role, &name, unit.as_deref())
@@ -936,8 +940,10 @@ fn serve(
     addr: &str,
     public_read: bool,
     limits: crate::api::Limits,
+    search_cache: usize,
 ) -> anyhow::Result<()> {
     let app = App::open(data)?;
+    app.set_search_cache(search_cache);
     {
         let empty = app.graph().chains().next().is_none() && app.store().count_enterprises() == 0;
         if empty && load_demo_if_empty {

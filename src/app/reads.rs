@@ -132,6 +132,11 @@ impl App {
         size(&index_dir(self.store.dir()))
     }
 
+    /// Bounds the search result cache (`0` turns it off; see `search::cache`).
+    pub fn set_search_cache(&self, entries: usize) {
+        self.index.set_cache_entries(entries);
+    }
+
     /// Searches enterprises and chain links.
     pub fn search(&self, req: &SearchRequest) -> Result<SearchResults> {
         let (results, phases) = self.search_timed(req)?;

@@ -179,6 +179,9 @@ pub struct Graph {
     with_partners: BTreeSet<EnterpriseId>,
     /// Resolved supply ties, computed on first use after a change.
     ties: std::sync::OnceLock<Vec<SupplyTie>>,
+    /// Every link's name and keywords in one text, for [`Graph::find_links`]; made on first use
+    /// after the chains change.
+    link_text: std::sync::OnceLock<LinkText>,
     /// Kept up to date by every change, so statuses cost nothing to read: for each link, the
     /// enterprises local to its chain's region in the link or its sub-links (with how many of
     /// those links they are in), and how many memberships the subtree has in all.
@@ -190,6 +193,30 @@ pub struct Graph {
     memberships_in_subtree: HashMap<NodeIndex, usize>,
     /// link node → its parent nodes, nearest first.
     ancestor_nodes: HashMap<NodeIndex, Vec<NodeIndex>>,
+}
+
+/// The names and keywords of every link, one link after another, each link's part ending with a
+/// separator no word contains; `ends[i]` is the byte where link `i`'s part ends.
+#[derive(Default)]
+struct LinkText {
+    text: String,
+    ends: Vec<usize>,
+}
+
+impl LinkText {
+    fn new<'a>(chains: impl Iterator<Item = &'a Chain>) -> LinkText {
+        let mut t = LinkText::default();
+        for chain in chains {
+            for link in &chain.links {
+                for part in std::iter::once(&link.name).chain(&link.keywords) {
+                    t.text.push_str(part);
+                    t.text.push('\n');
+                }
+                t.ends.push(t.text.len());
+            }
+        }
+        t
+    }
 }
 
 /// Versions are unique across every graph of the process, so a result cached against one graph's
@@ -559,6 +586,7 @@ impl Graph {
             return false;
         }
         self.chains.insert(chain.id.clone(), chain);
+        self.link_text = Default::default();
         self.version = next_version();
         true
     }
@@ -769,23 +797,31 @@ impl Graph {
     }
 
     /// Chain links whose name or keywords contain the (folded) word, or whose name the word
-    /// contains: `正极` finds 正极材料 in every chain that has it.
+    /// contains: `正极` finds 正极材料 in every chain that has it. In chain and link order.
     pub fn find_links(&self, folded_words: &[String]) -> Vec<(&Chain, &crate::model::Link)> {
-        let mut out = Vec::new();
-        if folded_words.is_empty() {
-            return out;
+        let words: Vec<&String> = folded_words.iter().filter(|w| w.chars().count() >= 2).collect();
+        if words.is_empty() {
+            return vec![];
         }
+        let text = self.link_text.get_or_init(|| LinkText::new(self.chains.values()));
+        let mut hit = vec![false; text.ends.len()];
+        for w in &words {
+            // One scan of all names and keywords per word, not one `contains` per keyword.
+            for (at, _) in text.text.match_indices(w.as_str()) {
+                let i = text.ends.partition_point(|&end| end <= at);
+                if let Some(h) = hit.get_mut(i) {
+                    *h = true;
+                }
+            }
+        }
+        let mut out = Vec::new();
+        let mut i = 0;
         for chain in self.chains.values() {
             for link in &chain.links {
-                let hit = folded_words.iter().any(|w| {
-                    w.chars().count() >= 2
-                        && (link.name.contains(w.as_str())
-                            || w.contains(link.name.as_str())
-                            || link.keywords.iter().any(|k| k.contains(w.as_str())))
-                });
-                if hit {
+                if hit[i] || words.iter().any(|w| w.contains(link.name.as_str())) {
                     out.push((chain, link));
                 }
+                i += 1;
             }
         }
         out

@@ -11,47 +11,52 @@
 use tantivy::query::{EmptyScorer, EnableScoring, Explanation, Query, Scorer, Weight};
 use tantivy::{DocId, DocSet, Score, SegmentReader, TERMINATED, Term};
 
-/// Matches a document when any clause does; its score is the sum of the matching clauses' scores
-/// (as `BooleanQuery` with only `Should` clauses).
+/// Matches a document when any clause does; its score is the sum of the matching clauses' scores,
+/// each times its boost (as `BooleanQuery` of `Should` clauses wrapped in `BoostQuery`, but the
+/// boost goes into each clause's scorer, so no wrapper runs per document).
 #[derive(Debug)]
 pub struct AnyOf {
-    clauses: Vec<Box<dyn Query>>,
+    clauses: Vec<(Score, Box<dyn Query>)>,
 }
 
 impl AnyOf {
-    pub fn new(clauses: Vec<Box<dyn Query>>) -> AnyOf {
+    pub fn new(clauses: Vec<(Score, Box<dyn Query>)>) -> AnyOf {
         AnyOf { clauses }
     }
 }
 
 impl Clone for AnyOf {
     fn clone(&self) -> Self {
-        AnyOf { clauses: self.clauses.iter().map(|q| q.box_clone()).collect() }
+        AnyOf { clauses: self.clauses.iter().map(|(b, q)| (*b, q.box_clone())).collect() }
     }
 }
 
 impl Query for AnyOf {
     fn weight(&self, scoring: EnableScoring<'_>) -> tantivy::Result<Box<dyn Weight>> {
-        let weights = self.clauses.iter().map(|q| q.weight(scoring)).collect::<tantivy::Result<Vec<_>>>()?;
+        let weights = self
+            .clauses
+            .iter()
+            .map(|(b, q)| Ok((*b, q.weight(scoring)?)))
+            .collect::<tantivy::Result<Vec<_>>>()?;
         Ok(Box::new(AnyOfWeight { weights }))
     }
 
     fn query_terms<'a>(&'a self, visitor: &mut dyn FnMut(&'a Term, bool)) {
-        for q in &self.clauses {
+        for (_, q) in &self.clauses {
             q.query_terms(visitor);
         }
     }
 }
 
 struct AnyOfWeight {
-    weights: Vec<Box<dyn Weight>>,
+    weights: Vec<(Score, Box<dyn Weight>)>,
 }
 
 impl Weight for AnyOfWeight {
     fn scorer(&self, reader: &SegmentReader, boost: Score) -> tantivy::Result<Box<dyn Scorer>> {
         let mut scorers = Vec::with_capacity(self.weights.len());
-        for w in &self.weights {
-            let s = w.scorer(reader, boost)?;
+        for (b, w) in &self.weights {
+            let s = w.scorer(reader, boost * b)?;
             if s.doc() != TERMINATED {
                 scorers.push(s);
             }
@@ -73,9 +78,11 @@ impl Weight for AnyOfWeight {
             return Err(tantivy::TantivyError::InvalidArgument(format!("document #{doc} does not match")));
         }
         let mut explanation = Explanation::new("sum of the matching clauses", scorer.score());
-        for w in &self.weights {
+        for (b, w) in &self.weights {
             if let Ok(e) = w.explain(reader, doc) {
-                explanation.add_detail(e);
+                let mut boosted = Explanation::new_with_string(format!("boost {b}"), e.value() * b);
+                boosted.add_detail(e);
+                explanation.add_detail(boosted);
             }
         }
         Ok(explanation)
@@ -138,7 +145,7 @@ impl Scorer for AnyOfScorer {
 mod tests {
     use super::AnyOf;
     use tantivy::collector::{Count, TopDocs};
-    use tantivy::query::{BooleanQuery, Occur, Query, TermQuery};
+    use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery};
     use tantivy::schema::{IndexRecordOption, STRING, Schema};
     use tantivy::{Index, Term, doc};
 
@@ -167,9 +174,14 @@ mod tests {
         let term = |f, t: &str| -> Box<dyn Query> {
             Box::new(TermQuery::new(Term::from_field_text(f, t), IndexRecordOption::WithFreqs))
         };
-        let clauses = || vec![term(b, "z"), term(b, "w"), term(a, "nothing")];
+        let clauses = || vec![(2.0, term(b, "z")), (0.5, term(b, "w")), (1.0, term(a, "nothing"))];
         let ours = AnyOf::new(clauses());
-        let theirs = BooleanQuery::new(clauses().into_iter().map(|q| (Occur::Should, q)).collect());
+        let theirs = BooleanQuery::new(
+            clauses()
+                .into_iter()
+                .map(|(by, q)| (Occur::Should, Box::new(BoostQuery::new(q, by)) as Box<dyn Query>))
+                .collect(),
+        );
         let top = || (TopDocs::with_limit(6000).order_by_score(), Count);
         let (mine, n) = searcher.search(&ours, &top()).unwrap();
         let (reference, m) = searcher.search(&theirs, &top()).unwrap();

@@ -20,24 +20,29 @@ fn escape(s: &str) -> String {
     out
 }
 
-/// Char ranges of `text` where any of `terms` (already folded) occurs, merged.
+/// Char ranges of `text` where any of `terms` (already folded) occurs, merged. Terms are found in
+/// the folded text by byte search; only a text with a match pays for the char offsets.
 fn ranges(text: &str, terms: &[String]) -> Vec<(usize, usize)> {
-    let folded: Vec<char> = fold(text).chars().collect();
+    let folded = fold(text);
     let mut found: Vec<(usize, usize)> = Vec::new();
     for term in terms.iter().filter(|t| !t.is_empty()) {
-        let t: Vec<char> = term.chars().collect();
-        if t.len() > folded.len() {
-            continue;
-        }
-        for start in 0..=folded.len() - t.len() {
-            if folded[start..start + t.len()] == t[..] {
-                found.push((start, start + t.len()));
-            }
+        let mut from = 0;
+        while let Some(i) = folded[from..].find(term.as_str()) {
+            let start = from + i;
+            found.push((start, start + term.len()));
+            // Overlapping matches too (`aa` twice in `aaa`): go on from the next char.
+            from = start + folded[start..].chars().next().map_or(1, char::len_utf8);
         }
     }
-    found.sort();
+    if found.is_empty() {
+        return found;
+    }
+    // Byte offsets in the folded text → char offsets (the same in the original).
+    let char_at = |byte: usize| folded[..byte].chars().count();
+    let mut chars: Vec<(usize, usize)> = found.iter().map(|&(s, e)| (char_at(s), char_at(e))).collect();
+    chars.sort();
     let mut merged: Vec<(usize, usize)> = Vec::new();
-    for (s, e) in found {
+    for (s, e) in chars {
         match merged.last_mut() {
             Some(last) if s <= last.1 => last.1 = last.1.max(e),
             _ => merged.push((s, e)),
@@ -99,6 +104,7 @@ mod tests {
             highlight("正极材料、负极材料", &terms(&["材料", "正极"]), 80).unwrap(),
             "<em>正极材料</em>、负极<em>材料</em>"
         );
+        assert_eq!(highlight("ａａａ-b", &terms(&["aa"]), 80).unwrap(), "<em>ａａａ</em>-b");
         assert_eq!(highlight("电芯", &terms(&["隔膜"]), 80), None);
     }
 

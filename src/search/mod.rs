@@ -7,6 +7,7 @@
 
 mod any_of;
 mod bigram;
+mod cache;
 mod facets;
 pub mod fold;
 mod highlight;
@@ -103,6 +104,8 @@ pub struct SearchIndex {
     jieba: TextAnalyzer,
     /// Facets of the whole index for one searcher generation.
     all_facets: Mutex<Option<(u64, Facets)>>,
+    /// Recent results of the current searcher generation.
+    cache: cache::ResultCache,
 }
 
 struct Writing {
@@ -121,6 +124,10 @@ fn register(index: &Index) {
         TextAnalyzer::builder(SimpleTokenizer::default()).filter(LowerCaser).build(),
     );
 }
+
+/// Results kept per half of the result cache (so at most twice this many); each is one page of
+/// at most 50 hits, typically 5–20 KB.
+pub const DEFAULT_CACHE_ENTRIES: usize = 1024;
 
 /// Writer memory: tantivy splits it between its threads.
 const WRITER_BYTES: usize = 256 * 1024 * 1024;
@@ -155,6 +162,7 @@ impl SearchIndex {
             fields,
             jieba,
             all_facets: Mutex::new(None),
+            cache: cache::ResultCache::new(DEFAULT_CACHE_ENTRIES),
         })
     }
 
@@ -301,15 +309,27 @@ impl SearchIndex {
         Ok(self.search_timed(req)?.0)
     }
 
+    /// Bounds the result cache (`0` turns it off).
+    pub fn set_cache_entries(&self, entries: usize) {
+        self.cache.set_capacity(entries);
+    }
+
     /// [`SearchIndex::search`] with the time of each phase.
     pub fn search_timed(&self, req: &SearchRequest) -> Result<(SearchResults, Phases)> {
         let mut phases = Phases::default();
         let mut lap = Lap::start();
+        let searcher = self.reader.searcher();
+        let generation = searcher.generation().generation_id();
+        // The whole request is the key: a field added to it can never be left out.
+        let key = (self.cache.enabled() && req.limit <= cache::MAX_CACHED_HITS).then(|| format!("{req:?}"));
+        if let Some(hit) = key.as_deref().and_then(|k| self.cache.get(generation, k)) {
+            phases.cached = lap.take();
+            return Ok(((*hit).clone(), phases));
+        }
         let mut jieba = self.jieba.clone();
         let words = Words::analyse(&req.q, &mut jieba);
         phases.analyse = lap.take();
 
-        let searcher = self.reader.searcher();
         let limit = req.limit.clamp(1, 500);
         let query = query::build(&self.fields, req, &words, false);
         phases.build = lap.take();
@@ -387,6 +407,9 @@ impl SearchIndex {
             facets,
             links: vec![],
         };
+        if let Some(key) = key {
+            self.cache.put(generation, key, std::sync::Arc::new(results.clone()));
+        }
         Ok((results, phases))
     }
 

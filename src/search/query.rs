@@ -13,7 +13,7 @@ use crate::model::region::Level;
 use crate::model::{LinkRef, RegionCode};
 use std::ops::Bound;
 use tantivy::Term;
-use tantivy::query::{AllQuery, BooleanQuery, BoostQuery, Occur, PhraseQuery, Query, RangeQuery, TermQuery};
+use tantivy::query::{AllQuery, BooleanQuery, Occur, PhraseQuery, Query, RangeQuery, TermQuery};
 use tantivy::schema::IndexRecordOption;
 use tantivy::tokenizer::{TextAnalyzer, TokenStream};
 
@@ -65,10 +65,6 @@ impl Default for SearchRequest {
 
 fn term_query(term: Term) -> Box<dyn Query> {
     Box::new(TermQuery::new(term, IndexRecordOption::WithFreqs))
-}
-
-fn boost(q: Box<dyn Query>, by: f32) -> Box<dyn Query> {
-    Box::new(BoostQuery::new(q, by))
 }
 
 /// The bigrams of `word` as one phrase (or one term) in `field`.
@@ -152,48 +148,58 @@ impl Words {
     }
 }
 
+/// One word's part of the query: where it must match, and the jieba words that only add to
+/// the score. `build` puts every word's `core` beside the filters and all the scoring terms in
+/// one optional disjunction, so a match passes through as few scorers as possible.
+struct WordQuery {
+    core: Box<dyn Query>,
+    scoring: Vec<(f32, Box<dyn Query>)>,
+}
+
 /// Where one word (or jieba word) may match, each place weighted. A document matches when the
 /// word's bigrams are a phrase in a name, product or place, when it is a code or a tag, or (for
 /// a word jieba splits, `常州电池`) when every part matches somewhere. Single jieba words only
 /// add to the score: alone they would let `材料` match every `…材料` firm for `正极材料`.
-fn anywhere(f: &Fields, word: &str, words: &Words, with_parts: bool) -> Box<dyn Query> {
-    let mut core: Vec<Box<dyn Query>> = Vec::new();
+fn anywhere(f: &Fields, word: &str, words: &Words, with_parts: bool) -> WordQuery {
+    let mut core: Vec<(f32, Box<dyn Query>)> = Vec::new();
     if let Some(q) = phrase(f.names_bigram, word) {
-        core.push(boost(q, 4.0));
+        core.push((4.0, q));
     }
     if let Some(q) = phrase(f.products_bigram, word) {
-        core.push(boost(q, 1.5));
+        core.push((1.5, q));
     }
     if let Some(q) = phrase(f.places_bigram, word) {
-        core.push(q);
+        core.push((1.0, q));
     }
-    core.push(boost(term_query(Term::from_field_text(f.codes, word)), 4.0));
-    core.push(boost(term_query(Term::from_field_text(f.code_exact, word)), 4.0));
-    core.push(boost(term_query(Term::from_field_text(f.tag, word)), 2.0));
+    // Every clause costs a term lookup per segment, matching or not: codes are ASCII, tags are
+    // whole words (not parts), and a part's own jieba words are already among the word's.
+    if word.is_ascii() {
+        core.push((4.0, term_query(Term::from_field_text(f.codes, word))));
+        core.push((4.0, term_query(Term::from_field_text(f.code_exact, word))));
+    }
+    if with_parts {
+        core.push((2.0, term_query(Term::from_field_text(f.tag, word))));
+    }
     let parts = words.parts(word);
     if parts.len() == 1 && parts[0].chars().count() == 1 {
         // One character: bigrams cannot find it inside a longer run, jieba words can.
-        core.push(term_query(Term::from_field_text(f.names_jieba, &parts[0])));
-        core.push(boost(term_query(Term::from_field_text(f.text_jieba, &parts[0])), 0.3));
+        core.push((1.0, term_query(Term::from_field_text(f.names_jieba, &parts[0]))));
+        core.push((0.3, term_query(Term::from_field_text(f.text_jieba, &parts[0]))));
     }
     if with_parts {
         let longest = longest(parts);
         if longest.len() >= 2 {
             let must: Vec<(Occur, Box<dyn Query>)> =
-                longest.iter().map(|p| (Occur::Must, anywhere(f, p, words, false))).collect();
-            core.push(boost(Box::new(BooleanQuery::new(must)), 0.8));
+                longest.iter().map(|p| (Occur::Must, anywhere(f, p, words, false).core)).collect();
+            core.push((0.8, Box::new(BooleanQuery::new(must))));
         }
     }
-    let mut scoring: Vec<Box<dyn Query>> = Vec::new();
-    for p in parts {
-        scoring.push(boost(term_query(Term::from_field_text(f.names_jieba, p)), 0.5));
-        scoring.push(boost(term_query(Term::from_field_text(f.text_jieba, p)), 0.3));
+    let mut scoring: Vec<(f32, Box<dyn Query>)> = Vec::new();
+    for p in parts.iter().filter(|_| with_parts) {
+        scoring.push((0.5, term_query(Term::from_field_text(f.names_jieba, p))));
+        scoring.push((0.3, term_query(Term::from_field_text(f.text_jieba, p))));
     }
-    let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, Box::new(AnyOf::new(core)))];
-    if !scoring.is_empty() {
-        clauses.push((Occur::Should, Box::new(AnyOf::new(scoring))));
-    }
-    Box::new(BooleanQuery::new(clauses))
+    WordQuery { core: Box::new(AnyOf::new(core)), scoring }
 }
 
 /// The filters of a request, each a `Must` clause.
@@ -246,14 +252,30 @@ pub fn build(f: &Fields, req: &SearchRequest, analysed: &Words, relaxed: bool) -
         clauses.push((Occur::Must, Box::new(AllQuery)));
         return Box::new(BooleanQuery::new(clauses));
     }
-    let each: Vec<Box<dyn Query>> = words.iter().map(|w| anywhere(f, w, analysed, true)).collect();
-    let all_words: Box<dyn Query> = if relaxed {
-        Box::new(AnyOf::new(each))
+    let exact = (20.0, term_query(Term::from_field_text(f.name_exact, &words.join(""))));
+    let each: Vec<WordQuery> = words.iter().map(|w| anywhere(f, w, analysed, true)).collect();
+    if relaxed {
+        // Any word: each word's scoring counts only where that word matched.
+        let any: Vec<(f32, Box<dyn Query>)> = each
+            .into_iter()
+            .map(|w| {
+                let word: Box<dyn Query> = Box::new(BooleanQuery::new(vec![
+                    (Occur::Must, w.core),
+                    (Occur::Should, Box::new(AnyOf::new(w.scoring))),
+                ]));
+                (1.0, word)
+            })
+            .collect();
+        clauses.push((Occur::Must, Box::new(AnyOf::new(any))));
+        clauses.push((Occur::Should, Box::new(AnyOf::new(vec![exact]))));
     } else {
-        Box::new(BooleanQuery::new(each.into_iter().map(|q| (Occur::Must, q)).collect()))
-    };
-    clauses.push((Occur::Must, all_words));
-    let whole = words.join("");
-    clauses.push((Occur::Should, boost(term_query(Term::from_field_text(f.name_exact, &whole)), 20.0)));
+        // Every word: their cores beside the filters, all scoring terms in one optional part.
+        let mut scoring = vec![exact];
+        for w in each {
+            clauses.push((Occur::Must, w.core));
+            scoring.extend(w.scoring);
+        }
+        clauses.push((Occur::Should, Box::new(AnyOf::new(scoring))));
+    }
     Box::new(BooleanQuery::new(clauses))
 }

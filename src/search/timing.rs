@@ -8,6 +8,8 @@ use std::time::{Duration, Instant};
 /// serialisation; the bench times those separately).
 #[derive(Debug, Default, Clone, Copy)]
 pub struct Phases {
+    /// A result served from the cache: the time to find and copy it (every other phase is zero).
+    pub cached: Duration,
     /// Folding, splitting into words, and the one jieba pass shared by query and highlighter.
     pub analyse: Duration,
     /// Building the tantivy query tree.
@@ -28,8 +30,9 @@ pub struct Phases {
 
 impl Phases {
     /// Each phase with its name, in request order.
-    pub fn named(&self) -> [(&'static str, Duration); 8] {
+    pub fn named(&self) -> [(&'static str, Duration); 9] {
         [
+            ("cached", self.cached),
             ("analyse", self.analyse),
             ("build", self.build),
             ("collect", self.collect),
@@ -51,6 +54,7 @@ impl Phases {
             let us = |d: Duration| d.as_micros() as u64;
             tracing::debug!(
                 total_us = us(self.total()),
+                cached_us = us(self.cached),
                 analyse_us = us(self.analyse),
                 build_us = us(self.build),
                 relax_us = us(self.relax),

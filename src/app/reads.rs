@@ -137,6 +137,12 @@ impl App {
         self.index.set_cache_entries(entries);
     }
 
+    /// Sets how many matches a relevance-ranked search walks at most before it answers with a
+    /// lower-bound total (default [`crate::search::RANKED_WALK_LIMIT`]).
+    pub fn set_ranked_walk_limit(&self, matches: u64) {
+        self.index.set_walk_limit(matches);
+    }
+
     /// Searches enterprises and chain links.
     pub fn search(&self, req: &SearchRequest) -> Result<SearchResults> {
         let (results, phases) = self.search_timed(req)?;

@@ -43,7 +43,7 @@ impl ResultCache {
         *self.inner.lock().unwrap_or_else(|p| p.into_inner()) = Maps::default();
     }
 
-    fn capacity(&self) -> usize {
+    pub fn capacity(&self) -> usize {
         self.capacity.load(Ordering::Relaxed)
     }
 

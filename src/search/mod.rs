@@ -7,6 +7,7 @@
 
 mod any_of;
 mod bigram;
+mod budget;
 mod cache;
 mod facets;
 pub mod fold;
@@ -15,11 +16,13 @@ pub mod query;
 mod schema;
 mod timing;
 
+pub use budget::RANKED_WALK_LIMIT;
 pub use query::{SearchRequest, Sort};
 pub use timing::Phases;
 
 use crate::error::{Error, Result};
 use crate::model::{Enterprise, EnterpriseId, LinkRef, RegionCode, regions};
+use budget::Bounded;
 use facets::{FacetTally, Tallies};
 use query::Words;
 use schema::{Display, Fields};
@@ -106,6 +109,8 @@ pub struct SearchIndex {
     all_facets: Mutex<Option<(u64, Facets)>>,
     /// Recent results of the current searcher generation.
     cache: cache::ResultCache,
+    /// Matches a relevance-ranked search walks at most (see `budget`).
+    walk_limit: std::sync::atomic::AtomicU64,
 }
 
 struct Writing {
@@ -163,6 +168,7 @@ impl SearchIndex {
             jieba,
             all_facets: Mutex::new(None),
             cache: cache::ResultCache::new(DEFAULT_CACHE_ENTRIES),
+            walk_limit: std::sync::atomic::AtomicU64::new(budget::RANKED_WALK_LIMIT),
         })
     }
 
@@ -309,6 +315,12 @@ impl SearchIndex {
         Ok(self.search_timed(req)?.0)
     }
 
+    /// Changes how many matches a relevance-ranked search walks at most; cached results go.
+    pub fn set_walk_limit(&self, matches: u64) {
+        self.walk_limit.store(matches.max(1), std::sync::atomic::Ordering::Relaxed);
+        self.cache.set_capacity(self.cache.capacity());
+    }
+
     /// Bounds the result cache (`0` turns it off).
     pub fn set_cache_entries(&self, entries: usize) {
         self.cache.set_capacity(entries);
@@ -339,16 +351,26 @@ impl SearchIndex {
         let browsing_all = words.words.is_empty() && query::filters(&self.fields, req).is_empty();
         let cached = if browsing_all && req.facets { self.cached_all_facets(&searcher) } else { None };
         let want_facets = req.facets && cached.is_none();
+        // Ranked by relevance, a search walks a bounded number of matches (see `budget`); sorting
+        // by capital and the whole-index facets walk them all.
+        let max_docs: u64 = searcher.segment_readers().iter().map(|r| r.max_doc() as u64).sum();
+        let walk_limit = self.walk_limit.load(std::sync::atomic::Ordering::Relaxed);
         let collect = |query: &dyn tantivy::query::Query| -> Result<Collected> {
             let top = TopDocs::with_limit(limit).and_offset(req.offset);
             Ok(match (req.sort, want_facets) {
+                (Sort::Relevance, true) if !browsing_all => {
+                    let walk = Bounded::new((top.order_by_score(), Count, FacetTally), walk_limit, max_docs);
+                    let (d, c, t) = searcher.search(query, &walk)?;
+                    (d, c, Some(t), !walk.was_cut())
+                }
                 (Sort::Relevance, true) => {
                     let (d, c, t) = searcher.search(query, &(top.order_by_score(), Count, FacetTally))?;
-                    (d, c, Some(t))
+                    (d, c, Some(t), true)
                 }
                 (Sort::Relevance, false) => {
-                    let (d, c) = searcher.search(query, &(top.order_by_score(), Count))?;
-                    (d, c, None)
+                    let walk = Bounded::new((top.order_by_score(), Count), walk_limit, max_docs);
+                    let (d, c) = searcher.search(query, &walk)?;
+                    (d, c, None, !walk.was_cut())
                 }
                 (Sort::Capital, with_facets) => {
                     let by_capital = top.order_by_fast_field::<f64>("capital", Order::Desc);
@@ -357,20 +379,20 @@ impl SearchIndex {
                     };
                     if with_facets {
                         let (d, c, t) = searcher.search(query, &(by_capital, Count, FacetTally))?;
-                        (as_scores(d), c, Some(t))
+                        (as_scores(d), c, Some(t), true)
                     } else {
                         let (d, c) = searcher.search(query, &(by_capital, Count))?;
-                        (as_scores(d), c, None)
+                        (as_scores(d), c, None, true)
                     }
                 }
             })
         };
-        let (mut docs, mut total, mut counts) = collect(query.as_ref())?;
+        let (mut docs, mut total, mut counts, mut exact) = collect(query.as_ref())?;
         phases.collect = lap.take();
         // No enterprise matched every word: try them with OR so a near-miss still answers.
         let relaxed = total == 0 && words.words.len() > 1;
         if relaxed {
-            (docs, total, counts) = collect(query::build(&self.fields, req, &words, true).as_ref())?;
+            (docs, total, counts, exact) = collect(query::build(&self.fields, req, &words, true).as_ref())?;
         }
         phases.relax = lap.take();
         let facets = match (cached, counts) {
@@ -400,8 +422,8 @@ impl SearchIndex {
         phases.highlight = lap.take();
         let results = SearchResults {
             total: total as u64,
-            // Counting is exact here; the field stays for clients written against SPEC §8.
-            total_exact: true,
+            // A bounded walk that stopped early counted a lower bound (SPEC §5).
+            total_exact: exact,
             relaxed,
             hits,
             facets,
@@ -501,8 +523,9 @@ fn facet_lists(t: Tallies) -> Facets {
     Facets { region, tag, link: by_count(t.links, 30) }
 }
 
-/// Top hits with their scores (or capitals), the number of matches, facet tallies when asked.
-type Collected = (Vec<(f32, DocAddress)>, usize, Option<Tallies>);
+/// Top hits with their scores (or capitals), the number of matches, facet tallies when asked,
+/// and whether every match was walked (the count is exact).
+type Collected = (Vec<(f32, DocAddress)>, usize, Option<Tallies>, bool);
 
 /// Where the index lives inside a data directory.
 pub fn index_dir(data: &Path) -> PathBuf {

@@ -300,12 +300,74 @@ fn a_write_is_found_at_once_and_a_delete_is_gone_at_once() {
         .write_enterprise(EnterprisePatch::from_record(record.as_object().unwrap(), today).unwrap())
         .unwrap();
     assert_eq!(names(&search(&app, "星河储能")), vec!["常州星河储能科技有限公司"]);
+    assert_eq!(search(&app, "储能电池").total, 1, "asked once before the change (and cached)");
     let renamed = json!({"name": "常州星河储能科技有限公司", "region": "320412", "products": ["电芯"]});
     app.write_enterprise(EnterprisePatch::from_record(renamed.as_object().unwrap(), today).unwrap()).unwrap();
     assert_eq!(search(&app, "储能电池").total, 0, "the old product is gone from the index");
     assert_eq!(search(&app, "星河").total, 1, "updated, not duplicated");
     app.delete_enterprise(e.id, "test").unwrap();
     assert_eq!(search(&app, "星河").total, 0);
+}
+
+#[test]
+fn the_result_cache_answers_as_a_fresh_search_would() {
+    let app = demo();
+    let requests: Vec<SearchRequest> = ["宁德", "正极材料", "常州 电池", "隆基股份", "储能"]
+        .iter()
+        .flat_map(|q| {
+            [
+                SearchRequest { q: q.to_string(), ..Default::default() },
+                SearchRequest { q: q.to_string(), offset: 20, ..Default::default() },
+                SearchRequest { q: q.to_string(), facets: true, sort: Sort::Capital, ..Default::default() },
+                SearchRequest { q: q.to_string(), region: RegionCode::parse("320000"), ..Default::default() },
+            ]
+        })
+        .collect();
+    let json = |r: &SearchRequest| serde_json::to_value(app.search(r).unwrap()).unwrap();
+    let fresh: Vec<_> = requests
+        .iter()
+        .map(|r| {
+            app.set_search_cache(0);
+            let v = json(r);
+            app.set_search_cache(chainscout::search::DEFAULT_CACHE_ENTRIES);
+            v
+        })
+        .collect();
+    for _ in 0..2 {
+        // The first round fills the cache, the second is served from it: both as computed.
+        for (r, expected) in requests.iter().zip(&fresh) {
+            assert_eq!(&json(r), expected, "{r:?}");
+        }
+    }
+}
+
+#[test]
+fn a_very_broad_ranked_search_walks_a_bounded_number_of_matches_and_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = App::open(dir.path()).unwrap();
+    app.load_demo(&mut |_, _| {}).unwrap();
+    let broad = |sort| SearchRequest { q: "有限公司".into(), sort, ..Default::default() };
+    let everything = app.search(&broad(Sort::Relevance)).unwrap();
+    assert!(everything.total_exact && everything.total > 1000, "{}", everything.total);
+    let largest = app.search(&broad(Sort::Capital)).unwrap();
+
+    app.set_ranked_walk_limit(500);
+    let bounded = app.search(&broad(Sort::Relevance)).unwrap();
+    assert!(!bounded.total_exact, "a walk cut short says its total is a lower bound");
+    // Each segment walks its share, rounded up: at most one more per segment.
+    assert!((500..600).contains(&bounded.total), "{}", bounded.total);
+    assert_eq!(bounded.hits.len(), 20);
+    assert!(bounded.hits.iter().all(|h| h.highlight["name"].contains("<em>有限公司</em>")));
+    let scores: Vec<f32> = bounded.hits.iter().map(|h| h.score).collect();
+    assert!(scores.windows(2).all(|w| w[0] >= w[1]), "still ranked: {scores:?}");
+
+    let by_capital = app.search(&broad(Sort::Capital)).unwrap();
+    assert!(by_capital.total_exact, "sorting by capital walks every match");
+    assert_eq!(by_capital.total, everything.total);
+    assert_eq!(names(&by_capital), names(&largest), "the largest firms, not a sample's");
+    let narrow = app.search(&SearchRequest { q: "宁德时代".into(), ..Default::default() }).unwrap();
+    assert!(narrow.total_exact && narrow.total < 500);
+    assert_eq!(names(&narrow)[0], CATL);
 }
 
 #[test]

@@ -1,0 +1,84 @@
+//! A bounded walk over the matches of a ranked search.
+//!
+//! Ranking by relevance scores every match, so a word nearly every firm has (`有限`, `科技`)
+//! costs a walk over most of a million documents: tens of milliseconds that hold up every other
+//! request behind it. SPEC §5 asks for an exact total only up to 10,000; beyond that a lower bound
+//! will do. So a relevance-ranked search walks at most [`RANKED_WALK_LIMIT`] matches, shared out
+//! over the segments by their size so that the walk samples the whole index rather than its
+//! oldest part, and says when it stopped early (the total is then a lower bound and
+//! `total_exact` is false). Sorting by capital and the whole-index facets are exact and never
+//! bounded: there a missed match would be a wrong answer, not a rougher ranking.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use tantivy::collector::{Collector, SegmentCollector};
+use tantivy::query::Weight;
+use tantivy::{DocId, DocSet, Score, SegmentOrdinal, SegmentReader, TERMINATED};
+
+/// Matches a relevance-ranked search walks at most, by default (ten times the SPEC's exact count).
+pub const RANKED_WALK_LIMIT: u64 = 100_000;
+
+/// Wraps a collector so it sees at most `limit` matches in all, each segment its share.
+pub struct Bounded<C> {
+    inner: C,
+    limit: u64,
+    /// Documents in all segments, to share the limit out.
+    max_docs: u64,
+    cut: AtomicBool,
+}
+
+impl<C> Bounded<C> {
+    pub fn new(inner: C, limit: u64, max_docs: u64) -> Bounded<C> {
+        Bounded { inner, limit, max_docs: max_docs.max(1), cut: AtomicBool::new(false) }
+    }
+
+    /// Whether some segment had matches left when its share ran out.
+    pub fn was_cut(&self) -> bool {
+        self.cut.load(Ordering::Relaxed)
+    }
+}
+
+impl<C: Collector> Collector for Bounded<C> {
+    type Fruit = C::Fruit;
+    type Child = C::Child;
+
+    fn for_segment(&self, ord: SegmentOrdinal, reader: &SegmentReader) -> tantivy::Result<C::Child> {
+        self.inner.for_segment(ord, reader)
+    }
+
+    fn requires_scoring(&self) -> bool {
+        self.inner.requires_scoring()
+    }
+
+    fn merge_fruits(&self, fruits: Vec<<C::Child as SegmentCollector>::Fruit>) -> tantivy::Result<C::Fruit> {
+        self.inner.merge_fruits(fruits)
+    }
+
+    fn collect_segment(
+        &self,
+        weight: &dyn Weight,
+        ord: SegmentOrdinal,
+        reader: &SegmentReader,
+    ) -> tantivy::Result<<C::Child as SegmentCollector>::Fruit> {
+        let mut child = self.inner.for_segment(ord, reader)?;
+        // This segment's share, rounded up so a small segment still gets a walk.
+        let share = (self.limit * reader.max_doc() as u64).div_ceil(self.max_docs);
+        let scoring = self.inner.requires_scoring();
+        let alive = reader.alive_bitset();
+        let mut scorer = weight.scorer(reader, 1.0)?;
+        let mut doc: DocId = scorer.doc();
+        let mut walked = 0u64;
+        while doc != TERMINATED {
+            if walked == share {
+                self.cut.store(true, Ordering::Relaxed);
+                break;
+            }
+            if alive.is_none_or(|a| a.is_alive(doc)) {
+                let score: Score = if scoring { scorer.score() } else { 0.0 };
+                child.collect(doc, score);
+                walked += 1;
+            }
+            doc = scorer.advance();
+        }
+        Ok(child.harvest())
+    }
+}

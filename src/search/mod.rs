@@ -14,6 +14,7 @@ pub mod fold;
 mod highlight;
 pub mod query;
 mod schema;
+mod stats;
 mod timing;
 
 pub use budget::RANKED_WALK_LIMIT;
@@ -111,6 +112,8 @@ pub struct SearchIndex {
     cache: cache::ResultCache,
     /// Matches a relevance-ranked search walks at most (see `budget`).
     walk_limit: std::sync::atomic::AtomicU64,
+    /// Term statistics of the current searcher generation.
+    stats: stats::StatsCache,
 }
 
 struct Writing {
@@ -158,7 +161,9 @@ impl SearchIndex {
         register(&index);
         let writer = index.writer_with_num_threads(2, WRITER_BYTES)?;
         let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
-        let jieba = TextAnalyzer::builder(tantivy_jieba::JiebaTokenizer::new()).build();
+        let mut jieba = TextAnalyzer::builder(tantivy_jieba::JiebaTokenizer::new()).build();
+        // Jieba loads its dictionary on first use (~75 ms): here, not in somebody's first search.
+        Words::analyse("预热", &mut jieba);
         let generation = Self::committed_generation(&index);
         Ok(SearchIndex {
             index,
@@ -169,6 +174,7 @@ impl SearchIndex {
             all_facets: Mutex::new(None),
             cache: cache::ResultCache::new(DEFAULT_CACHE_ENTRIES),
             walk_limit: std::sync::atomic::AtomicU64::new(budget::RANKED_WALK_LIMIT),
+            stats: stats::StatsCache::default(),
         })
     }
 
@@ -310,6 +316,24 @@ impl SearchIndex {
         Ok(())
     }
 
+    /// Merges every segment into one and waits for it. Each query term costs a dictionary lookup
+    /// per segment, so a bulk-built index answers faster as one segment (measured in
+    /// BENCHMARKS.md, issue 16). The committed generation is kept.
+    pub fn merge_segments(&self) -> Result<()> {
+        let ids = self.index.searchable_segment_ids()?;
+        if ids.len() > 1 {
+            let mut w = self.writing();
+            w.writer.merge(&ids).wait()?;
+        }
+        self.reader.reload()?;
+        Ok(())
+    }
+
+    /// Segments searched now.
+    pub fn segments(&self) -> usize {
+        self.reader.searcher().segment_readers().len()
+    }
+
     /// Runs a search. Hits carry highlights; `links` and link facet names are left for the app.
     pub fn search(&self, req: &SearchRequest) -> Result<SearchResults> {
         Ok(self.search_timed(req)?.0)
@@ -355,12 +379,13 @@ impl SearchIndex {
         // by capital and the whole-index facets walk them all.
         let max_docs: u64 = searcher.segment_readers().iter().map(|r| r.max_doc() as u64).sum();
         let walk_limit = self.walk_limit.load(std::sync::atomic::Ordering::Relaxed);
+        let stats = self.stats.over(&searcher);
         let collect = |query: &dyn tantivy::query::Query| -> Result<Collected> {
             let top = TopDocs::with_limit(limit).and_offset(req.offset);
             Ok(match (req.sort, want_facets) {
                 (Sort::Relevance, true) if !browsing_all => {
                     let walk = Bounded::new((top.order_by_score(), Count, FacetTally), walk_limit, max_docs);
-                    let (d, c, t) = searcher.search(query, &walk)?;
+                    let (d, c, t) = searcher.search_with_statistics_provider(query, &walk, &stats)?;
                     (d, c, Some(t), !walk.was_cut())
                 }
                 (Sort::Relevance, true) => {
@@ -369,7 +394,7 @@ impl SearchIndex {
                 }
                 (Sort::Relevance, false) => {
                     let walk = Bounded::new((top.order_by_score(), Count), walk_limit, max_docs);
-                    let (d, c) = searcher.search(query, &walk)?;
+                    let (d, c) = searcher.search_with_statistics_provider(query, &walk, &stats)?;
                     (d, c, None, !walk.was_cut())
                 }
                 (Sort::Capital, with_facets) => {
@@ -378,10 +403,15 @@ impl SearchIndex {
                         d.into_iter().map(|(v, a)| (v.unwrap_or(0.0) as f32, a)).collect::<Vec<_>>()
                     };
                     if with_facets {
-                        let (d, c, t) = searcher.search(query, &(by_capital, Count, FacetTally))?;
+                        let (d, c, t) = searcher.search_with_statistics_provider(
+                            query,
+                            &(by_capital, Count, FacetTally),
+                            &stats,
+                        )?;
                         (as_scores(d), c, Some(t), true)
                     } else {
-                        let (d, c) = searcher.search(query, &(by_capital, Count))?;
+                        let (d, c) =
+                            searcher.search_with_statistics_provider(query, &(by_capital, Count), &stats)?;
                         (as_scores(d), c, None, true)
                     }
                 }

@@ -194,8 +194,10 @@ fn anywhere(f: &Fields, word: &str, words: &Words, with_parts: bool) -> WordQuer
             core.push((0.8, Box::new(BooleanQuery::new(must))));
         }
     }
+    // Scored by its longest jieba words: a document indexed with `正极材料` also has `正极` and
+    // `材料` (search mode), so the shorter ones would only add terms to look up.
     let mut scoring: Vec<(f32, Box<dyn Query>)> = Vec::new();
-    for p in parts.iter().filter(|_| with_parts) {
+    for p in longest(parts).into_iter().filter(|_| with_parts) {
         scoring.push((0.5, term_query(Term::from_field_text(f.names_jieba, p))));
         scoring.push((0.3, term_query(Term::from_field_text(f.text_jieba, p))));
     }

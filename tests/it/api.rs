@@ -589,7 +589,8 @@ fn error_bodies_are_pinned() {
         },
         {
             let (st, v) = call(&s, "GET", "/api/v1/enterprises?colour=red", Some(&viewer), None);
-            let known = "q, region, tag, chain, link, capital_min, capital_max, listed, sort, limit, offset, facets";
+            let known =
+                "q, region, tag, chain, link, capital_min, capital_max, listed, sort, limit, offset, facets";
             (
                 st,
                 v,

@@ -543,10 +543,12 @@ pub async fn search(
         .acquire()
         .await
         .map_err(|_| ApiError::new(crate::error::Code::Internal, "the search queue is closed"))?;
-    // On this worker thread, not a blocking-pool thread: a search takes well under a
-    // millisecond as a rule, and handing it to another thread and back cost about as much
-    // (two thread wake-ups); `block_in_place` lets the runtime move this worker's other tasks.
-    tokio::task::block_in_place(|| json_reusing_buffer(&state.app.search(&request)?)).map_err(ApiError::from)
+    // On this worker thread itself, unlike every other handler: a search is CPU work of well
+    // under a millisecond as a rule and at most a bounded walk (`search::budget`), and handing
+    // it to a blocking thread and back cost about as much again (two thread wake-ups; 0.41 →
+    // 0.31 ms per search on an idle server, 4,865 → 5,923 searches/s under load at 1M:
+    // BENCHMARKS.md). The slots above keep at most two per core waiting their turn.
+    json_reusing_buffer(&state.app.search(&request)?).map_err(ApiError::from)
 }
 
 /// The enterprise with its links (and why) and its partners.

@@ -79,6 +79,7 @@ fn the_web_pages_work_in_a_real_browser() {
     the_server_s_problems_are_shown_at_their_fields(&site, &driver.session());
     an_import_upload_shows_its_report(&site, &driver.session(), &env);
     a_viewer_logs_in_and_sees_no_edit_buttons(&site, &driver.session());
+    login_never_redirects_to_another_origin(&site, &driver.session());
     an_analyst_edits_the_chain_owner(&site, &driver.session());
     the_report_page_ranks_units_with_cards_and_prints_on_a4(&site, &driver.session());
     a_project_event_from_its_page_shows_a_broken_rule_inline_then_records(&site, &driver.session());
@@ -548,6 +549,33 @@ fn a_viewer_logs_in_and_sees_no_edit_buttons(site: &Site, b: &Browser) {
     site.open(b, &site.analyst, &format!("/enterprises/{}", id.as_str().unwrap()));
     assert_eq!(b.count("[data-action=edit]"), 1);
     assert_eq!(b.count("[data-action=delete]"), 0, "deleting is for admins");
+}
+
+/// Issue 17 (5): `next` after a login must stay on this origin, however it is spelled.
+fn login_never_redirects_to_another_origin(site: &Site, b: &Browser) {
+    // Another origin: the same host on another port.
+    let port = site.addr.rsplit(':').next().unwrap().parse::<u16>().unwrap() + 1;
+    for next in [
+        format!("/%5C127.0.0.1:{port}/pwned"),
+        format!("/%09/127.0.0.1:{port}/pwned"),
+        format!("//127.0.0.1:{port}/pwned"),
+        "javascript:alert(1)".to_string(),
+        "https://example.com/".to_string(),
+    ] {
+        b.goto(&site.url(&format!("/login?next={next}")));
+        b.ready();
+        b.type_into("#token", &site.viewer);
+        b.click("#login-form button");
+        b.wait("the overview", "return location.pathname === '/'", json!([]));
+        let at: String = serde_json::from_value(b.exec("return location.href", json!([]))).unwrap();
+        assert_eq!(at, site.url("/"), "next={next} stayed home");
+    }
+    // A path on this origin is still honoured.
+    b.goto(&site.url("/login?next=/chains/lithium-battery%3Fx%3D1"));
+    b.ready();
+    b.type_into("#token", &site.viewer);
+    b.click("#login-form button");
+    b.wait("the chain page", "return location.pathname === '/chains/lithium-battery'", json!([]));
 }
 
 fn an_analyst_edits_the_chain_owner(site: &Site, b: &Browser) {

@@ -3,9 +3,22 @@
 import { api, token } from "../api.js";
 import { html, mount, setTitle, message, ROLE } from "../ui.js";
 
+// Where to go after logging in: `next` only when it resolves to this origin, as the browser
+// itself would resolve it (`/\\evil.example`, `/%09/evil.example`, `//evil.example` and
+// `javascript:` all resolve elsewhere), else the overview.
+export function sameOriginTarget(next) {
+  try {
+    const url = new URL(next || "/", location.origin);
+    if (url.origin !== location.origin) return "/";
+    return url.pathname + url.search + url.hash;
+  } catch (_) {
+    return "/";
+  }
+}
+
 export async function render(main, { query, session }) {
   setTitle("登录");
-  const next = query.get("next") || "/";
+  const next = sameOriginTarget(query.get("next"));
   mount(main, html`
     <section class="login card">
       <h1>登录链探</h1>
@@ -27,7 +40,7 @@ export async function render(main, { query, session }) {
       const who = await api("/session", { secret });
       if (!who.role) throw Object.assign(new Error(), { code: "invalid_token" });
       token.set(secret);
-      location.href = next.startsWith("/") && !next.startsWith("//") ? next : "/";
+      location.href = next;
     } catch (err) {
       form.querySelector(".form-error").textContent = message(err);
     }

@@ -40,6 +40,14 @@ struct Cli {
     command: Command,
 }
 
+/// A finite number (`NaN`, `inf` and `1e309` parse as `f64` but bound nothing).
+fn finite_number(s: &str) -> Result<f64, String> {
+    match s.trim().parse::<f64>() {
+        Ok(n) if n.is_finite() => Ok(n),
+        _ => Err(format!("{s:?} is not a finite number")),
+    }
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Run the HTTP service. The default data dir, when empty, gets the demo.
@@ -170,9 +178,9 @@ enum Command {
         #[arg(long)]
         link: Option<String>,
         /// Registered capital at least, in 万元.
-        #[arg(long)]
+        #[arg(long, value_parser = finite_number)]
         capital_min: Option<f64>,
-        #[arg(long)]
+        #[arg(long, value_parser = finite_number)]
         capital_max: Option<f64>,
         /// Only listed (true) or unlisted (false) enterprises.
         #[arg(long)]

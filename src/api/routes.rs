@@ -143,6 +143,19 @@ pub(super) fn parse<T: std::str::FromStr>(pairs: &[(String, String)], key: &str)
         .transpose()
 }
 
+/// A number parameter: finite only. Rust's `f64` parser takes `NaN`, `inf` and `1e309` (infinite),
+/// and a range bound of any of them silently matches nothing (issue 17.7).
+pub(super) fn number(pairs: &[(String, String)], key: &str) -> ApiResult<Option<f64>> {
+    match parse::<f64>(pairs, key)? {
+        Some(n) if !n.is_finite() => Err(ApiError::new(
+            crate::error::Code::InvalidParameter,
+            format!("{key}={:?} is not a finite number", get(pairs, key).unwrap_or("")),
+        )
+        .with_field(key)),
+        n => Ok(n),
+    }
+}
+
 /// A JSON object body, with our errors for the wrong type, bad JSON and size.
 pub(super) fn json_body(
     headers: &HeaderMap,
@@ -529,8 +542,8 @@ pub async fn search(
         tags: pairs.iter().filter(|(k, v)| k == "tag" && !v.is_empty()).map(|(_, v)| v.clone()).collect(),
         chain: get(&pairs, "chain").map(str::to_string),
         link,
-        capital_min: parse(&pairs, "capital_min")?,
-        capital_max: parse(&pairs, "capital_max")?,
+        capital_min: number(&pairs, "capital_min")?,
+        capital_max: number(&pairs, "capital_max")?,
         listed: parse(&pairs, "listed")?,
         sort,
         limit: count(&pairs, "limit")?.unwrap_or(20).clamp(1, 500),

@@ -707,3 +707,23 @@ fn search_facets_come_only_when_asked_and_count_the_same_matches() {
         relaxed["hits"].as_array().unwrap().iter().any(|h| h["name"] == "宁德时代新能源科技股份有限公司")
     );
 }
+
+/// Issue 17 (7): numbers that are not numbers are rejected, not answered with 0 hits.
+#[test]
+fn numbers_that_are_not_numbers_are_rejected_with_the_field() {
+    let env = Env::new();
+    let s = start(&env, &["--demo", "--public-read"]);
+    for bad in ["NaN", "-inf", "inf", "1e309", "-1e309", "infinity"] {
+        for key in ["capital_min", "capital_max"] {
+            let (st, v) =
+                call(&s, "GET", &format!("/api/v1/enterprises?q=%E7%94%B5%E6%B1%A0&{key}={bad}"), None, None);
+            assert_eq!((st, code(&v)), (400, "invalid_parameter"), "{key}={bad}: {v}");
+            assert_eq!(v["error"]["field"], key);
+        }
+    }
+    let (st, v) = call(&s, "GET", "/api/v1/enterprises?q=%E7%94%B5%E6%B1%A0&capital_min=1e3", None, None);
+    assert_eq!(st, 200, "a finite number in any spelling is fine: {v}");
+    let out = env.run(&["search", "电池", "--capital-min", "NaN"]);
+    assert_eq!(out.code, 2, "the CLI refuses it too: {}", out.stderr);
+    assert!(out.stderr.contains("not a finite number"), "{}", out.stderr);
+}

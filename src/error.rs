@@ -57,6 +57,7 @@ error_codes! {
     InvalidToken = "invalid_token", 401, 2, "The token is malformed, unknown or revoked.";
     Forbidden = "forbidden", 403, 2, "The token's role may not do this.";
     NotFound = "not_found", 404, 2, "No such chain, link, enterprise, token or route.";
+    MethodNotAllowed = "method_not_allowed", 405, 2, "The route does not take this method (the `Allow` header lists those it takes).";
     DuplicateEnterprise = "duplicate_enterprise", 409, 2, "Another enterprise already has this credit code, or this name in this region.";
     ConflictingIdentity = "conflicting_identity", 409, 2, "The credit code names one enterprise and the name + region another.";
     BodyTooLarge = "body_too_large", 413, 2, "The body is larger than the endpoint accepts.";

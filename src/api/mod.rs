@@ -9,6 +9,7 @@ mod metrics;
 pub mod openapi;
 mod projects;
 mod routes;
+mod uniform;
 
 use crate::app::App;
 use axum::Router;
@@ -607,6 +608,8 @@ pub fn router(app: Arc<App>, public_read: bool, limits: Limits) -> Router {
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), metrics::track))
         .fallback(routes::fallback)
         .with_state(state)
+        // Outermost: every response, the router's own rejections included.
+        .layer(axum::middleware::from_fn(uniform::uniform))
 }
 
 /// Serves until Ctrl-C or SIGTERM; the store is flushed on the way out.

@@ -727,3 +727,34 @@ fn numbers_that_are_not_numbers_are_rejected_with_the_field() {
     assert_eq!(out.code, 2, "the CLI refuses it too: {}", out.stderr);
     assert!(out.stderr.contains("not a finite number"), "{}", out.stderr);
 }
+
+/// Issue 17 (6, 8): rejections made outside our handlers come as the JSON error body with a code
+/// of the table, and API responses carry the security headers the pages have.
+#[test]
+fn every_rejection_is_a_json_error_and_every_response_has_security_headers() {
+    let env = Env::new();
+    let s = start(&env, &["--demo", "--public-read"]);
+    let json_error = |method: &str, path: &str, status: u16, code: &str| {
+        let (st, headers, body) = raw(&s.addr, method, path, Some(&s.admin), None, b"");
+        assert_eq!(st, status, "{method} {path}: {}", String::from_utf8_lossy(&body));
+        let v: Value = serde_json::from_slice(&body).unwrap_or_else(|_| panic!("{method} {path}: not JSON"));
+        assert_eq!(v["error"]["code"], code, "{method} {path}: {v}");
+        assert!(!v["error"]["message"].as_str().unwrap().is_empty());
+        assert!(headers.to_lowercase().contains("content-type: application/json"), "{headers}");
+        headers
+    };
+    let headers = json_error("DELETE", "/api/v1/chains", 405, "method_not_allowed");
+    assert!(headers.to_lowercase().contains("allow: "), "405 says what the route takes: {headers}");
+    json_error("PATCH", "/api/v1/enterprises", 405, "method_not_allowed");
+    json_error("GET", "/api/v1/enterprises/%FF", 400, "invalid_parameter");
+    json_error("GET", "/assets/no-such-file.js", 404, "not_found");
+    json_error("GET", "/api/v1/no-such-route", 404, "not_found");
+    for path in ["/api/v1/chains", "/api/v1/enterprises?q=x", "/api/v1/health", "/", "/api/v1/nothing"] {
+        let (_, headers, _) = raw(&s.addr, "GET", path, None, None, b"");
+        let h = headers.to_lowercase();
+        assert!(h.contains("x-content-type-options: nosniff"), "{path}: {headers}");
+        assert!(h.contains("x-frame-options: deny"), "{path}: {headers}");
+    }
+    let (_, page, _) = raw(&s.addr, "GET", "/search", None, None, b"");
+    assert!(page.to_lowercase().contains("content-security-policy"), "pages keep their policy");
+}

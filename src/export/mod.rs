@@ -1,6 +1,12 @@
 //! Files for people who live in Excel: lead lists as XLSX (Chinese header, frozen, sized columns)
 //! or CSV (with a BOM so Excel reads UTF-8). Cells that start with `= + - @` are escaped so a
 //! spreadsheet never runs them as formulas.
+//!
+//! Excel's own limits are met here, for every sheet of every export: a sheet name holds none of
+//! `/ \ ? * [ ] :` (they become their full-width forms, as a Chinese user would type them), is
+//! at most 31 characters and unique in its workbook; a cell holds at most 32,767 characters (a
+//! longer text is cut with a note of its length). A chain named `汽车/零部件` or a 40,000-character
+//! tag made the whole export fail before (issue 17).
 
 use crate::error::{Error, Result};
 use std::path::Path;
@@ -18,6 +24,55 @@ pub enum Cell {
     Text(String),
     Number(f64),
     Empty,
+}
+
+/// Excel's longest sheet name, in characters.
+pub const MAX_SHEET_NAME: usize = 31;
+/// Excel's longest cell text, in characters.
+pub const MAX_CELL_CHARS: usize = 32_767;
+
+/// A sheet name Excel accepts, not among `used` (compared as Excel does, ignoring case).
+pub fn sheet_name(wanted: &str, used: &[String]) -> String {
+    let clean: String = wanted
+        .chars()
+        .map(|c| match c {
+            '/' => '／',
+            '\\' => '＼',
+            '?' => '？',
+            '*' => '＊',
+            '[' => '【',
+            ']' => '】',
+            ':' => '：',
+            c if c.is_control() => ' ',
+            c => c,
+        })
+        .collect();
+    let clean = clean.trim().trim_matches('\'').trim();
+    let base: String =
+        if clean.is_empty() { "Sheet".into() } else { clean.chars().take(MAX_SHEET_NAME).collect() };
+    let taken = |n: &str| used.iter().any(|u| u.to_lowercase() == n.to_lowercase());
+    if !taken(&base) {
+        return base;
+    }
+    (2..)
+        .map(|i| {
+            let suffix = format!("({i})");
+            let keep = MAX_SHEET_NAME - suffix.chars().count();
+            format!("{}{suffix}", base.chars().take(keep).collect::<String>())
+        })
+        .find(|n| !taken(n))
+        .expect("some suffix is free")
+}
+
+/// A cell text Excel accepts: longer ones are cut, saying so and how long the whole was.
+pub fn cell_text(s: &str) -> std::borrow::Cow<'_, str> {
+    let n = s.chars().count();
+    if n <= MAX_CELL_CHARS {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let note = format!("…（已截断，全文 {n} 字）");
+    let keep = MAX_CELL_CHARS - note.chars().count();
+    std::borrow::Cow::Owned(format!("{}{note}", s.chars().take(keep).collect::<String>()))
 }
 
 /// Neutralises spreadsheet formula injection.
@@ -55,17 +110,20 @@ pub fn workbook_bytes(sheets: &[Sheet]) -> Result<Vec<u8>> {
     use rust_xlsxwriter::Workbook;
     let err = |e: rust_xlsxwriter::XlsxError| Error::Index(format!("xlsx: {e}"));
     let mut book = Workbook::new();
+    let mut names: Vec<String> = Vec::new();
     for sheet in sheets {
-        write_sheet(&mut book, sheet)?;
+        let name = sheet_name(&sheet.name, &names);
+        write_sheet(&mut book, sheet, &name)?;
+        names.push(name);
     }
     book.save_to_buffer().map_err(err)
 }
 
-fn write_sheet(book: &mut rust_xlsxwriter::Workbook, sheet: &Sheet) -> Result<()> {
+fn write_sheet(book: &mut rust_xlsxwriter::Workbook, sheet: &Sheet, name: &str) -> Result<()> {
     use rust_xlsxwriter::Format;
     let err = |e: rust_xlsxwriter::XlsxError| Error::Index(format!("xlsx: {e}"));
     let ws = book.add_worksheet();
-    ws.set_name(&sheet.name).map_err(err)?;
+    ws.set_name(name).map_err(err)?;
     let bold = Format::new().set_bold().set_background_color("#DDEBF7");
     let wrap = Format::new().set_text_wrap();
     for (c, h) in sheet.header.iter().enumerate() {
@@ -77,9 +135,9 @@ fn write_sheet(book: &mut rust_xlsxwriter::Workbook, sheet: &Sheet) -> Result<()
             let (r, c) = (r as u32 + 1, c as u16);
             match cell {
                 Cell::Text(s) if s.contains('\n') => {
-                    ws.write_string_with_format(r, c, escape_formula(s), &wrap)
+                    ws.write_string_with_format(r, c, cell_text(&escape_formula(s)), &wrap)
                 }
-                Cell::Text(s) => ws.write_string(r, c, escape_formula(s)),
+                Cell::Text(s) => ws.write_string(r, c, cell_text(&escape_formula(s))),
                 Cell::Number(n) => ws.write_number(r, c, *n),
                 Cell::Empty => Ok(&mut *ws),
             }
@@ -110,6 +168,38 @@ pub fn write_file(sheet: &Sheet, path: &Path) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sheet_names_and_cells_always_fit_excel() {
+        assert_eq!(sheet_name("汽车/零部件[一]:*?", &[]), "汽车／零部件【一】：＊？");
+        assert_eq!(sheet_name("'引号'", &[]), "引号");
+        assert_eq!(sheet_name("  ", &[]), "Sheet");
+        let long = "很".repeat(40);
+        assert_eq!(sheet_name(&long, &[]).chars().count(), 31);
+        let used = vec![sheet_name(&long, &[])];
+        let second = sheet_name(&long, &used);
+        assert!(second.ends_with("(2)") && second.chars().count() == 31, "{second}");
+        assert_eq!(sheet_name("Sheet", &["SHEET".into()]), "Sheet(2)");
+        let cell = cell_text(&"字".repeat(40_000)).into_owned();
+        assert_eq!(cell.chars().count(), MAX_CELL_CHARS);
+        assert!(cell.ends_with("（已截断，全文 40000 字）"));
+        assert_eq!(cell_text("短"), "短");
+
+        // The workbook opens, with the names and the cut cell as written.
+        let sheet = |name: &str| Sheet {
+            name: name.into(),
+            header: vec!["名称", "标签"],
+            widths: vec![],
+            rows: vec![vec![Cell::Text("甲".into()), Cell::Text("签".repeat(40_000))]],
+        };
+        let bytes = workbook_bytes(&[sheet("汽车/零部件"), sheet("汽车/零部件"), sheet(&long)]).unwrap();
+        use calamine::{Reader, Xlsx};
+        let mut book: Xlsx<_> = Xlsx::new(std::io::Cursor::new(bytes)).unwrap();
+        assert_eq!(book.sheet_names(), vec!["汽车／零部件", "汽车／零部件(2)", &"很".repeat(31)]);
+        let range = book.worksheet_range("汽车／零部件").unwrap();
+        let tag = range.get_value((1, 1)).unwrap().to_string();
+        assert_eq!(tag.chars().count(), MAX_CELL_CHARS);
+    }
 
     #[test]
     fn formulas_are_neutralised_and_csv_starts_with_a_bom() {

@@ -758,3 +758,36 @@ fn every_rejection_is_a_json_error_and_every_response_has_security_headers() {
     let (_, page, _) = raw(&s.addr, "GET", "/search", None, None, b"");
     assert!(page.to_lowercase().contains("content-security-policy"), "pages keep their policy");
 }
+
+/// Issue 17 (2): a chain whose name Excel cannot take as a sheet name still exports.
+#[test]
+fn an_xlsx_export_of_a_chain_named_with_a_slash_opens_in_excel() {
+    let env = Env::new();
+    let s = start(&env, &["--demo"]);
+    let toml = "id = \"auto-parts\"\nname = \"汽车/零部件：[整车]与关键部件及其配套产业链条\"\nregion = \"320400\"\n\
+        [[links]]\nid = \"battery\"\nname = \"动力电池\"\nstage = \"midstream\"\nkeywords = [\"动力电池\", \"电芯\"]\n";
+    let (st, _, body) = raw(
+        &s.addr,
+        "PUT",
+        "/api/v1/chains/auto-parts",
+        Some(&s.admin),
+        Some("application/toml"),
+        toml.as_bytes(),
+    );
+    assert_eq!(st, 201, "{}", String::from_utf8_lossy(&body));
+    let (st, headers, bytes) =
+        raw(&s.addr, "GET", "/api/v1/chains/auto-parts/leads?format=xlsx", Some(&s.admin), None, b"");
+    assert_eq!(st, 200, "{headers}\n{}", String::from_utf8_lossy(&bytes[..bytes.len().min(300)]));
+    use calamine::{Reader, Xlsx};
+    let mut book: Xlsx<_> = Xlsx::new(std::io::Cursor::new(bytes)).unwrap();
+    let names = book.sheet_names();
+    assert_eq!(names.len(), 1);
+    assert!(names[0].starts_with("汽车／零部件：【整车】"), "{names:?}");
+    assert!(names[0].chars().count() <= 31);
+    let rows = book.worksheet_range(&names[0]).unwrap();
+    assert!(rows.height() > 1, "the leads are there");
+    let out = env.path("leads.xlsx");
+    drop(s);
+    env.ok(&["leads", "auto-parts", "--out", out.to_str().unwrap()]);
+    assert!(std::fs::metadata(&out).unwrap().len() > 1000);
+}

@@ -275,6 +275,12 @@ impl Lines<'_> {
 }
 
 /// Parses and checks one chain file. `file` names it in errors.
+/// Links a chain map may have. Real maps have 20 to 100; the bound keeps every per-link walk
+/// (statuses, sub-trees, the drawing) small whatever a file says.
+pub const MAX_LINKS: usize = 1_000;
+/// How deep links may nest under a top-level link (real maps nest two or three deep).
+pub const MAX_DEPTH: usize = 16;
+
 pub fn parse_chain_toml(file: &str, text: &str) -> Result<Chain, Error> {
     let lines = Lines { file, text };
     let raw: ChainFile = toml::from_str(text).map_err(|e| {
@@ -358,6 +364,12 @@ pub fn parse_chain_toml(file: &str, text: &str) -> Result<Chain, Error> {
     if raw.links.is_empty() {
         return Err(lines.error(raw.id.span(), "a chain needs at least one [[links]] entry"));
     }
+    if raw.links.len() > MAX_LINKS {
+        return Err(lines.error(
+            raw.id.span(),
+            format!("a chain map has at most {MAX_LINKS} links; this one has {}", raw.links.len()),
+        ));
+    }
 
     let mut links = Vec::with_capacity(raw.links.len());
     let mut spans: HashMap<String, Range<usize>> = HashMap::new();
@@ -429,13 +441,26 @@ pub fn parse_chain_toml(file: &str, text: &str) -> Result<Chain, Error> {
                     lines.error(p.span(), format!("parent {:?} is not a link of this chain", p.get_ref()))
                 );
             }
+            // At most MAX_DEPTH steps up, each a map lookup: linear in the links, whatever the
+            // nesting (a 4,000-deep chain took 27 s to store before this bound, issue 17).
             let mut seen = HashSet::new();
             let mut at = l.id.get_ref().as_str();
+            let mut depth = 0;
             while let Some(&next) = parent_of.get(at) {
                 if !seen.insert(at) {
                     return Err(lines.error(
                         p.span(),
                         format!("cycle in parent: {} leads back to itself", l.id.get_ref()),
+                    ));
+                }
+                depth += 1;
+                if depth > MAX_DEPTH {
+                    return Err(lines.error(
+                        p.span(),
+                        format!(
+                            "links nest at most {MAX_DEPTH} deep under a top link; {} is deeper",
+                            l.id.get_ref()
+                        ),
                     ));
                 }
                 at = next;

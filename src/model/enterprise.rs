@@ -273,6 +273,75 @@ pub enum RegionSource {
 
 /// The record keys a patch understands (JSON names). `province`, `city` and `county` carry
 /// region names from spreadsheets with separate 省/市/区县 columns.
+/// How long each text field may be and how many items each list may hold (characters; SPEC §3
+/// names the fields). A record past a limit is rejected with the field and the limit in the
+/// message, so one careless cell cannot make a 50 MB record that every read then carries (a
+/// 16-million-character 简介 took the server from 740 MB to 2.3 GB, issue 17).
+pub struct FieldLimit {
+    pub field: &'static str,
+    /// What the analyst sees the field called.
+    pub label: &'static str,
+    /// Characters of the text, or of each item of a list.
+    pub chars: usize,
+    /// Items of a list (`0` for a text field).
+    pub items: usize,
+}
+
+pub const FIELD_LIMITS: &[FieldLimit] = &[
+    FieldLimit { field: "name", label: "企业名称", chars: 200, items: 0 },
+    FieldLimit { field: "aliases", label: "简称", chars: 100, items: 50 },
+    FieldLimit { field: "address", label: "地址", chars: 500, items: 0 },
+    FieldLimit { field: "description", label: "简介", chars: 5_000, items: 0 },
+    FieldLimit { field: "tags", label: "标签", chars: 50, items: 100 },
+    FieldLimit { field: "products", label: "主营产品", chars: 100, items: 500 },
+    FieldLimit { field: "stock_code", label: "股票代码", chars: 20, items: 0 },
+    FieldLimit { field: "source", label: "数据来源", chars: 500, items: 0 },
+    FieldLimit { field: "signals", label: "动态", chars: 500, items: 200 },
+    FieldLimit { field: "partners", label: "上下游伙伴", chars: 200, items: 1_000 },
+    FieldLimit { field: "links", label: "产业链环节", chars: 200, items: 500 },
+];
+
+fn limit_of(field: &str) -> &'static FieldLimit {
+    FIELD_LIMITS.iter().find(|l| l.field == field).expect("a field of the limits table")
+}
+
+/// The problem with a text past its field's limit, if any.
+fn over_text(field: &str, text: &str) -> Option<Problem> {
+    let l = limit_of(field);
+    let n = text.chars().count();
+    (n > l.chars).then(|| {
+        Problem::new(
+            field,
+            crate::error::Code::InvalidValue,
+            format!("{}过长：{n} 个字符，上限 {} 个字符", l.label, l.chars),
+        )
+    })
+}
+
+/// The problem with a list past its field's limits (items, or characters of one item), if any.
+fn over_list<'a>(field: &str, items: impl ExactSizeIterator<Item = &'a str>) -> Option<Problem> {
+    let l = limit_of(field);
+    let count = items.len();
+    if count > l.items {
+        return Some(Problem::new(
+            field,
+            crate::error::Code::InvalidValue,
+            format!("{}过多：{count} 项，上限 {} 项", l.label, l.items),
+        ));
+    }
+    for (i, item) in items.enumerate() {
+        let n = item.chars().count();
+        if n > l.chars {
+            return Some(Problem::new(
+                field,
+                crate::error::Code::InvalidValue,
+                format!("{}第 {} 项过长：{n} 个字符，上限 {} 个字符", l.label, i + 1, l.chars),
+            ));
+        }
+    }
+    None
+}
+
 pub const FIELDS: &[&str] = &[
     "credit_code",
     "name",
@@ -437,9 +506,6 @@ impl EnterprisePatch {
         }
         if let Some(s) = get("name") {
             p.name = Some(normalise_name(&s));
-            if s.chars().count() > 200 {
-                bad("name", crate::error::Code::InvalidValue, "企业名称超过200个字符".into());
-            }
         }
         p.aliases = record.get("aliases").map(list_of).unwrap_or_default();
 
@@ -556,7 +622,37 @@ impl EnterprisePatch {
             }
         }
         p.source = get("source");
+        problems.extend(p.over_limits());
         if problems.is_empty() { Ok(p) } else { Err(problems) }
+    }
+
+    /// Every field past its limit in [`FIELD_LIMITS`].
+    fn over_limits(&self) -> Vec<Problem> {
+        let texts = [
+            ("name", self.name.as_deref()),
+            ("address", self.address.as_deref()),
+            ("description", self.description.as_deref()),
+            ("stock_code", self.stock_code.as_deref()),
+            ("source", self.source.as_deref()),
+        ];
+        let mut out: Vec<Problem> =
+            texts.iter().filter_map(|(f, t)| t.and_then(|t| over_text(f, t))).collect();
+        let signals: Vec<&str> = self.signals.iter().map(|s| s.text.as_str()).collect();
+        let partners: Vec<&str> = self.partners.iter().map(|p| p.enterprise.as_str()).collect();
+        let links: Vec<String> = self.links.iter().map(|l| l.to_string()).collect();
+        out.extend(
+            [
+                over_list("aliases", self.aliases.iter().map(String::as_str)),
+                over_list("tags", self.tags.iter().map(String::as_str)),
+                over_list("products", self.products.iter().map(|p| p.name.as_str())),
+                over_list("signals", signals.into_iter()),
+                over_list("partners", partners.into_iter()),
+                over_list("links", links.iter().map(String::as_str)),
+            ]
+            .into_iter()
+            .flatten(),
+        );
+        out
     }
 
     /// Infers the region of a record that did not say one: from the address, else the credit

@@ -791,3 +791,80 @@ fn an_xlsx_export_of_a_chain_named_with_a_slash_opens_in_excel() {
     env.ok(&["leads", "auto-parts", "--out", out.to_str().unwrap()]);
     assert!(std::fs::metadata(&out).unwrap().len() > 1000);
 }
+
+/// Issue 17 (4): fields have length limits, said in the error; a huge cell is one rejected row,
+/// not a 50 MB record.
+#[test]
+fn a_field_past_its_length_limit_is_rejected_with_the_limit() {
+    let env = Env::new();
+    let s = start(&env, &["--demo"]);
+    let firm = |description: String, tags: Vec<String>| json!({"name": "常州长简介科技有限公司", "region": "320412", "description": description, "tags": tags});
+    let (st, v) =
+        call(&s, "POST", "/api/v1/enterprises", Some(&s.admin), Some(firm("简".repeat(5_001), vec![])));
+    assert_eq!((st, code(&v)), (422, "invalid_value"), "{v}");
+    let problem = &v["error"]["problems"][0];
+    assert_eq!(problem["field"], "description", "{v}");
+    assert!(problem["message"].as_str().unwrap().contains("上限 5000"), "{v}");
+    let many: Vec<String> = (0..101).map(|i| format!("标签{i}")).collect();
+    let (st, v) = call(&s, "POST", "/api/v1/enterprises", Some(&s.admin), Some(firm(String::new(), many)));
+    assert_eq!((st, v["error"]["problems"][0]["field"].as_str()), (422, Some("tags")), "{v}");
+    let (st, v) =
+        call(&s, "POST", "/api/v1/enterprises", Some(&s.admin), Some(firm("简".repeat(5_000), vec![])));
+    assert_eq!(st, 201, "at the limit is fine: {v}");
+
+    // An import: the row with a 200,000-character 简介 is rejected, the others stored.
+    let csv = format!(
+        "企业名称,所在地区,简介\n常州甲科技有限公司,320412,正常\n常州乙科技有限公司,320412,{}\n常州丙科技有限公司,320412,正常\n",
+        "长".repeat(200_000)
+    );
+    let (st, _, body) =
+        raw(&s.addr, "POST", "/api/v1/imports", Some(&s.admin), Some("text/csv"), csv.as_bytes());
+    let report: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(st, 200, "{report}");
+    assert_eq!(report["inserted"], 2, "{report}");
+    let rejected = report["rejected"].as_array().unwrap();
+    assert_eq!(rejected.len(), 1, "{report}");
+    assert_eq!(rejected[0]["row"], 2);
+    assert!(rejected[0].to_string().contains("上限 5000"), "{report}");
+}
+
+/// Issue 17 (3): deep or huge link trees are refused at once, not stored in minutes.
+#[test]
+fn a_chain_nested_thousands_deep_is_refused_at_once() {
+    let env = Env::new();
+    let s = start(&env, &[]);
+    let chain = |n: usize, nested: bool| {
+        let mut t = String::from("id = \"deep\"\nname = \"深链\"\nregion = \"320400\"\n");
+        for i in 0..n {
+            t.push_str(&format!("[[links]]\nid = \"l{i}\"\nname = \"环节{i}\"\nstage = \"upstream\"\n"));
+            if nested && i > 0 {
+                t.push_str(&format!("parent = \"l{}\"\n", i - 1));
+            }
+        }
+        t
+    };
+    // How fast is measured in BENCHMARKS.md, not here.
+    let put = |body: String| {
+        let (st, _, b) = raw(
+            &s.addr,
+            "PUT",
+            "/api/v1/chains/deep",
+            Some(&s.admin),
+            Some("application/toml"),
+            body.as_bytes(),
+        );
+        (st, serde_json::from_slice::<Value>(&b).unwrap_or(Value::Null))
+    };
+    let (st, v) = put(chain(4_000, true));
+    assert_eq!((st, code(&v)), (422, "invalid_chain"), "{v}");
+    let (st, v) = put(chain(100, true));
+    assert_eq!((st, code(&v)), (422, "invalid_chain"), "{v}");
+    assert!(v["error"]["message"].as_str().unwrap().contains("at most 16 deep"), "{v}");
+    let (st, v) = put(chain(1_001, false));
+    assert_eq!((st, code(&v)), (422, "invalid_chain"), "{v}");
+    assert!(v["error"]["message"].as_str().unwrap().contains("at most 1000 links"), "{v}");
+    let (st, v) = put(chain(17, true));
+    assert_eq!(st, 201, "sixteen levels under the top link are fine: {v}");
+    let (st, d) = call(&s, "GET", "/api/v1/chains/deep", Some(&s.admin), None);
+    assert_eq!((st, d["links"].as_array().unwrap().len()), (200, 17));
+}

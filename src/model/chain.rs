@@ -280,6 +280,8 @@ impl Lines<'_> {
 pub const MAX_LINKS: usize = 1_000;
 /// How deep links may nest under a top-level link (real maps nest two or three deep).
 pub const MAX_DEPTH: usize = 16;
+/// Characters of a chain's or link's name, a keyword or an exclude word.
+pub const MAX_TEXT: usize = 200;
 
 pub fn parse_chain_toml(file: &str, text: &str) -> Result<Chain, Error> {
     let lines = Lines { file, text };
@@ -300,7 +302,14 @@ pub fn parse_chain_toml(file: &str, text: &str) -> Result<Chain, Error> {
     };
     let non_empty = |s: &Spanned<String>, what: &str| -> Result<String, Error> {
         let v = s.get_ref().trim();
-        if v.is_empty() { Err(lines.error(s.span(), format!("{what} is empty"))) } else { Ok(v.to_string()) }
+        let n = v.chars().count();
+        if v.is_empty() {
+            Err(lines.error(s.span(), format!("{what} is empty")))
+        } else if n > MAX_TEXT {
+            Err(lines.error(s.span(), format!("{what} is {n} characters long; at most {MAX_TEXT}")))
+        } else {
+            Ok(v.to_string())
+        }
     };
     let industry = |codes: &[Spanned<String>]| -> Result<Vec<String>, Error> {
         codes

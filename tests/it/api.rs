@@ -867,4 +867,9 @@ fn a_chain_nested_thousands_deep_is_refused_at_once() {
     assert_eq!(st, 201, "sixteen levels under the top link are fine: {v}");
     let (st, d) = call(&s, "GET", "/api/v1/chains/deep", Some(&s.admin), None);
     assert_eq!((st, d["links"].as_array().unwrap().len()), (200, 17));
+    // Names and keywords have a length limit too.
+    let long = chain(1, false).replace("环节0", &"长".repeat(201));
+    let (st, v) = put(long);
+    assert_eq!((st, code(&v)), (422, "invalid_chain"), "{v}");
+    assert!(v["error"]["message"].as_str().unwrap().contains("at most 200"), "{v}");
 }

@@ -24,10 +24,10 @@ pub struct AppState {
     /// Anonymous callers may read.
     pub public_read: bool,
     pub metrics: Arc<metrics::Metrics>,
-    /// One slot per core for searches, taken in arrival order. A search is short and all CPU:
-    /// run 64 at once and the OS shares the cores among them, so every request takes as long
-    /// as the slowest ones around it; queued first come, first served, each takes its own time
-    /// plus the wait (measured: BENCHMARKS.md, issue 16).
+    /// Two slots per core for the long searches (facets, capital order, filters alone: they walk
+    /// every match on the blocking pool), taken in arrival order: run 64 at once and the OS
+    /// shares the cores among them, so each takes as long as the slowest around it. Short
+    /// searches run on the worker threads and need no slot (issue 16).
     pub search_slots: Arc<tokio::sync::Semaphore>,
 }
 

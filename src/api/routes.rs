@@ -550,18 +550,23 @@ pub async fn search(
         offset: count(&pairs, "offset")?.unwrap_or(0),
         facets: parse(&pairs, "facets")?.unwrap_or(false),
     };
+    // A search of words ranked by relevance without facets is short CPU work with a bounded
+    // walk (`search::budget`): it runs on this worker thread itself, unlike every other handler,
+    // because handing it to a blocking thread and back cost about as much again (two thread
+    // wake-ups; 0.41 → 0.31 ms per search on an idle server, 4,865 → 5,923 searches/s under load
+    // at 1M: BENCHMARKS.md). Facets, capital order and filters alone walk every match (tens of
+    // milliseconds at 1M): those go to the blocking pool, at most two per core at a time.
+    let in_place = !request.facets && request.sort == Sort::Relevance && !request.q.trim().is_empty();
+    if in_place {
+        return json_reusing_buffer(&state.app.search(&request)?).map_err(ApiError::from);
+    }
     // The semaphore is never closed, so acquiring only waits.
     let _slot = state
         .search_slots
         .acquire()
         .await
         .map_err(|_| ApiError::new(crate::error::Code::Internal, "the search queue is closed"))?;
-    // On this worker thread itself, unlike every other handler: a search is CPU work of well
-    // under a millisecond as a rule and at most a bounded walk (`search::budget`), and handing
-    // it to a blocking thread and back cost about as much again (two thread wake-ups; 0.41 →
-    // 0.31 ms per search on an idle server, 4,865 → 5,923 searches/s under load at 1M:
-    // BENCHMARKS.md). The slots above keep at most two per core waiting their turn.
-    json_reusing_buffer(&state.app.search(&request)?).map_err(ApiError::from)
+    blocking(&state.app, move |app| json_reusing_buffer(&app.search(&request)?)).await
 }
 
 /// The enterprise with its links (and why) and its partners.

@@ -31,6 +31,23 @@ pub const MAX_SHEET_NAME: usize = 31;
 /// Excel's longest cell text, in characters.
 pub const MAX_CELL_CHARS: usize = 32_767;
 
+/// Excel counts lengths in UTF-16 units: a character outside the basic plane (an emoji, a rare
+/// 汉字 of Extension B) counts twice. The longest prefix of `s` within `units`.
+fn prefix_within(s: &str, units: usize) -> &str {
+    let mut used = 0;
+    for (at, c) in s.char_indices() {
+        used += c.len_utf16();
+        if used > units {
+            return &s[..at];
+        }
+    }
+    s
+}
+
+fn utf16_len(s: &str) -> usize {
+    s.chars().map(char::len_utf16).sum()
+}
+
 /// A sheet name Excel accepts, not among `used` (compared as Excel does, ignoring case).
 pub fn sheet_name(wanted: &str, used: &[String]) -> String {
     let clean: String = wanted
@@ -47,9 +64,14 @@ pub fn sheet_name(wanted: &str, used: &[String]) -> String {
             c => c,
         })
         .collect();
-    let clean = clean.trim().trim_matches('\'').trim();
-    let base: String =
-        if clean.is_empty() { "Sheet".into() } else { clean.chars().take(MAX_SHEET_NAME).collect() };
+    // No quote at either end, also after cutting.
+    let fit = |s: &str, units: usize| {
+        prefix_within(s.trim().trim_matches('\''), units).trim_matches('\'').trim().to_string()
+    };
+    let base = match fit(&clean, MAX_SHEET_NAME) {
+        b if b.is_empty() => "Sheet".to_string(),
+        b => b,
+    };
     let taken = |n: &str| used.iter().any(|u| u.to_lowercase() == n.to_lowercase());
     if !taken(&base) {
         return base;
@@ -57,8 +79,7 @@ pub fn sheet_name(wanted: &str, used: &[String]) -> String {
     (2..)
         .map(|i| {
             let suffix = format!("({i})");
-            let keep = MAX_SHEET_NAME - suffix.chars().count();
-            format!("{}{suffix}", base.chars().take(keep).collect::<String>())
+            format!("{}{suffix}", fit(&base, MAX_SHEET_NAME - suffix.len()))
         })
         .find(|n| !taken(n))
         .expect("some suffix is free")
@@ -66,13 +87,12 @@ pub fn sheet_name(wanted: &str, used: &[String]) -> String {
 
 /// A cell text Excel accepts: longer ones are cut, saying so and how long the whole was.
 pub fn cell_text(s: &str) -> std::borrow::Cow<'_, str> {
-    let n = s.chars().count();
-    if n <= MAX_CELL_CHARS {
+    if utf16_len(s) <= MAX_CELL_CHARS {
         return std::borrow::Cow::Borrowed(s);
     }
-    let note = format!("…（已截断，全文 {n} 字）");
-    let keep = MAX_CELL_CHARS - note.chars().count();
-    std::borrow::Cow::Owned(format!("{}{note}", s.chars().take(keep).collect::<String>()))
+    let note = format!("…（已截断，全文 {} 字）", s.chars().count());
+    let keep = prefix_within(s, MAX_CELL_CHARS - utf16_len(&note));
+    std::borrow::Cow::Owned(format!("{keep}{note}"))
 }
 
 /// Neutralises spreadsheet formula injection.
@@ -184,6 +204,12 @@ mod tests {
         assert_eq!(cell.chars().count(), MAX_CELL_CHARS);
         assert!(cell.ends_with("（已截断，全文 40000 字）"));
         assert_eq!(cell_text("短"), "短");
+        // Characters outside the basic plane count twice for Excel.
+        let emoji = "😀".repeat(20);
+        assert_eq!(utf16_len(&sheet_name(&emoji, &[])), 30);
+        let wide = cell_text(&"𠀀".repeat(20_000)).into_owned();
+        assert!(utf16_len(&wide) <= MAX_CELL_CHARS, "{}", utf16_len(&wide));
+        assert_eq!(sheet_name(&format!("{}'尾", "甲".repeat(30)), &[]), "甲".repeat(30));
 
         // The workbook opens, with the names and the cut cell as written.
         let sheet = |name: &str| Sheet {

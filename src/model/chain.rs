@@ -274,7 +274,6 @@ impl Lines<'_> {
     }
 }
 
-/// Parses and checks one chain file. `file` names it in errors.
 /// Links a chain map may have. Real maps have 20 to 100; the bound keeps every per-link walk
 /// (statuses, sub-trees, the drawing) small whatever a file says.
 pub const MAX_LINKS: usize = 1_000;
@@ -283,6 +282,7 @@ pub const MAX_DEPTH: usize = 16;
 /// Characters of a chain's or link's name, a keyword or an exclude word.
 pub const MAX_TEXT: usize = 200;
 
+/// Parses and checks one chain file. `file` names it in errors.
 pub fn parse_chain_toml(file: &str, text: &str) -> Result<Chain, Error> {
     let lines = Lines { file, text };
     let raw: ChainFile = toml::from_str(text).map_err(|e| {

@@ -271,8 +271,6 @@ pub enum RegionSource {
     Name,
 }
 
-/// The record keys a patch understands (JSON names). `province`, `city` and `county` carry
-/// region names from spreadsheets with separate 省/市/区县 columns.
 /// How long each text field may be and how many items each list may hold (characters; SPEC §3
 /// names the fields). A record past a limit is rejected with the field and the limit in the
 /// message, so one careless cell cannot make a 50 MB record that every read then carries (a
@@ -342,6 +340,8 @@ fn over_list<'a>(field: &str, items: impl ExactSizeIterator<Item = &'a str>) -> 
     None
 }
 
+/// The record keys a patch understands (JSON names). `province`, `city` and `county` carry
+/// region names from spreadsheets with separate 省/市/区县 columns.
 pub const FIELDS: &[&str] = &[
     "credit_code",
     "name",

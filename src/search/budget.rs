@@ -3,11 +3,13 @@
 //! Ranking by relevance scores every match, so a word nearly every firm has (`有限`, `科技`)
 //! costs a walk over most of a million documents: tens of milliseconds that hold up every other
 //! request behind it. SPEC §5 asks for an exact total only up to 10,000; beyond that a lower bound
-//! will do. So a relevance-ranked search walks at most [`RANKED_WALK_LIMIT`] matches, shared out
-//! over the segments by their size so that the walk samples the whole index rather than its
-//! oldest part, and says when it stopped early (the total is then a lower bound and
-//! `total_exact` is false). Sorting by capital and the whole-index facets are exact and never
-//! bounded: there a missed match would be a wrong answer, not a rougher ranking.
+//! will do. So a relevance-ranked search of words without facets walks at most
+//! [`RANKED_WALK_LIMIT`] matches, shared out over the segments by their size, and says when it
+//! stopped early (the total is then a lower bound and `total_exact` is false). Within a segment
+//! the walk takes the first matches by document id — in a segment built by one import, roughly
+//! the order of the file — so the ranking of a word that more than a tenth of a million firms
+//! share is the best of those walked, not of all. Facets, sorting by capital and filters without
+//! words walk every match: there a missed one would be a wrong count or order.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use tantivy::collector::{Collector, SegmentCollector};

@@ -375,27 +375,30 @@ impl SearchIndex {
         let browsing_all = words.words.is_empty() && query::filters(&self.fields, req).is_empty();
         let cached = if browsing_all && req.facets { self.cached_all_facets(&searcher) } else { None };
         let want_facets = req.facets && cached.is_none();
-        // Ranked by relevance, a search walks a bounded number of matches (see `budget`); sorting
-        // by capital and the whole-index facets walk them all.
+        // Ranked by relevance, a search of words without facets walks a bounded number of matches
+        // (see `budget`); facets, sorting by capital and filters alone walk them all.
         let max_docs: u64 = searcher.segment_readers().iter().map(|r| r.max_doc() as u64).sum();
         let walk_limit = self.walk_limit.load(std::sync::atomic::Ordering::Relaxed);
         let stats = self.stats.over(&searcher);
         let collect = |query: &dyn tantivy::query::Query| -> Result<Collected> {
             let top = TopDocs::with_limit(limit).and_offset(req.offset);
             Ok(match (req.sort, want_facets) {
-                (Sort::Relevance, true) if !browsing_all => {
-                    let walk = Bounded::new((top.order_by_score(), Count, FacetTally), walk_limit, max_docs);
-                    let (d, c, t) = searcher.search_with_statistics_provider(query, &walk, &stats)?;
-                    (d, c, Some(t), !walk.was_cut())
-                }
                 (Sort::Relevance, true) => {
                     let (d, c, t) = searcher.search(query, &(top.order_by_score(), Count, FacetTally))?;
                     (d, c, Some(t), true)
                 }
-                (Sort::Relevance, false) => {
+                (Sort::Relevance, false) if !words.words.is_empty() => {
                     let walk = Bounded::new((top.order_by_score(), Count), walk_limit, max_docs);
                     let (d, c) = searcher.search_with_statistics_provider(query, &walk, &stats)?;
                     (d, c, None, !walk.was_cut())
+                }
+                (Sort::Relevance, false) => {
+                    let (d, c) = searcher.search_with_statistics_provider(
+                        query,
+                        &(top.order_by_score(), Count),
+                        &stats,
+                    )?;
+                    (d, c, None, true)
                 }
                 (Sort::Capital, with_facets) => {
                     let by_capital = top.order_by_fast_field::<f64>("capital", Order::Desc);

@@ -171,15 +171,14 @@ fn anywhere(f: &Fields, word: &str, words: &Words, with_parts: bool) -> WordQuer
     if let Some(q) = phrase(f.places_bigram, word) {
         core.push((1.0, q));
     }
-    // Every clause costs a term lookup per segment, matching or not: codes are ASCII, tags are
-    // whole words (not parts), and a part's own jieba words are already among the word's.
+    // Every clause costs a term lookup per segment, matching or not: codes are ASCII, and a
+    // part's own jieba words are already among the word's. Tags stay for parts too: `常州上市公司`
+    // is 常州 + 上市公司, and the second part is a tag, not a phrase anywhere.
     if word.is_ascii() {
         core.push((4.0, term_query(Term::from_field_text(f.codes, word))));
         core.push((4.0, term_query(Term::from_field_text(f.code_exact, word))));
     }
-    if with_parts {
-        core.push((2.0, term_query(Term::from_field_text(f.tag, word))));
-    }
+    core.push((2.0, term_query(Term::from_field_text(f.tag, word))));
     let parts = words.parts(word);
     if parts.len() == 1 && parts[0].chars().count() == 1 {
         // One character: bigrams cannot find it inside a longer run, jieba words can.

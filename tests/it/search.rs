@@ -310,6 +310,15 @@ fn a_write_is_found_at_once_and_a_delete_is_gone_at_once() {
 }
 
 #[test]
+fn a_part_of_a_word_can_be_a_tag() {
+    // 常州上市公司 is one word that jieba splits into 常州 + 上市公司; the second is a tag.
+    let app = demo();
+    let r = app.search(&SearchRequest { q: "常州上市公司".into(), limit: 50, ..Default::default() }).unwrap();
+    assert!(r.total > 0 && !r.relaxed, "{}", r.total);
+    assert!(r.hits.iter().all(|h| h.tags.iter().any(|t| t == "上市公司")));
+}
+
+#[test]
 fn the_result_cache_answers_as_a_fresh_search_would() {
     let app = demo();
     let requests: Vec<SearchRequest> = ["宁德", "正极材料", "常州 电池", "隆基股份", "储能"]

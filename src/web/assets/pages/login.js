@@ -10,7 +10,9 @@ export function sameOriginTarget(next) {
   try {
     const url = new URL(next || "/", location.origin);
     if (url.origin !== location.origin) return "/";
-    return url.pathname + url.search + url.hash;
+    // The whole URL, not its path: a same-origin path can itself start with `//` (`/.//evil`,
+    // `/a/..//evil`), which as a relative link would leave this origin.
+    return url.href;
   } catch (_) {
     return "/";
   }

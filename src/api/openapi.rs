@@ -21,6 +21,8 @@ pub enum Kind {
     Text,
     /// A whole number ≥ 0.
     Count,
+    /// How many search hits to skip: 0 to `search::MAX_OFFSET`.
+    Offset,
     Number,
     Bool,
     Date,
@@ -52,6 +54,7 @@ impl Param {
         let typed = match self.kind {
             Kind::Text => return self.repeat(json!({"type": "string"})),
             Kind::Count => json!({"type": "integer", "minimum": 0, "maximum": 1_000_000_000}),
+            Kind::Offset => json!({"type": "integer", "minimum": 0, "maximum": crate::search::MAX_OFFSET}),
             Kind::Number => json!({"type": "number"}),
             Kind::Bool => json!({"type": "boolean"}),
             Kind::Date => json!({"type": "string", "format": "date"}),

@@ -34,7 +34,7 @@ pub(super) const SEARCH_PARAMS: &[Param] = &[
     param("listed", K::Bool),
     param("sort", K::OneOf(&["relevance", "capital"])),
     param("limit", K::Count),
-    param("offset", K::Count),
+    param("offset", K::Offset),
     param("facets", K::Bool),
 ];
 pub(super) const LEAD_PARAMS: &[Param] = &[
@@ -125,6 +125,22 @@ pub(super) fn count(pairs: &[(String, String)], key: &str) -> ApiResult<Option<u
         )
         .with_field(key)),
         n => Ok(n),
+    }
+}
+
+/// How many hits to skip: at most `search::MAX_OFFSET` (tantivy keeps room for every skipped
+/// hit, and an offset of a billion aborted the process on allocation).
+fn search_offset(pairs: &[(String, String)]) -> ApiResult<usize> {
+    match count(pairs, "offset")? {
+        Some(n) if n > crate::search::MAX_OFFSET => Err(ApiError::new(
+            crate::error::Code::InvalidParameter,
+            format!(
+                "offset={n}: search pages go {} hits deep at most; narrow the search with filters",
+                crate::search::MAX_OFFSET
+            ),
+        )
+        .with_field("offset")),
+        n => Ok(n.unwrap_or(0)),
     }
 }
 
@@ -547,7 +563,7 @@ pub async fn search(
         listed: parse(&pairs, "listed")?,
         sort,
         limit: count(&pairs, "limit")?.unwrap_or(20).clamp(1, 500),
-        offset: count(&pairs, "offset")?.unwrap_or(0),
+        offset: search_offset(&pairs)?,
         facets: parse(&pairs, "facets")?.unwrap_or(false),
     };
     // A search of words ranked by relevance without facets is short CPU work with a bounded

@@ -133,6 +133,10 @@ fn register(index: &Index) {
     );
 }
 
+/// The deepest a search pages: tantivy keeps room for `offset + limit` hits per segment, so an
+/// unbounded offset is an unbounded allocation. The API refuses more; the library caps it.
+pub const MAX_OFFSET: usize = 10_000;
+
 /// Results kept per half of the result cache (so at most twice this many); each is one page of
 /// at most 50 hits, typically 5–20 KB.
 pub const DEFAULT_CACHE_ENTRIES: usize = 1024;
@@ -381,7 +385,7 @@ impl SearchIndex {
         let walk_limit = self.walk_limit.load(std::sync::atomic::Ordering::Relaxed);
         let stats = self.stats.over(&searcher);
         let collect = |query: &dyn tantivy::query::Query| -> Result<Collected> {
-            let top = TopDocs::with_limit(limit).and_offset(req.offset);
+            let top = TopDocs::with_limit(limit).and_offset(req.offset.min(MAX_OFFSET));
             Ok(match (req.sort, want_facets) {
                 (Sort::Relevance, true) => {
                     let (d, c, t) = searcher.search(query, &(top.order_by_score(), Count, FacetTally))?;

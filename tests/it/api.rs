@@ -873,3 +873,20 @@ fn a_chain_nested_thousands_deep_is_refused_at_once() {
     assert_eq!((st, code(&v)), (422, "invalid_chain"), "{v}");
     assert!(v["error"]["message"].as_str().unwrap().contains("at most 200"), "{v}");
 }
+
+/// A search offset deep enough to make tantivy reserve gigabytes is refused, with the field.
+#[test]
+fn a_search_offset_past_ten_thousand_is_refused() {
+    let env = Env::new();
+    let s = start(&env, &["--demo", "--public-read"]);
+    let (st, v) = call(&s, "GET", "/api/v1/enterprises?q=%E7%94%B5%E6%B1%A0&offset=1000000000", None, None);
+    assert_eq!(
+        (st, code(&v), v["error"]["field"].as_str()),
+        (400, "invalid_parameter", Some("offset")),
+        "{v}"
+    );
+    let (st, v) = call(&s, "GET", "/api/v1/enterprises?q=%E7%94%B5%E6%B1%A0&offset=10000", None, None);
+    assert_eq!((st, v["hits"].as_array().map(Vec::len)), (200, Some(0)), "{v}");
+    let (_, health) = call(&s, "GET", "/api/v1/health", None, None);
+    assert_eq!(health["status"], "ok", "still serving");
+}

@@ -299,6 +299,11 @@ pub const FIELD_LIMITS: &[FieldLimit] = &[
     FieldLimit { field: "links", label: "产业链环节", chars: 200, items: 500 },
 ];
 
+/// Fields holding a list (their text in a cell is split into items, each checked on its own).
+const LIST_FIELDS: &[&str] = &["aliases", "tags", "products", "signals", "partners", "links"];
+/// Characters of any other single value (a code, a region, a date, a capital).
+const MAX_OTHER_TEXT: usize = 200;
+
 fn limit_of(field: &str) -> &'static FieldLimit {
     FIELD_LIMITS.iter().find(|l| l.field == field).expect("a field of the limits table")
 }
@@ -496,7 +501,27 @@ impl EnterprisePatch {
                 bad(key, crate::error::Code::InvalidType, format!("字段“{key}”应为{wanted}"));
             }
         }
-        let get = |k: &str| record.get(k).and_then(text_of);
+        // A single value far past any sensible length is refused before it is parsed, so no
+        // message quotes a megabyte back (lists are checked item by item below).
+        let mut unread: Vec<&str> = Vec::new();
+        for (key, value) in record {
+            if LIST_FIELDS.contains(&key.as_str()) {
+                continue;
+            }
+            let Value::String(text) = value else { continue };
+            let limit = FIELD_LIMITS.iter().find(|l| l.field == key).map_or(MAX_OTHER_TEXT, |l| l.chars);
+            let n = text.trim().chars().count();
+            if n > limit {
+                let label = FIELD_LIMITS.iter().find(|l| l.field == key).map_or(key.as_str(), |l| l.label);
+                bad(
+                    key,
+                    crate::error::Code::InvalidValue,
+                    format!("{label}过长：{n} 个字符，上限 {limit} 个字符"),
+                );
+                unread.push(key);
+            }
+        }
+        let get = |k: &str| record.get(k).and_then(text_of).filter(|_| !unread.contains(&k));
 
         if let Some(s) = get("credit_code") {
             match CreditCode::parse(&s) {
@@ -638,6 +663,7 @@ impl EnterprisePatch {
         let mut out: Vec<Problem> =
             texts.iter().filter_map(|(f, t)| t.and_then(|t| over_text(f, t))).collect();
         let signals: Vec<&str> = self.signals.iter().map(|s| s.text.as_str()).collect();
+        let kinds: Vec<&str> = self.signals.iter().map(|s| s.kind.as_str()).collect();
         let partners: Vec<&str> = self.partners.iter().map(|p| p.enterprise.as_str()).collect();
         let links: Vec<String> = self.links.iter().map(|l| l.to_string()).collect();
         out.extend(
@@ -646,6 +672,7 @@ impl EnterprisePatch {
                 over_list("tags", self.tags.iter().map(String::as_str)),
                 over_list("products", self.products.iter().map(|p| p.name.as_str())),
                 over_list("signals", signals.into_iter()),
+                over_list("signals", kinds.into_iter()),
                 over_list("partners", partners.into_iter()),
                 over_list("links", links.iter().map(String::as_str)),
             ]

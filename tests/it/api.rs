@@ -811,6 +811,12 @@ fn a_field_past_its_length_limit_is_rejected_with_the_limit() {
     let (st, v) =
         call(&s, "POST", "/api/v1/enterprises", Some(&s.admin), Some(firm("简".repeat(5_000), vec![])));
     assert_eq!(st, 201, "at the limit is fine: {v}");
+    // A value past any sensible length is refused before it is parsed: the message does not
+    // quote it back.
+    let huge_capital = json!({"name": "常州大资本科技有限公司", "region": "320412", "registered_capital": "9".repeat(100_000)});
+    let (st, v) = call(&s, "POST", "/api/v1/enterprises", Some(&s.admin), Some(huge_capital));
+    assert_eq!((st, v["error"]["problems"][0]["field"].as_str()), (422, Some("registered_capital")), "{v}");
+    assert!(v.to_string().len() < 1_000, "the message is short: {} bytes", v.to_string().len());
 
     // An import: the row with a 200,000-character 简介 is rejected, the others stored.
     let csv = format!(

@@ -41,19 +41,27 @@ fn cases() -> Vec<(&'static str, SearchRequest)> {
     ]
 }
 
+/// The times of 300 runs of `f`, shortest first.
+fn sorted_times(mut f: impl FnMut()) -> Vec<Duration> {
+    let mut times: Vec<Duration> = (0..300)
+        .map(|_| {
+            let start = Instant::now();
+            f();
+            start.elapsed()
+        })
+        .collect();
+    times.sort();
+    times
+}
+
 /// Median and p99 over many runs of each case, printed as a table (criterion reports means).
 fn distribution(app: &App) {
     println!("\n| query | hits | median | p99 |\n|---|---|---|---|");
     for (label, req) in cases() {
         let total = app.search(&req).unwrap().total;
-        let mut times: Vec<Duration> = (0..300)
-            .map(|_| {
-                let start = Instant::now();
-                std::hint::black_box(app.search(&req).unwrap());
-                start.elapsed()
-            })
-            .collect();
-        times.sort();
+        let times = sorted_times(|| {
+            std::hint::black_box(app.search(&req).unwrap());
+        });
         let ms = |d: Duration| d.as_secs_f64() * 1000.0;
         println!(
             "| {label} | {total} | {:.2} ms | {:.2} ms |",
@@ -65,14 +73,9 @@ fn distribution(app: &App) {
     for (label, req) in cases().into_iter().filter(|(l, _)| l.starts_with("product") || l.starts_with("two"))
     {
         app.search(&req).unwrap();
-        let mut times: Vec<Duration> = (0..300)
-            .map(|_| {
-                let start = Instant::now();
-                std::hint::black_box(app.search(&req).unwrap());
-                start.elapsed()
-            })
-            .collect();
-        times.sort();
+        let times = sorted_times(|| {
+            std::hint::black_box(app.search(&req).unwrap());
+        });
         println!(
             "| {label}, from the result cache | | {:.3} ms | {:.3} ms |",
             times[150].as_secs_f64() * 1e3,
@@ -185,17 +188,7 @@ mod raw {
 /// Our whole search (the app's part and serialisation included) against raw tantivy.
 fn ratio(app: &App) {
     let raw = raw::Raw::open(&chainscout::search::index_dir(&common::data_dir()));
-    let median = |f: &mut dyn FnMut()| {
-        let mut times: Vec<Duration> = (0..300)
-            .map(|_| {
-                let start = Instant::now();
-                f();
-                start.elapsed()
-            })
-            .collect();
-        times.sort();
-        times[150].as_secs_f64() * 1e6
-    };
+    let median = |f: &mut dyn FnMut()| sorted_times(f)[150].as_secs_f64() * 1e6;
     println!(
         "\n| query | raw tantivy hits | raw µs | chainscout hits | chainscout µs | ratio |\n|---|---|---|---|---|---|"
     );

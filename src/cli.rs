@@ -27,9 +27,13 @@ const DEFAULT_DATA: &str = "./index";
     about = "产业链招商图谱: industry-chain maps, enterprise search and investment leads"
 )]
 struct Cli {
-    /// Data directory holding the sled store and the search index.
+    /// Data directory holding the sled store and the search index (with --store: the index only).
     #[arg(long, global = true, env = "CHAINSCOUT_DATA")]
     data: Option<PathBuf>,
+    /// Keep the records in a shared PostgreSQL database (SPEC §12), e.g.
+    /// postgres://chainscout@db:5432/chainscout; several processes may then serve one store.
+    #[arg(long, global = true, env = "CHAINSCOUT_STORE", value_name = "URL")]
+    store: Option<String>,
     /// Print results (and errors, on stderr) as JSON in the HTTP API's shapes.
     #[arg(long, global = true)]
     json: bool,
@@ -370,10 +374,17 @@ fn print_json<T: serde::Serialize>(value: &T) -> anyhow::Result<()> {
 /// What every command needs: the data dir and whether to print JSON.
 struct Ctx {
     data: PathBuf,
+    /// A PostgreSQL store's URL (`--store`); `None`: sled in the data dir.
+    store: Option<String>,
     json: bool,
 }
 
 impl Ctx {
+    /// Where the records and the index are.
+    fn at(&self) -> crate::store::Location {
+        crate::store::Location { data: self.data.clone(), store: self.store.clone() }
+    }
+
     /// Prints `value` as JSON when asked, else runs `human`.
     fn print<T: serde::Serialize>(&self, value: &T, human: impl FnOnce(&T)) -> anyhow::Result<()> {
         if self.json {
@@ -392,13 +403,17 @@ fn flag<T>(r: Result<T, crate::params::BadParam>) -> anyhow::Result<T> {
 
 fn run(cli: Cli) -> anyhow::Result<()> {
     let explicit_data = cli.data.is_some();
-    let ctx = Ctx { data: cli.data.unwrap_or_else(|| PathBuf::from(DEFAULT_DATA)), json: cli.json };
+    let ctx = Ctx {
+        data: cli.data.unwrap_or_else(|| PathBuf::from(DEFAULT_DATA)),
+        store: cli.store.filter(|s| !s.trim().is_empty()),
+        json: cli.json,
+    };
     match cli.command {
         Command::Generate { enterprises, seed, out } => generate(&ctx, enterprises, seed, &out),
         Command::Serve { addr, public_read, demo, json_limit_kb, import_limit_mb, search_cache } => {
             let limits =
                 crate::api::Limits { json: json_limit_kb * 1024, import: import_limit_mb * 1024 * 1024 };
-            serve(&ctx.data, !explicit_data || demo, &addr, public_read, limits, search_cache)
+            serve(&ctx.at(), !explicit_data || demo, &addr, public_read, limits, search_cache)
         }
         Command::Token { action: TokenAction::Create { role, name, unit } } => {
             create_token(&ctx, role, &name, unit.as_deref())
@@ -499,7 +514,7 @@ fn generate(ctx: &Ctx, enterprises: usize, seed: u64, out: &Path) -> anyhow::Res
 }
 
 fn create_token(ctx: &Ctx, role: crate::model::Role, name: &str, unit: Option<&str>) -> anyhow::Result<()> {
-    let app = App::open(&ctx.data)?;
+    let app = App::open(ctx.at())?;
     let (record, secret) = app.create_token(role, name, unit, "cli")?;
     let created = views::TokenCreated {
         id: record.id,
@@ -515,7 +530,7 @@ fn create_token(ctx: &Ctx, role: crate::model::Role, name: &str, unit: Option<&s
 }
 
 fn import(ctx: &Ctx, what: ImportWhat) -> anyhow::Result<()> {
-    let app = App::open(&ctx.data)?;
+    let app = App::open(ctx.at())?;
     match what {
         ImportWhat::Demo => {
             let (chains, report) = app.load_demo(&mut progress_bar("导入演示数据"))?;
@@ -547,7 +562,7 @@ fn import(ctx: &Ctx, what: ImportWhat) -> anyhow::Result<()> {
 }
 
 fn chains(ctx: &Ctx) -> anyhow::Result<()> {
-    let app = App::open_with_progress(&ctx.data, &mut progress_bar("重建索引"))?;
+    let app = App::open_with_progress(ctx.at(), &mut progress_bar("重建索引"))?;
     let list = views::chain_list(&app.graph());
     ctx.print(&list, |list| {
         if list.chains.is_empty() {
@@ -577,13 +592,13 @@ fn chains(ctx: &Ctx) -> anyhow::Result<()> {
 }
 
 fn chain(ctx: &Ctx, id: &str, per_link: usize) -> anyhow::Result<()> {
-    let app = App::open(&ctx.data)?;
+    let app = App::open(ctx.at())?;
     let detail = views::chain_map_view(&app, id, per_link)?;
     ctx.print(&detail, print_chain)
 }
 
 fn search(ctx: &Ctx, request: &crate::search::SearchRequest) -> anyhow::Result<()> {
-    let app = App::open_with_progress(&ctx.data, &mut progress_bar("重建索引"))?;
+    let app = App::open_with_progress(ctx.at(), &mut progress_bar("重建索引"))?;
     let results = app.search(request)?;
     ctx.print(&results, |r| print_search(r, request.offset))
 }
@@ -595,7 +610,7 @@ fn leads(ctx: &Ctx, chain: &str, query: crate::leads::LeadQuery, out: Option<&Pa
             return Err(UsageError(format!("--out {}: use a .xlsx or .csv file", out.display())).into());
         }
     }
-    let app = App::open_with_progress(&ctx.data, &mut progress_bar("重建索引"))?;
+    let app = App::open_with_progress(ctx.at(), &mut progress_bar("重建索引"))?;
     let offset = query.offset;
     let result = app.leads(chain, query)?;
     let view = views::leads_view(&app.graph(), &app.book(), result);
@@ -614,7 +629,7 @@ fn dismiss(ctx: &Ctx, chain: &str, enterprise: &str, reason: &str, by: &str) -> 
     if reason.trim().is_empty() {
         return Err(UsageError("--reason must say why".into()).into());
     }
-    let app = App::open(&ctx.data)?;
+    let app = App::open(ctx.at())?;
     app.dismiss(chain, id, reason.trim(), by)?;
     ctx.print(&serde_json::json!({"chain": chain, "enterprise": id, "dismissed": true}), |_| {
         println!("dismissed {id} for {chain}: it will not be suggested again")
@@ -622,7 +637,7 @@ fn dismiss(ctx: &Ctx, chain: &str, enterprise: &str, reason: &str, by: &str) -> 
 }
 
 fn backup(ctx: &Ctx, file: &Path) -> anyhow::Result<()> {
-    let app = App::open(&ctx.data)?;
+    let app = App::open(ctx.at())?;
     let out = std::fs::File::create(file).map_err(|e| Error::io(file, e))?;
     let mut out = std::io::BufWriter::new(out);
     app.backup(&mut out)?;
@@ -634,14 +649,14 @@ fn backup(ctx: &Ctx, file: &Path) -> anyhow::Result<()> {
 fn restore(ctx: &Ctx, file: &Path) -> anyhow::Result<()> {
     let input =
         std::fs::File::open(file).map_err(|e| Error::UnreadableInput(format!("{}: {e}", file.display())))?;
-    let app = App::open(&ctx.data)?;
+    let app = App::open(ctx.at())?;
     let n = app.restore(std::io::BufReader::new(input))?;
     println!("restored {n} records into {}", ctx.data.display());
     Ok(())
 }
 
 fn info(ctx: &Ctx) -> anyhow::Result<()> {
-    let app = App::open(&ctx.data)?;
+    let app = App::open(ctx.at())?;
     let graph = app.graph();
     let info = serde_json::json!({
         "data": ctx.data,
@@ -661,7 +676,7 @@ fn info(ctx: &Ctx) -> anyhow::Result<()> {
 }
 
 fn check(ctx: &Ctx) -> anyhow::Result<()> {
-    let (_app, report) = App::check(&ctx.data)?;
+    let (_app, report) = App::check(ctx.at())?;
     ctx.print(&report, |report| {
         println!(
             "{} enterprises in the store, {} in the graph, {} in the index (generation {} / {:?})",
@@ -686,7 +701,7 @@ fn check(ctx: &Ctx) -> anyhow::Result<()> {
 }
 
 fn reindex(ctx: &Ctx) -> anyhow::Result<()> {
-    let app = App::open(&ctx.data)?;
+    let app = App::open(ctx.at())?;
     app.reindex(&mut progress_bar("重建索引"))?;
     let graph = app.graph();
     println!(
@@ -943,14 +958,15 @@ fn read_chain_files(paths: &[PathBuf]) -> anyhow::Result<Vec<(String, String)>> 
 }
 
 fn serve(
-    data: &Path,
+    at: &crate::store::Location,
     load_demo_if_empty: bool,
     addr: &str,
     public_read: bool,
     limits: crate::api::Limits,
     search_cache: usize,
 ) -> anyhow::Result<()> {
-    let app = App::open(data)?;
+    let data = at.data.as_path();
+    let app = App::open(at.clone())?;
     app.set_search_cache(search_cache);
     {
         let empty = app.graph().chains().next().is_none() && app.store().count_enterprises() == 0;
@@ -966,6 +982,7 @@ fn serve(
         println!("{secret}");
     }
     let app = Arc::new(app);
+    crate::app::follow_in_background(&app)?;
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind(addr)

@@ -75,6 +75,7 @@ error_codes! {
     LineTooLong = "line_too_long", 422, 2, "An import line longer than 1 MiB.";
     InvalidUtf8 = "invalid_utf8", 422, 2, "An import line that is not UTF-8 text.";
     StoreInUse = "store_in_use", 503, 1, "Another chainscout process holds the data directory.";
+    StoreUnavailable = "store_unavailable", 503, 1, "The shared store (PostgreSQL) cannot be reached; nothing was written. Retry: reads keep answering meanwhile.";
     IoError = "io_error", 500, 1, "Reading or writing a file failed.";
     Internal = "internal", 500, 1, "Something failed inside the service; the log has the details.";
 }
@@ -158,6 +159,12 @@ pub enum Error {
     /// The embedded database failed (disk full, permissions, corruption detected by sled).
     #[error("store error: {0}")]
     Store(#[from] sled::Error),
+    /// The shared store (PostgreSQL) cannot be reached now; nothing of the request was written.
+    #[error("the store cannot be reached: {0}")]
+    StoreUnavailable(String),
+    /// The shared store refused a statement for another reason than a lost connection.
+    #[error("store (PostgreSQL) error: {0}")]
+    Database(String),
     /// A stored record could not be decoded: written by a newer release, or damaged.
     #[error("stored record {key} cannot be read: {reason}")]
     CorruptRecord { key: String, reason: String },
@@ -193,13 +200,16 @@ impl Error {
     pub fn code(&self) -> Code {
         match self {
             Error::StoreInUse { .. } => Code::StoreInUse,
+            Error::StoreUnavailable(_) => Code::StoreUnavailable,
             Error::Invalid(p) => p.first().map(|p| p.code).unwrap_or(Code::InvalidValue),
             Error::InvalidChain(_) => Code::InvalidChain,
             Error::UnreadableInput(_) => Code::UnreadableInput,
             Error::NotFound(_) => Code::NotFound,
             Error::Conflict(p) => p.code,
             Error::Io { .. } => Code::IoError,
-            Error::Store(_) | Error::CorruptRecord { .. } | Error::Index(_) => Code::Internal,
+            Error::Store(_) | Error::Database(_) | Error::CorruptRecord { .. } | Error::Index(_) => {
+                Code::Internal
+            }
         }
     }
 }

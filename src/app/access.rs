@@ -85,10 +85,6 @@ impl App {
     }
 
     /// The token a secret belongs to, if any.
-    pub fn authenticate(&self, secret: &str) -> Result<Option<TokenRecord>> {
-        self.store.token_by_hash(&super::token_hash(secret))
-    }
-
     /// Makes sure an admin token exists; when it makes one, returns its secret.
     pub fn ensure_admin_token(&self) -> Result<Option<String>> {
         if self.store.tokens()?.iter().any(|t| t.role == Role::Admin) {
@@ -118,7 +114,7 @@ impl App {
             )]));
         }
         let mut n = 0;
-        let mut txn = self.begin();
+        let mut txn = self.begin_caught_up()?;
         for (i, line) in input.lines().enumerate() {
             let line = line.map_err(|e| Error::io("backup", e))?;
             if line.trim().is_empty() {
@@ -141,7 +137,7 @@ impl App {
             if txn.len() >= RESTORE_BATCH {
                 // Restore builds graph and index once at the end, not per batch.
                 drop(txn.commit()?);
-                txn = self.begin();
+                txn = self.begin_caught_up()?;
             }
             n += 1;
         }

@@ -30,13 +30,14 @@ pub struct CheckReport {
 
 impl App {
     /// Checks the data dir as it is on disk, repairs what opening it repairs, and checks again.
-    pub fn check(dir: &Path) -> Result<(App, CheckReport)> {
+    pub fn check(at: impl Into<crate::store::Location>) -> Result<(App, CheckReport)> {
+        let at = at.into();
         let mut report = CheckReport::default();
         {
-            let store = Store::open(dir)?;
-            Self::inspect(&store, dir, &mut report)?;
+            let store = Store::open_at(&at)?;
+            Self::inspect(&store, &at.data, &mut report)?;
         }
-        let (app, repairs) = App::open_reporting(dir, &mut |_, _| {})?;
+        let (app, repairs) = App::open_reporting(&at, &mut |_, _| {})?;
         report.repairs = repairs;
         report.graph_enterprises = app.graph().n_enterprises();
         report.index_documents = app.index.num_docs() as usize;

@@ -427,7 +427,7 @@ impl App {
         default_source: Option<&str>,
         preview: &mut Preview,
     ) -> Result<ImportReport> {
-        let mut txn = self.begin();
+        let mut txn = self.begin_caught_up()?;
         let mut tally = Tally::default();
         let mut sample = Vec::new();
         for (number, patch) in patches {
@@ -457,7 +457,7 @@ impl App {
         actor: Option<&str>,
         progress: &mut dyn FnMut(usize, usize),
     ) -> Result<ImportReport> {
-        let mut txn = self.begin();
+        let mut txn = self.begin_caught_up()?;
         let mut done = 0;
         let mut t = PhaseTimes::default();
         let began = std::time::Instant::now();
@@ -478,7 +478,7 @@ impl App {
                 t.store += storing.elapsed();
                 self.apply_timed(&committed, &mut t)?;
                 drop(committed); // other writers may go between two batches
-                txn = self.begin();
+                txn = self.begin_caught_up()?;
             }
             if (i + 1) % FLUSH_EVERY == 0 {
                 let flushing = std::time::Instant::now();

@@ -18,12 +18,15 @@ mod access;
 mod chains;
 mod check;
 mod enterprises;
+mod follow;
+mod last_known;
 mod open;
 mod projects;
 mod reads;
 
 pub use check::CheckReport;
 pub use enterprises::Outcome;
+pub use follow::follow_in_background;
 pub use open::build_graph;
 pub use projects::{Actor, stage_list};
 pub use reads::Standing;
@@ -59,6 +62,8 @@ pub struct App {
     book: RwLock<crate::projects::Book>,
     /// Lead analyses by chain, with the graph version they were made from.
     analyses: std::sync::Mutex<HashMap<String, (u64, std::sync::Arc<crate::leads::Analysis>)>>,
+    /// The store's last answers for tokens and dismissals (reads during a store outage).
+    last_known: last_known::LastKnown,
 }
 
 /// SHA-256 of a token secret: what the store keeps.
@@ -87,16 +92,21 @@ impl App {
         self.graph.write().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// Starts a store transaction (waits for the store's write lock).
-    fn begin(&self) -> Txn<'_> {
-        self.store.begin(&self.key)
+    /// Starts a store transaction (waits for the store's write lock) with graph, index and book
+    /// brought up to what the store holds (other processes may have written to a shared store).
+    fn begin_caught_up(&self) -> Result<Txn<'_>> {
+        let txn = self.store.begin(&self.key)?;
+        if txn.base_generation() > self.store.generation() {
+            self.catch_up_to(txn.base_generation())?;
+        }
+        Ok(txn)
     }
 
     /// The one write path: runs `f` in a transaction; if it fails, nothing is stored. Otherwise
     /// commits, applies the change to graph and index, and makes it durable and searchable
     /// before returning.
     fn write<T>(&self, f: impl FnOnce(&mut Txn<'_>) -> Result<T>) -> Result<T> {
-        let mut txn = self.begin();
+        let mut txn = self.begin_caught_up()?;
         let out = f(&mut txn)?;
         let committed = txn.commit()?;
         self.apply(&committed)?;

@@ -6,8 +6,7 @@ use super::App;
 use crate::error::{Error, Result};
 use crate::graph::Graph;
 use crate::search::{SearchIndex, index_dir};
-use crate::store::Store;
-use std::path::Path;
+use crate::store::{Location, Store};
 use std::sync::RwLock;
 
 /// Builds the graph from what the store holds, and seeds the store's identity index in the same
@@ -49,22 +48,26 @@ pub fn build_graph(store: &Store) -> Result<Graph> {
 impl App {
     /// Opens the data directory, builds the graph from the store and reconciles the search
     /// index with it (rebuilding the index when it is missing, damaged or behind).
-    pub fn open(dir: &Path) -> Result<App> {
-        Self::open_with_progress(dir, &mut |_, _| {})
+    pub fn open(at: impl Into<Location>) -> Result<App> {
+        Self::open_with_progress(at, &mut |_, _| {})
     }
 
     /// [`App::open`], reporting index rebuild progress as `(done, total)`.
-    pub fn open_with_progress(dir: &Path, progress: &mut dyn FnMut(usize, usize)) -> Result<App> {
-        Ok(Self::open_reporting(dir, progress)?.0)
+    pub fn open_with_progress(
+        at: impl Into<Location>,
+        progress: &mut dyn FnMut(usize, usize),
+    ) -> Result<App> {
+        Ok(Self::open_reporting(&at.into(), progress)?.0)
     }
 
     /// [`App::open_with_progress`], also saying what it repaired (for `chainscout check`).
     pub(super) fn open_reporting(
-        dir: &Path,
+        at: &Location,
         progress: &mut dyn FnMut(usize, usize),
     ) -> Result<(App, Vec<String>)> {
         let started = std::time::Instant::now();
-        let store = Store::open(dir)?;
+        let dir = at.data.as_path();
+        let store = Store::open_at(at)?;
         let store_ms = started.elapsed().as_millis() as u64;
         let book = store.load_book()?;
         // The graph scan and the index's checksum pass are independent: run them side by side.
@@ -92,6 +95,7 @@ impl App {
             index,
             book: RwLock::new(book),
             analyses: Default::default(),
+            last_known: Default::default(),
         };
         let mut repairs = Vec::new();
         if app.index.generation().is_none() && app.store.generation() == 0 {
@@ -119,7 +123,7 @@ impl App {
     /// entries were written after its last commit: `App::flush` commits the index only for
     /// changes it holds).
     fn reconcile_index(&self, progress: &mut dyn FnMut(usize, usize)) -> Result<Option<String>> {
-        let _serial = self.begin();
+        let _serial = self.store.serial(&self.key);
         let (index, store) = (self.index.generation(), self.store.generation());
         let changes = match index {
             Some(g) if g < store => self.store.changes_since(g)?.filter(|c| c.chains.is_empty()),
@@ -201,7 +205,7 @@ impl App {
     /// Rebuilds the graph and the search index from the store. Writers wait; readers keep the
     /// old graph and the old index until the new ones are swapped in.
     pub fn reindex(&self, progress: &mut dyn FnMut(usize, usize)) -> Result<()> {
-        let _serial = self.begin();
+        let _serial = self.store.serial(&self.key);
         let graph = build_graph(&self.store)?;
         self.rebuild_index_from(&graph, progress)?;
         *self.graph_mut() = graph;

@@ -35,7 +35,7 @@ fn standing_query(dismissed: HashSet<crate::model::EnterpriseId>) -> crate::lead
 impl App {
     /// Leads for a chain (SPEC §6), leaving out enterprises dismissed for it.
     pub fn leads(&self, chain: &str, mut q: crate::leads::LeadQuery) -> Result<crate::leads::ChainLeads> {
-        q.dismissed.extend(self.store.dismissals(chain)?.into_iter().map(|(id, _)| id));
+        q.dismissed.extend(self.dismissed(chain)?);
         let not_found = || Error::NotFound(format!("chain {chain:?}"));
         let graph = self.graph();
         let analysis = self.analysis(&graph, chain)?;
@@ -50,7 +50,7 @@ impl App {
         mut q: crate::leads::LeadQuery,
         level: crate::geo::MapLevel,
     ) -> Result<crate::leads::GeoCounts> {
-        q.dismissed.extend(self.store.dismissals(chain)?.into_iter().map(|(id, _)| id));
+        q.dismissed.extend(self.dismissed(chain)?);
         let graph = self.graph();
         let analysis = self.analysis(&graph, chain)?;
         crate::leads::geo(&graph, chain, &analysis, &q, level)
@@ -63,8 +63,7 @@ impl App {
         let graph = self.graph();
         let mut out = Vec::new();
         for chain in graph.chains() {
-            let dismissed: HashSet<_> =
-                self.store.dismissals(&chain.id)?.into_iter().map(|(id, _)| id).collect();
+            let dismissed = self.dismissed(&chain.id)?;
             if dismissed.contains(&id) {
                 continue;
             }
@@ -91,7 +90,7 @@ impl App {
         chain: &str,
         enterprise: crate::model::EnterpriseId,
     ) -> Result<crate::model::project::LeadOrigin> {
-        let dismissed: HashSet<_> = self.store.dismissals(chain)?.into_iter().map(|(id, _)| id).collect();
+        let dismissed = self.dismissed(chain)?;
         let graph = self.graph();
         let analysis = self.analysis(&graph, chain)?;
         let q = standing_query(dismissed);

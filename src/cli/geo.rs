@@ -43,7 +43,7 @@ pub fn geo(ctx: &Ctx, a: GeoArgs) -> anyhow::Result<()> {
         link: a.link,
         kind: a.kind.map(|k| flag(crate::params::kind(k))).transpose()?,
     };
-    let app = App::open(&ctx.data)?;
+    let app = App::open(ctx.at())?;
     let view = gv::geo_view(&app, a.chain, &gq)?;
     if let Some(out) = a.out {
         std::fs::write(out, crate::views::geo_svg::china_map(&view)).map_err(|e| crate::Error::io(out, e))?;
@@ -87,7 +87,7 @@ pub fn compare(
 ) -> anyhow::Result<()> {
     let theirs = region(theirs)?;
     let level = level(level_flag)?;
-    let app = App::open(&ctx.data)?;
+    let app = App::open(ctx.at())?;
     let view = gv::compare_view(&app.graph(), chain, theirs, level, limit)?;
     ctx.print(&view, print_compare)
 }

@@ -82,7 +82,7 @@ fn print_project(p: &pv::ProjectView) {
 }
 
 pub fn units(ctx: &Ctx, action: UnitsAction) -> anyhow::Result<()> {
-    let app = App::open(&ctx.data)?;
+    let app = App::open(ctx.at())?;
     match action {
         UnitsAction::List => {
             let book = app.book();
@@ -115,7 +115,7 @@ pub fn units(ctx: &Ctx, action: UnitsAction) -> anyhow::Result<()> {
 }
 
 pub fn projects(ctx: &Ctx, action: ProjectsAction) -> anyhow::Result<()> {
-    let app = App::open(&ctx.data)?;
+    let app = App::open(ctx.at())?;
     match action {
         ProjectsAction::List { unit, stage, chain, warning, q, limit } => {
             let stage = stage
@@ -181,7 +181,7 @@ pub fn report(
     out: Option<PathBuf>,
     publish: bool,
 ) -> anyhow::Result<()> {
-    let app = App::open(&ctx.data)?;
+    let app = App::open(ctx.at())?;
     let report = if publish {
         pv::publish(&app, month, &actor())?
     } else {
@@ -224,7 +224,7 @@ pub fn report(
 }
 
 pub fn conflicts(ctx: &Ctx) -> anyhow::Result<()> {
-    let app = App::open(&ctx.data)?;
+    let app = App::open(ctx.at())?;
     let list = pv::conflicts(&app, &actor());
     ctx.print(&list, |l| {
         for c in &l.conflicts {

@@ -65,7 +65,7 @@ impl Store {
     /// Every change that rebuilds the book, in an order it can be applied in (units, projects,
     /// events, targets, published months).
     pub fn book_records(&self) -> impl Iterator<Item = Result<BookChange>> + '_ {
-        let scan = |prefix: u8| self.records.scan_prefix([prefix]);
+        let scan = |prefix: u8| self.backend.scan(&[prefix], false);
         scan(b'u')
             .map(|kv| {
                 let (k, v) = kv?;

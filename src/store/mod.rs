@@ -23,14 +23,18 @@
 //! Stores written by earlier releases kept chains, dismissals, tokens and audit entries in trees
 //! of their own; [`Store::open`] moves them into `records` (idempotent if interrupted).
 
+mod backend;
 mod book;
 mod identity;
+mod pg;
 mod record;
 mod txn;
 
+use backend::Backend;
 pub use book::BookChange;
 use identity::Found;
 pub use identity::Identities;
+pub use pg::ChangeListener;
 pub use txn::{Committed, Txn};
 
 use crate::error::{Error, Result};
@@ -49,14 +53,43 @@ const NEXT_ID_KEY: &[u8] = b"mnext_id";
 const LEGACY_TREES: &[(&str, u8)] =
     &[("chains", b'k'), ("dismissals", b'd'), ("tokens", b't'), ("audit", b'a')];
 
-/// An open store. One process at a time may hold a data directory.
+/// Where a process keeps its records: the embedded default (sled in the data dir) or a shared
+/// PostgreSQL database (SPEC §12: `--store postgres://…`). The data dir holds the search index
+/// either way.
+#[derive(Debug, Clone)]
+pub struct Location {
+    pub data: PathBuf,
+    /// `postgres://USER@HOST:PORT/DB`; `None`: sled under `data`.
+    pub store: Option<String>,
+}
+
+impl Location {
+    pub fn embedded(data: impl Into<PathBuf>) -> Location {
+        Location { data: data.into(), store: None }
+    }
+}
+
+impl From<&Path> for Location {
+    fn from(data: &Path) -> Location {
+        Location::embedded(data)
+    }
+}
+
+impl From<&PathBuf> for Location {
+    fn from(data: &PathBuf) -> Location {
+        Location::embedded(data.clone())
+    }
+}
+
+/// An open store. One process at a time may hold a data directory; several may share one
+/// PostgreSQL store.
 pub struct Store {
     /// Bumped by every commit; the search index records the generation it reflects.
     generation: AtomicU64,
     /// The next enterprise id to hand out; persisted with every batch.
     next_id: AtomicU64,
-    db: sled::Db,
-    records: sled::Tree,
+    /// Where the records live: sled in the data dir, or a PostgreSQL database (SPEC §12).
+    backend: Box<dyn Backend>,
     dir: PathBuf,
     /// The one write lock: held by each [`Txn`] from its first lookup until its [`Committed`] is
     /// dropped (so an identity checked absent stays absent until it is written, and derived state
@@ -65,6 +98,8 @@ pub struct Store {
     /// Who holds each credit code and name + region; built from the records, never stored.
     /// `None` until built (by the app's graph scan, or by the first lookup).
     identities: std::sync::RwLock<Option<Identities>>,
+    /// With a shared store: the lock on the data dir (see [`Store::lock_data_dir`]).
+    dir_lock: Option<std::fs::File>,
 }
 
 /// In `records`: the change log, `g` + generation (u64 BE) → what that generation changed:
@@ -85,6 +120,8 @@ pub struct ChangeSet {
     pub chains: HashSet<String>,
     /// Generations read from the log.
     pub generations: usize,
+    /// Some generation changed something else (the project book, tokens, dismissals, audit).
+    pub other: bool,
 }
 
 fn credit_key(code: &CreditCode) -> Vec<u8> {
@@ -201,6 +238,58 @@ impl Store {
     /// Opens (or creates) the store in `dir`. Fails with [`Error::StoreInUse`] when another
     /// process holds it.
     pub fn open(dir: &Path) -> Result<Store> {
+        Self::open_at(&Location::embedded(dir))
+    }
+
+    /// Opens the store a [`Location`] names (PostgreSQL: connects, and creates the tables on
+    /// first use).
+    pub fn open_at(at: &Location) -> Result<Store> {
+        let dir = at.data.as_path();
+        std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+        if let Some(url) = &at.store {
+            let lock = Self::lock_data_dir(dir)?;
+            let (backend, begun) = pg::Postgres::connect(url)?;
+            let mut store = Store::with_backend(Box::new(backend), begun.generation, begun.next_id, dir);
+            store.dir_lock = Some(lock);
+            return Ok(store);
+        }
+        Self::open_sled(dir)
+    }
+
+    /// The data dir holds one process's derived state (its search index): one process at a time,
+    /// as sled's own lock ensures for an embedded store. Held until the store is dropped.
+    fn lock_data_dir(dir: &Path) -> Result<std::fs::File> {
+        use std::io::Write;
+        let path = dir.join(PID_FILE);
+        let mut file = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&path)
+            .map_err(|e| Error::io(&path, e))?;
+        if file.try_lock().is_err() {
+            let pid = std::fs::read_to_string(&path).ok().and_then(|s| s.trim().parse::<u32>().ok());
+            return Err(Error::StoreInUse { path: dir.to_path_buf(), pid });
+        }
+        file.set_len(0).map_err(|e| Error::io(&path, e))?;
+        write!(file, "{}", std::process::id()).map_err(|e| Error::io(&path, e))?;
+        Ok(file)
+    }
+
+    fn with_backend(backend: Box<dyn Backend>, generation: u64, next_id: u64, dir: &Path) -> Store {
+        Store {
+            generation: AtomicU64::new(generation),
+            next_id: AtomicU64::new(next_id),
+            backend,
+            dir: dir.to_path_buf(),
+            identities: std::sync::RwLock::new(None),
+            write_lock: std::sync::Mutex::new(()),
+            dir_lock: None,
+        }
+    }
+
+    fn open_sled(dir: &Path) -> Result<Store> {
         std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
         let holder =
             || std::fs::read_to_string(dir.join(PID_FILE)).ok().and_then(|s| s.trim().parse::<u32>().ok());
@@ -242,15 +331,8 @@ impl Store {
             Some(k) => id_of(&k?[1..])?.0 + 1,
             None => 1,
         };
-        Ok(Store {
-            generation: AtomicU64::new(generation),
-            next_id: AtomicU64::new(stored_next.max(after_last)),
-            records,
-            db,
-            dir: dir.to_path_buf(),
-            identities: std::sync::RwLock::new(None),
-            write_lock: std::sync::Mutex::new(()),
-        })
+        let next_id = stored_next.max(after_last);
+        Ok(Store::with_backend(Box::new(backend::Sled { db, records }), generation, next_id, dir))
     }
 
     /// Moves the trees of earlier releases into `records` (one batch, flushed), then drops them.
@@ -278,8 +360,50 @@ impl Store {
 
     /// Starts a write transaction: waits for the store's one write lock. Only the app can call
     /// it (it holds the [`WriteKey`](crate::app::WriteKey)).
-    pub fn begin(&self, _key: &crate::app::WriteKey) -> Txn<'_> {
-        Txn::new(self, self.write_lock.lock().unwrap_or_else(|p| p.into_inner()))
+    pub fn begin(&self, _key: &crate::app::WriteKey) -> Result<Txn<'_>> {
+        let serial = self.write_lock.lock().unwrap_or_else(|p| p.into_inner());
+        let base = match self.backend.begin()? {
+            Some(begun) => {
+                self.next_id.fetch_max(begun.next_id, Ordering::SeqCst);
+                begun.generation
+            }
+            None => self.generation(),
+        };
+        Ok(Txn::new(self, serial, base))
+    }
+
+    /// The store's write lock alone, without a database transaction: for bringing this process's
+    /// derived state up to what other processes wrote (see `app::follow`).
+    pub fn serial(&self, _key: &crate::app::WriteKey) -> std::sync::MutexGuard<'_, ()> {
+        self.write_lock.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Says this process's derived state has caught up to `generation` (written by others).
+    /// Callers hold the write lock.
+    pub(crate) fn caught_up(&self, generation: u64) {
+        self.generation.fetch_max(generation, Ordering::SeqCst);
+    }
+
+    /// The generation the store is at now, including what other processes wrote since this one
+    /// last looked (the same as [`Store::generation`] for an embedded store).
+    pub fn latest_generation(&self) -> Result<u64> {
+        self.backend.latest_generation()
+    }
+
+    /// What the store runs on (`sled (embedded)`, or the PostgreSQL server without password).
+    pub fn describe(&self) -> String {
+        self.backend.describe()
+    }
+
+    /// Whether other processes may write this store (a shared PostgreSQL store).
+    pub fn is_shared(&self) -> bool {
+        self.backend.enforces_identity()
+    }
+
+    /// A connection that wakes when another process commits (PostgreSQL's LISTEN); `None` for
+    /// an embedded store.
+    pub fn change_listener(&self) -> Result<Option<ChangeListener>> {
+        self.backend.change_listener()
     }
 
     /// Hands over the identity index built while scanning every record (see `app::build_graph`).
@@ -317,6 +441,9 @@ impl Store {
         key: &[u8],
         record: impl Fn(EnterpriseId) -> Result<Option<Enterprise>>,
     ) -> Result<Option<EnterpriseId>> {
+        if self.backend.enforces_identity() {
+            return self.backend.lookup(key);
+        }
         let found = match self.identities()?.as_ref() {
             Some(ids) => ids.find(key),
             None => Found::None,
@@ -351,6 +478,9 @@ impl Store {
 
     /// How many stored enterprises have a name with `name`'s hash, and the XOR of their ids.
     fn named(&self, name: &str) -> Result<(u32, u64)> {
+        if self.backend.enforces_identity() {
+            return self.backend.named(name);
+        }
         Ok(self.identities()?.as_ref().map_or((0, 0), |ids| ids.named(name)))
     }
 
@@ -365,20 +495,26 @@ impl Store {
 
     /// Makes every write so far durable.
     pub fn flush(&self) -> Result<()> {
-        self.db.flush()?;
-        Ok(())
+        self.backend.flush()
     }
 
     /// What changed after generation `after`, or `None` when the log cannot say (a generation
     /// without entries: written before the log existed, or already pruned).
     pub fn changes_since(&self, after: u64) -> Result<Option<ChangeSet>> {
+        self.changes_between(after, self.generation())
+    }
+
+    /// What changed after generation `after` up to and including `upto`, or `None` when the log
+    /// cannot say.
+    pub fn changes_between(&self, after: u64, upto: u64) -> Result<Option<ChangeSet>> {
         let mut set = ChangeSet::default();
         let mut seen = HashSet::new();
         let corrupt = || Error::CorruptRecord { key: "change log".into(), reason: "bad entry".into() };
-        for kv in self.records.range(change_key(after + 1).to_vec()..vec![b'h']) {
-            let (k, v) = kv?;
-            let g: [u8; 8] = k.get(1..9).and_then(|b| b.try_into().ok()).ok_or_else(corrupt)?;
-            seen.insert(u64::from_be_bytes(g));
+        for (g, v) in self.backend.changes_after(after)? {
+            if g > upto {
+                break;
+            }
+            seen.insert(g);
             match v.split_first() {
                 Some((b'e', ids)) if ids.len() % 8 == 0 => {
                     for id in ids.chunks_exact(8) {
@@ -390,12 +526,12 @@ impl Store {
                     set.chains
                         .extend(ids.split(|&b| b == 0).map(|id| String::from_utf8_lossy(id).into_owned()));
                 }
-                Some((b'x', _)) => {}
+                Some((b'x', _)) => set.other = true,
                 _ => return Err(corrupt()),
             }
         }
         set.generations = seen.len();
-        let complete = (after + 1..=self.generation()).all(|g| seen.contains(&g));
+        let complete = (after + 1..=upto).all(|g| seen.contains(&g));
         Ok(complete.then_some(set))
     }
 
@@ -403,26 +539,19 @@ impl Store {
     /// housekeeping, not a change: the generation stays.
     pub(crate) fn prune_changes(&self, generation: u64) -> Result<usize> {
         let _serial = self.write_lock.lock().unwrap_or_else(|p| p.into_inner());
-        let mut batch = sled::Batch::default();
-        let mut n = 0;
-        for kv in self.records.range(vec![b'g']..change_key(generation + 1).to_vec()) {
-            batch.remove(kv?.0);
-            n += 1;
-        }
-        self.records.apply_batch(batch)?;
-        Ok(n)
+        self.backend.prune_changes(generation)
     }
 
     /// Bytes the store takes on disk.
     pub fn size_on_disk(&self) -> Result<u64> {
-        Ok(self.db.size_on_disk()?)
+        self.backend.size_on_disk()
     }
 
     // ---- chains ----
 
     pub fn chains(&self) -> Result<Vec<Chain>> {
-        self.records
-            .scan_prefix([b'k'])
+        self.backend
+            .scan(b"k", false)
             .map(|kv| {
                 let (k, v) = kv?;
                 record::decode(String::from_utf8_lossy(&k[1..]), &v)
@@ -431,7 +560,7 @@ impl Store {
     }
 
     pub fn chain(&self, id: &str) -> Result<Option<Chain>> {
-        self.records.get(chain_key(id))?.map(|v| record::decode(id, &v)).transpose()
+        self.backend.get(&chain_key(id))?.map(|v| record::decode(id, &v)).transpose()
     }
 
     // ---- dismissals and audit ----
@@ -439,8 +568,8 @@ impl Store {
     /// The enterprises dismissed for a chain, with why.
     pub fn dismissals(&self, chain: &str) -> Result<Vec<(EnterpriseId, Dismissal)>> {
         let prefix = dismissal_prefix(chain);
-        self.records
-            .scan_prefix(&prefix)
+        self.backend
+            .scan(&prefix, false)
             .map(|kv| {
                 let (k, v) = kv?;
                 let id = id_of(&k[prefix.len()..])?;
@@ -451,9 +580,8 @@ impl Store {
 
     /// The newest audit entries first, at most `limit`.
     pub fn audit(&self, limit: usize) -> Result<Vec<AuditEntry>> {
-        self.records
-            .scan_prefix([b'a'])
-            .rev()
+        self.backend
+            .scan(b"a", true)
             .take(limit)
             .map(|kv| {
                 let (k, v) = kv?;
@@ -479,7 +607,7 @@ impl Store {
         for e in self.enterprises() {
             emit(json!({ "enterprise": e? }))?;
         }
-        for kv in self.records.scan_prefix([b'd']) {
+        for kv in self.backend.scan(b"d", false) {
             let (k, v) = kv?;
             let k = &k[1..];
             let split = k.iter().position(|&b| b == 0).unwrap_or(k.len());
@@ -488,7 +616,7 @@ impl Store {
             let d: Dismissal = record::decode(id, &v)?;
             emit(json!({"dismissal": {"chain": chain, "enterprise": id, "record": d}}))?;
         }
-        for kv in self.records.scan_prefix([b't']) {
+        for kv in self.backend.scan(b"t", false) {
             let (k, v) = kv?;
             let t: TokenRecord = record::decode("token", &v)?;
             let hash: String = k[1..].iter().map(|b| format!("{b:02x}")).collect();
@@ -497,7 +625,7 @@ impl Store {
         for change in self.book_records() {
             emit(book::backup_line(&change?))?;
         }
-        for kv in self.records.scan_prefix([b'a']) {
+        for kv in self.backend.scan(b"a", false) {
             let a: AuditEntry = record::decode("audit", &kv?.1)?;
             emit(json!({ "audit": a }))?;
         }
@@ -506,24 +634,24 @@ impl Store {
 
     /// Whether the store holds nothing at all.
     pub fn is_empty(&self) -> bool {
-        self.records.scan_prefix([b'k']).next().is_none()
-            && self.records.scan_prefix([b't']).next().is_none()
-            && self.count_enterprises() == 0
+        self.backend.scan(b"k", false).next().is_none()
+            && self.backend.scan(b"t", false).next().is_none()
+            && self.backend.count_enterprises().is_ok_and(|n| n == 0)
     }
 
     // ---- API tokens ----
 
     pub fn token_by_hash(&self, hash: &[u8; 32]) -> Result<Option<TokenRecord>> {
-        self.records.get(token_key(hash))?.map(|v| record::decode("token", &v)).transpose()
+        self.backend.get(&token_key(hash))?.map(|v| record::decode("token", &v)).transpose()
     }
 
     pub fn tokens(&self) -> Result<Vec<TokenRecord>> {
-        self.records.scan_prefix([b't']).map(|kv| record::decode("token", &kv?.1)).collect()
+        self.backend.scan(b"t", false).map(|kv| record::decode("token", &kv?.1)).collect()
     }
 
     /// The key and record of the token with this id.
     fn token_by_id(&self, id: &str) -> Result<Option<(sled::IVec, TokenRecord)>> {
-        for kv in self.records.scan_prefix([b't']) {
+        for kv in self.backend.scan(b"t", false) {
             let (k, v) = kv?;
             let t: TokenRecord = record::decode("token", &v)?;
             if t.id == id {
@@ -536,7 +664,7 @@ impl Store {
     // ---- enterprises ----
 
     pub fn enterprise(&self, id: EnterpriseId) -> Result<Option<Enterprise>> {
-        self.records.get(enterprise_key(id))?.map(|v| record::decode(id, &v)).transpose()
+        self.backend.get(&enterprise_key(id))?.map(|v| record::decode(id, &v)).transpose()
     }
 
     pub fn find_by_credit_code(&self, code: &CreditCode) -> Result<Option<EnterpriseId>> {
@@ -549,7 +677,7 @@ impl Store {
 
     /// Every enterprise, in id order.
     pub fn enterprises(&self) -> impl Iterator<Item = Result<Enterprise>> + '_ {
-        self.records.scan_prefix([b'e']).map(|kv| {
+        self.backend.scan(b"e", false).map(|kv| {
             let (k, v) = kv?;
             record::decode(record::EnterpriseKey(&k), &v)
         })
@@ -557,14 +685,14 @@ impl Store {
 
     /// What the graph needs of every enterprise, in id order (decodes only those fields).
     pub fn enterprise_facts(&self) -> impl Iterator<Item = Result<crate::model::EnterpriseFacts>> + '_ {
-        self.records.scan_prefix([b'e']).map(|kv| {
+        self.backend.scan(b"e", false).map(|kv| {
             let (k, v) = kv?;
             record::decode(record::EnterpriseKey(&k), &v)
         })
     }
 
     pub fn count_enterprises(&self) -> usize {
-        self.records.scan_prefix([b'e']).count()
+        self.backend.count_enterprises().unwrap_or(0)
     }
 }
 

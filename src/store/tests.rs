@@ -17,7 +17,7 @@ fn an_enterprise_is_found_by_id_credit_code_and_name_after_reopening() {
     let dir = tempfile::tempdir().unwrap();
     let e = {
         let store = Store::open(dir.path()).unwrap();
-        let mut txn = store.begin(&key());
+        let mut txn = store.begin(&key()).unwrap();
         let e = enterprise(
             &txn,
             json!({"name": "某公司", "region": "320400", "credit_code": "91152201078377449P"}),
@@ -42,7 +42,7 @@ fn an_enterprise_is_found_by_id_credit_code_and_name_after_reopening() {
 fn renaming_moves_the_identity_key_and_a_delete_frees_it() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(dir.path()).unwrap();
-    let mut txn = store.begin(&key());
+    let mut txn = store.begin(&key()).unwrap();
     let e = enterprise(&txn, json!({"name": "旧名公司", "region": "320400"}));
     txn.put_enterprise(None, &e).unwrap();
     let mut renamed = e.clone();
@@ -56,7 +56,7 @@ fn renaming_moves_the_identity_key_and_a_delete_frees_it() {
     drop(committed);
     assert_eq!(store.find_by_name("旧名公司", e.region).unwrap(), None);
     assert_eq!(store.find_by_name("新名公司", e.region).unwrap(), Some(e.id));
-    let mut txn = store.begin(&key());
+    let mut txn = store.begin(&key()).unwrap();
     assert_eq!(txn.delete_enterprise(e.id).unwrap(), Some(renamed));
     assert_eq!(txn.enterprise(e.id).unwrap(), None);
     let committed = txn.commit().unwrap();
@@ -71,10 +71,10 @@ fn every_kind_of_change_bumps_the_generation_and_logs_it_in_its_own_batch() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(dir.path()).unwrap();
     let at = chrono::Utc::now();
-    let mut txn = store.begin(&key());
+    let mut txn = store.begin(&key()).unwrap();
     txn.dismiss("c", EnterpriseId(7), &Dismissal { reason: "r".into(), by: "b".into(), at }).unwrap();
     drop(txn.commit().unwrap());
-    let mut txn = store.begin(&key());
+    let mut txn = store.begin(&key()).unwrap();
     let t = TokenRecord {
         id: "tok_1".into(),
         name: "n".into(),
@@ -85,11 +85,11 @@ fn every_kind_of_change_bumps_the_generation_and_logs_it_in_its_own_batch() {
     txn.put_token(&[1u8; 32], &t).unwrap();
     txn.audit(&AuditEntry::now("me", "create_token", "tok_1", None, None)).unwrap();
     drop(txn.commit().unwrap());
-    let mut txn = store.begin(&key());
+    let mut txn = store.begin(&key()).unwrap();
     assert_eq!(txn.delete_token("tok_1").unwrap(), Some(t));
     drop(txn.commit().unwrap());
     // An empty transaction changes nothing.
-    drop(store.begin(&key()).commit().unwrap());
+    drop(store.begin(&key()).unwrap().commit().unwrap());
     assert_eq!(store.generation(), 3);
     let changes = store.changes_since(0).unwrap().expect("the log has every generation");
     assert_eq!(changes.generations, 3);

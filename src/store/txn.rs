@@ -7,10 +7,11 @@
 //! still holding the lock, so the app applies it to the graph and the index in generation order
 //! before the next transaction can begin.
 
+use super::backend::{Batch, Counters, IdentityColumns, Op};
 use super::book::{self, BookChange};
 use super::{
-    AuditEntry, Dismissal, GENERATION_KEY, NEXT_ID_KEY, Store, TokenRecord, chain_key, change_key,
-    credit_key, dismissal_key, enterprise_key, name_key, record, token_key,
+    AuditEntry, Dismissal, Store, TokenRecord, chain_key, credit_key, dismissal_key, enterprise_key,
+    name_key, record, token_key,
 };
 use crate::error::{Error, Result};
 use crate::model::{Chain, CreditCode, Enterprise, EnterpriseId, RegionCode};
@@ -21,7 +22,12 @@ use std::sync::atomic::Ordering;
 pub struct Txn<'a> {
     serial: MutexGuard<'a, ()>,
     store: &'a Store,
-    batch: sled::Batch,
+    /// The generation the store was at when this transaction took the write lock (another
+    /// process may have moved a shared store past what this process has applied).
+    base: u64,
+    batch: Batch,
+    /// Ends the backend's transaction when the transaction is dropped without a commit.
+    open: Open<'a>,
     /// Whether `batch` holds anything (sled's batch cannot say).
     dirty: bool,
     /// identity key → id, or `None` where the transaction removed the key.
@@ -42,6 +48,20 @@ pub struct Txn<'a> {
     book: Vec<BookChange>,
 }
 
+/// A backend transaction that is still open: dropped without a commit, it is abandoned.
+struct Open<'a> {
+    store: &'a Store,
+    live: bool,
+}
+
+impl Drop for Open<'_> {
+    fn drop(&mut self) {
+        if self.live {
+            self.store.backend.abandon();
+        }
+    }
+}
+
 /// What a commit changed. It holds the store's write lock until it is dropped, so derived state
 /// (graph, index) is brought up to date in the order the store changed.
 #[must_use = "apply the change to the graph and the index before dropping it"]
@@ -58,11 +78,13 @@ pub struct Committed<'a> {
 }
 
 impl<'a> Txn<'a> {
-    pub(super) fn new(store: &'a Store, serial: MutexGuard<'a, ()>) -> Txn<'a> {
+    pub(super) fn new(store: &'a Store, serial: MutexGuard<'a, ()>, base: u64) -> Txn<'a> {
         Txn {
             serial,
             store,
-            batch: sled::Batch::default(),
+            base,
+            batch: Batch::default(),
+            open: Open { store, live: true },
             dirty: false,
             keys: HashMap::new(),
             identity_ops: Vec::new(),
@@ -74,6 +96,12 @@ impl<'a> Txn<'a> {
             chains: Vec::new(),
             book: Vec::new(),
         }
+    }
+
+    /// The generation the store was at when this transaction began: above
+    /// [`Store::generation`] when other processes wrote since this one last caught up.
+    pub fn base_generation(&self) -> u64 {
+        self.base
     }
 
     /// The store, for reads that need not see this transaction's writes.
@@ -167,7 +195,15 @@ impl<'a> Txn<'a> {
         }
         add_key(name_key(&new.name, new.region));
         self.count_name(&new.name, new.id, true);
-        self.batch.insert(&enterprise_key(new.id), record::encode(new)?);
+        self.batch.ops.push(Op::Put {
+            key: enterprise_key(new.id).to_vec(),
+            value: record::encode(new)?,
+            identity: Some(IdentityColumns {
+                credit_code: new.credit_code.as_ref().map(|c| c.as_str().to_string()),
+                name: new.name.clone(),
+                region: new.region.to_string(),
+            }),
+        });
         self.records.push(new.clone());
         self.touch(new.id, Some(self.records.len() - 1));
         Ok(())
@@ -182,7 +218,7 @@ impl<'a> Txn<'a> {
             self.batch.remove(credit_key(c));
         }
         self.batch.remove(name_key(&old.name, old.region));
-        self.batch.remove(&enterprise_key(id));
+        self.batch.remove(enterprise_key(id));
         self.touch(id, None);
         Ok(Some(old))
     }
@@ -190,7 +226,7 @@ impl<'a> Txn<'a> {
     /// Stores chains (new or replacing).
     pub fn put_chains(&mut self, chains: &[Chain]) -> Result<()> {
         for chain in chains {
-            self.batch.insert(chain_key(&chain.id), record::encode(chain)?);
+            self.batch.put(chain_key(&chain.id), record::encode(chain)?);
             self.chains.push(chain.clone());
         }
         self.dirty |= !chains.is_empty();
@@ -199,14 +235,14 @@ impl<'a> Txn<'a> {
 
     /// Records that `enterprise` is not to be suggested for `chain` again.
     pub fn dismiss(&mut self, chain: &str, enterprise: EnterpriseId, d: &Dismissal) -> Result<()> {
-        self.batch.insert(dismissal_key(chain, enterprise), record::encode(d)?);
+        self.batch.put(dismissal_key(chain, enterprise), record::encode(d)?);
         self.dirty = true;
         Ok(())
     }
 
     /// Stores a token record under the hash of its secret.
     pub fn put_token(&mut self, hash: &[u8], t: &TokenRecord) -> Result<()> {
-        self.batch.insert(token_key(hash), record::encode(t)?);
+        self.batch.put(token_key(hash), record::encode(t)?);
         self.dirty = true;
         Ok(())
     }
@@ -214,22 +250,22 @@ impl<'a> Txn<'a> {
     /// Removes the token with this id; returns it if there was one.
     pub fn delete_token(&mut self, id: &str) -> Result<Option<TokenRecord>> {
         let Some((key, t)) = self.store.token_by_id(id)? else { return Ok(None) };
-        self.batch.remove(key);
+        self.batch.remove(key.to_vec());
         self.dirty = true;
         Ok(Some(t))
     }
 
     /// Appends an audit entry, committed with the change it describes.
     pub fn audit(&mut self, entry: &AuditEntry) -> Result<()> {
-        let seq = self.store.db.generate_id()?;
-        self.batch.insert([b"a".as_slice(), &seq.to_be_bytes()].concat(), record::encode(entry)?);
+        let seq = self.store.backend.next_sequence()?;
+        self.batch.put([b"a".as_slice(), &seq.to_be_bytes()].concat(), record::encode(entry)?);
         self.dirty = true;
         Ok(())
     }
 
     /// Stores a unit, project, event, targets or published month (new or replacing).
     pub fn put_book(&mut self, change: BookChange) -> Result<()> {
-        self.batch.insert(book::key_of(&change), book::encode(&change)?);
+        self.batch.put(book::key_of(&change), book::encode(&change)?);
         self.book.push(change);
         self.dirty = true;
         Ok(())
@@ -288,11 +324,11 @@ impl<'a> Txn<'a> {
         !self.dirty
     }
 
-    /// Applies everything as one atomic sled batch with the next generation and its change-log
+    /// Applies everything as one atomic batch with the next generation and its change-log
     /// entry (not flushed: the caller flushes before telling anyone). An empty transaction
     /// changes nothing, not even the generation.
     pub fn commit(mut self) -> Result<Committed<'a>> {
-        let generation = self.store.generation();
+        let generation = self.base;
         if !self.dirty {
             return Ok(Committed {
                 _serial: self.serial,
@@ -316,11 +352,12 @@ impl<'a> Txn<'a> {
         } else {
             b"x".to_vec()
         };
-        self.batch.insert(&change_key(g), entry);
-        self.batch.insert(GENERATION_KEY, &g.to_be_bytes());
-        self.batch.insert(NEXT_ID_KEY, &self.store.next_id.load(Ordering::SeqCst).to_be_bytes());
-        self.store.records.apply_batch(self.batch)?;
-        // Only once sled has the batch: a failed batch leaves the generation where it was.
+        let counters =
+            Counters { generation: g, change: entry, next_id: self.store.next_id.load(Ordering::SeqCst) };
+        // The backend ends its transaction whether the commit succeeds or not.
+        self.open.live = false;
+        self.store.backend.commit(self.batch, counters)?;
+        // Only once the backend has the batch: a failed batch leaves the generation where it was.
         self.store.generation.store(g, Ordering::SeqCst);
         self.store.change_identities(&self.identity_ops, &self.name_ops);
         let mut records: Vec<Option<Enterprise>> = self.records.into_iter().map(Some).collect();

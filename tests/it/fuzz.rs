@@ -130,7 +130,7 @@ proptest! {
     #[test]
     fn an_import_of_damaged_json_lines_accounts_for_every_row(bytes in mutated(JSONL_SEED.repeat(3).into_bytes())) {
         let dir = tempfile::tempdir().unwrap();
-        let app = chainscout::app::App::open(dir.path()).unwrap();
+        let app = chainscout::app::App::open(crate::helpers::location(dir.path())).unwrap();
         let table = read_bytes(&bytes, Format::JsonLines, None).unwrap();
         let n = table.rows.len();
         let report = app.import_table(table, None, &mut |_, _| {}).unwrap();

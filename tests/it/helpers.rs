@@ -6,6 +6,47 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::Duration;
 
+/// The PostgreSQL server the whole suite runs against a second time (SPEC §12), e.g.
+/// `postgres://postgres@127.0.0.1:55432/chainscout_test` (see README: Tests); unset: sled.
+pub const POSTGRES_ENV: &str = "CHAINSCOUT_TEST_POSTGRES";
+
+/// Whether this run keeps records in PostgreSQL.
+pub fn on_postgres() -> bool {
+    std::env::var(POSTGRES_ENV).is_ok_and(|v| !v.is_empty())
+}
+
+/// For a test of the embedded store's own files (sled's directory, its lock): in the PostgreSQL
+/// pass it says so and the test returns.
+pub fn sled_only(test: &str) -> bool {
+    if on_postgres() {
+        eprintln!("{test}: tests sled's own files; runs in the sled pass");
+    }
+    !on_postgres()
+}
+
+/// The store URL for a data dir: with [`POSTGRES_ENV`] set, a schema of its own in that
+/// database (made on first use, named after the data dir's path, so reopening the dir finds the
+/// same records); otherwise `None` (sled in the data dir).
+pub fn store_url(data: &Path) -> Option<String> {
+    use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
+    let base = std::env::var(POSTGRES_ENV).ok().filter(|v| !v.is_empty())?;
+    let schema = format!(
+        "t{:016x}",
+        BuildHasherDefault::<DefaultHasher>::default().hash_one(data.to_string_lossy().as_bytes())
+    );
+    let mut client = postgres::Client::connect(&base, postgres::NoTls)
+        .unwrap_or_else(|e| panic!("{POSTGRES_ENV}={base}: {e}"));
+    client.batch_execute(&format!("CREATE SCHEMA IF NOT EXISTS {schema}")).unwrap();
+    let sep = if base.contains('?') { '&' } else { '?' };
+    Some(format!("{base}{sep}options=-c%20search_path%3D{schema}"))
+}
+
+/// Where a test's app keeps things: `data`, with its records in PostgreSQL when the suite runs
+/// against it.
+pub fn location(data: &Path) -> chainscout::store::Location {
+    chainscout::store::Location { data: data.to_path_buf(), store: store_url(data) }
+}
+
 pub fn bin() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_chainscout"))
 }
@@ -13,6 +54,8 @@ pub fn bin() -> PathBuf {
 /// A temporary data directory and the binary pointed at it.
 pub struct Env {
     pub dir: tempfile::TempDir,
+    /// The PostgreSQL store of this env's data dir, when the suite runs against one.
+    pub store: Option<String>,
 }
 
 pub struct Run {
@@ -40,7 +83,15 @@ impl From<Output> for Run {
 
 impl Env {
     pub fn new() -> Env {
-        Env { dir: tempfile::tempdir().unwrap() }
+        let dir = tempfile::tempdir().unwrap();
+        let store = store_url(&dir.path().join("data"));
+        Env { dir, store }
+    }
+
+    /// A second data dir over this env's store: another process of a shared-store deployment.
+    pub fn sharing(&self) -> Env {
+        let dir = tempfile::tempdir().unwrap();
+        Env { dir, store: self.store.clone() }
     }
 
     pub fn data(&self) -> PathBuf {
@@ -53,7 +104,11 @@ impl Env {
 
     pub fn command(&self, args: &[&str]) -> Command {
         let mut c = Command::new(bin());
-        c.arg("--data").arg(self.data()).args(args).env("CHAINSCOUT_LOG", "warn");
+        c.arg("--data").arg(self.data()).env("CHAINSCOUT_LOG", "warn").env_remove("CHAINSCOUT_STORE");
+        if let Some(url) = &self.store {
+            c.arg("--store").arg(url);
+        }
+        c.args(args);
         c
     }
 

@@ -9,7 +9,7 @@ use chainscout::import::{Format, read_bytes};
 
 fn import(bytes: &[u8], format: Format) -> chainscout::Result<chainscout::import::ImportReport> {
     let dir = tempfile::tempdir().unwrap();
-    let app = App::open(dir.path()).unwrap();
+    let app = App::open(crate::helpers::location(dir.path())).unwrap();
     let table = read_bytes(bytes, format, None)?;
     app.import_table(table, None, &mut |_, _| {})
 }

@@ -25,7 +25,7 @@ fn import(env: &Env, name: &str, extra: &[&str]) -> Value {
 
 /// Everything stored, by name (the CLI has exited, so the store can be opened here).
 fn stored(env: &Env) -> BTreeMap<String, Enterprise> {
-    let app = App::open(&env.data()).unwrap();
+    let app = App::open(crate::helpers::location(&env.data())).unwrap();
     app.store().enterprises().map(|e| e.unwrap()).map(|e| (e.name.clone(), e)).collect()
 }
 
@@ -206,7 +206,7 @@ fn excel_error_values_and_formulas_read_as_analysts_see_them() {
 #[test]
 fn a_row_never_moves_a_stored_firm_and_finds_it_across_coarser_or_finer_regions() {
     let dir = tempfile::tempdir().unwrap();
-    let app = App::open(dir.path()).unwrap();
+    let app = App::open(crate::helpers::location(dir.path())).unwrap();
     let import = |text: &str, source: &str| {
         let table = read_bytes(text.as_bytes(), Format::Csv, None).unwrap();
         app.import_rows(table.into(), Some(source), None, &mut |_, _| {}).unwrap()
@@ -283,7 +283,7 @@ fn records_of(columns: &[(String, Vec<String>)]) -> BTreeMap<String, String> {
         text.push('\n');
     }
     let dir = tempfile::tempdir().unwrap();
-    let app = App::open(dir.path()).unwrap();
+    let app = App::open(crate::helpers::location(dir.path())).unwrap();
     let report = app
         .import_table(read_bytes(text.as_bytes(), Format::Csv, None).unwrap(), None, &mut |_, _| {})
         .unwrap();

@@ -141,7 +141,7 @@ fn a_write_changes_the_leads_at_once() {
     use chainscout::app::App;
     use chainscout::leads::LeadQuery;
     let dir = tempfile::tempdir().unwrap();
-    let app = App::open(dir.path()).unwrap();
+    let app = App::open(crate::helpers::location(dir.path())).unwrap();
     app.load_demo(&mut |_, _| {}).unwrap();
     let q = || LeadQuery {
         region: None,

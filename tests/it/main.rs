@@ -19,4 +19,5 @@ mod properties;
 mod races;
 mod rebuild;
 mod search;
+mod shared_store;
 mod webdriver;

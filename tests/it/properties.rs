@@ -78,7 +78,7 @@ proptest! {
     #[test]
     fn an_import_accounts_for_every_row_and_store_and_graph_agree((text, _) in csv_text()) {
         let dir = tempfile::tempdir().unwrap();
-        let app = App::open(dir.path()).unwrap();
+        let app = App::open(crate::helpers::location(dir.path())).unwrap();
         let Ok(table) = read_bytes(text.as_bytes(), Format::Csv, None) else { return Ok(()) };
         let n_rows = table.rows.len();
         let report = app.import_table(table, None, &mut |_, _| {}).unwrap();
@@ -94,7 +94,7 @@ proptest! {
     #[test]
     fn after_every_write_store_graph_index_and_leads_agree_with_a_fresh_rebuild(ops in prop::collection::vec(op(), 1..24)) {
         let dir = tempfile::tempdir().unwrap();
-        let app = App::open(dir.path()).unwrap();
+        let app = App::open(crate::helpers::location(dir.path())).unwrap();
         app.import_chain_files(&[("mini.toml".into(), CHAIN.into())], "test").unwrap();
         for (step, op) in ops.iter().enumerate() {
             apply(&app, op);

@@ -22,7 +22,7 @@ fn patch(name: &str, region: &str, products: &[&str]) -> EnterprisePatch {
 }
 
 fn mini_app(dir: &std::path::Path) -> App {
-    let app = App::open(dir).unwrap();
+    let app = App::open(crate::helpers::location(dir)).unwrap();
     app.import_chain_files(&[("mini.toml".into(), CHAIN.into())], "test").unwrap();
     app
 }
@@ -39,7 +39,7 @@ fn restructured(app: &App, i: usize) -> chainscout::model::Chain {
 
 /// Opens the data dir again (after the app is dropped) and checks it on disk and after opening.
 fn checks_clean(dir: &std::path::Path) {
-    let (_, report) = App::check(dir).unwrap();
+    let (_, report) = App::check(crate::helpers::location(dir)).unwrap();
     assert_eq!(report.problems, Vec::<String>::new(), "{report:?}");
     assert_eq!(report.repairs, Vec::<String>::new(), "a clean stop leaves nothing to repair");
 }
@@ -165,7 +165,7 @@ fn a_live_backup_during_mixed_writes_restores_whole_transactions_only() {
         out
     });
     let restored_dir = tempfile::tempdir().unwrap();
-    let restored = App::open(restored_dir.path()).unwrap();
+    let restored = App::open(crate::helpers::location(restored_dir.path())).unwrap();
     restored.restore(std::io::Cursor::new(&backup)).unwrap();
     agrees_with_rebuild(&restored).unwrap();
     // Each create and delete was one transaction with its audit entry: the snapshot has an

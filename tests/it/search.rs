@@ -13,7 +13,7 @@ fn demo() -> &'static App {
     static APP: OnceLock<App> = OnceLock::new();
     APP.get_or_init(|| {
         let dir = tempfile::tempdir().unwrap().keep();
-        let app = App::open(&dir).unwrap();
+        let app = App::open(crate::helpers::location(&dir)).unwrap();
         app.load_demo(&mut |_, _| {}).unwrap();
         app
     })
@@ -179,7 +179,7 @@ fn highlights_mark_the_right_characters() {
 #[test]
 fn codes_and_latin_names_match_in_any_case_and_width() {
     let dir = tempfile::tempdir().unwrap();
-    let app = App::open(dir.path()).unwrap();
+    let app = App::open(crate::helpers::location(dir.path())).unwrap();
     let today = chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
     let record = json!({"name": "测试电池科技有限公司", "aliases": ["CATL Test"], "region": "320412", "stock_code": "300999.SZ"});
     app.write_enterprise(EnterprisePatch::from_record(record.as_object().unwrap(), today).unwrap()).unwrap();
@@ -255,7 +255,7 @@ fn filters_narrow_and_facets_count() {
 #[test]
 fn capital_range_sort_and_paging() {
     let dir = tempfile::tempdir().unwrap();
-    let app = App::open(dir.path()).unwrap();
+    let app = App::open(crate::helpers::location(dir.path())).unwrap();
     let file = dir.path().join("gen.jsonl");
     chainscout::generate::write_file(&file, 600, 3, &mut |_, _| {}).unwrap();
     let table = chainscout::import::read_file(&file, None).unwrap();
@@ -293,7 +293,7 @@ fn capital_range_sort_and_paging() {
 #[test]
 fn a_write_is_found_at_once_and_a_delete_is_gone_at_once() {
     let dir = tempfile::tempdir().unwrap();
-    let app = App::open(dir.path()).unwrap();
+    let app = App::open(crate::helpers::location(dir.path())).unwrap();
     let today = chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
     let record = json!({"name": "常州星河储能科技有限公司", "region": "320412", "products": ["储能电池"]});
     let (e, _) = app
@@ -353,7 +353,7 @@ fn the_result_cache_answers_as_a_fresh_search_would() {
 #[test]
 fn a_very_broad_ranked_search_walks_a_bounded_number_of_matches_and_says_so() {
     let dir = tempfile::tempdir().unwrap();
-    let app = App::open(dir.path()).unwrap();
+    let app = App::open(crate::helpers::location(dir.path())).unwrap();
     app.load_demo(&mut |_, _| {}).unwrap();
     let broad = |sort| SearchRequest { q: "有限公司".into(), sort, ..Default::default() };
     let everything = app.search(&broad(Sort::Relevance)).unwrap();
@@ -383,18 +383,18 @@ fn a_very_broad_ranked_search_walks_a_bounded_number_of_matches_and_says_so() {
 fn a_deleted_or_corrupted_index_is_rebuilt_from_the_store() {
     let dir = tempfile::tempdir().unwrap();
     {
-        let app = App::open(dir.path()).unwrap();
+        let app = App::open(crate::helpers::location(dir.path())).unwrap();
         app.load_demo(&mut |_, _| {}).unwrap();
     }
     let index = dir.path().join("search");
     std::fs::remove_dir_all(&index).unwrap();
     {
-        let app = App::open(dir.path()).unwrap();
+        let app = App::open(crate::helpers::location(dir.path())).unwrap();
         assert_eq!(names(&search(&app, "宁德时代"))[0], CATL);
     }
     std::fs::write(index.join("meta.json"), "{ not json").unwrap();
     {
-        let app = App::open(dir.path()).unwrap();
+        let app = App::open(crate::helpers::location(dir.path())).unwrap();
         assert_eq!(names(&search(&app, "宁德时代"))[0], CATL);
     }
     for entry in std::fs::read_dir(&index).unwrap() {
@@ -403,7 +403,7 @@ fn a_deleted_or_corrupted_index_is_rebuilt_from_the_store() {
             std::fs::write(&p, b"garbage").unwrap();
         }
     }
-    let app = App::open(dir.path()).unwrap();
+    let app = App::open(crate::helpers::location(dir.path())).unwrap();
     assert_eq!(names(&search(&app, "宁德时代"))[0], CATL);
     assert_eq!(app.search(&SearchRequest::default()).unwrap().total, app.store().count_enterprises() as u64);
 }

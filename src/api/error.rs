@@ -60,6 +60,13 @@ impl From<Error> for ApiError {
             ),
             Error::NotFound(what) => ApiError::not_found(what),
             Error::UnreadableInput(m) => ApiError::new(Code::UnreadableInput, m),
+            Error::StoreUnavailable(reason) => {
+                tracing::warn!(%reason, "the shared store cannot be reached");
+                ApiError::new(
+                    Code::StoreUnavailable,
+                    "the store cannot be reached now; nothing was written — retry shortly (存储暂时无法连接，未写入任何内容，请稍后重试)",
+                )
+            }
             other => {
                 tracing::error!(error = %other, code = %code, "internal error");
                 ApiError::new(if code == Code::StoreInUse { code } else { Code::Internal }, "internal error")

@@ -223,3 +223,149 @@ fn a_process_killed_mid_write_loses_nothing_acknowledged_and_catches_up() {
     let _server_a = KillOnDrop(server_a);
     until_found(&addr_a, "断电测试", total + 1, &token);
 }
+
+/// A PostgreSQL server of this test's own (the suite's server is shared by every test), on a
+/// free port, stopped when dropped.
+struct OwnPostgres {
+    dir: tempfile::TempDir,
+    bin: std::path::PathBuf,
+    port: u16,
+}
+
+impl OwnPostgres {
+    fn start() -> OwnPostgres {
+        let bin = std::fs::read_dir("/usr/lib/postgresql")
+            .expect(
+                "PostgreSQL's binaries under /usr/lib/postgresql (scripts/test-postgres.sh installs them)",
+            )
+            .filter_map(|e| Some(e.ok()?.path().join("bin")))
+            .filter(|p| p.join("initdb").exists())
+            .max()
+            .expect("an initdb under /usr/lib/postgresql/*/bin");
+        let dir = tempfile::tempdir().unwrap();
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let pg = OwnPostgres { dir, bin, port };
+        if Self::root() {
+            assert!(
+                Command::new("chown")
+                    .arg("-R")
+                    .arg("postgres")
+                    .arg(pg.dir.path())
+                    .status()
+                    .unwrap()
+                    .success()
+            );
+        }
+        let data = pg.dir.path().join("data");
+        let out = pg.run("initdb", &["-D", data.to_str().unwrap(), "-A", "trust", "-U", "postgres"]);
+        assert!(out.status.success(), "initdb: {}", String::from_utf8_lossy(&out.stderr));
+        pg.ctl("start");
+        pg
+    }
+
+    fn root() -> bool {
+        Command::new("id").arg("-u").output().is_ok_and(|o| o.stdout.starts_with(b"0\n"))
+    }
+
+    /// Runs one of PostgreSQL's programs, as the `postgres` user when the tests run as root
+    /// (the server refuses root).
+    fn run(&self, program: &str, args: &[&str]) -> std::process::Output {
+        let path = self.bin.join(program);
+        let mut c = if Self::root() {
+            let mut c = Command::new("runuser");
+            c.args(["-u", "postgres", "--"]).arg(&path);
+            c
+        } else {
+            Command::new(&path)
+        };
+        c.args(args).output().unwrap()
+    }
+
+    fn ctl(&self, action: &str) {
+        let data = self.dir.path().join("data");
+        let options =
+            format!("-p {} -k {} -c listen_addresses=127.0.0.1", self.port, self.dir.path().display());
+        let log = self.dir.path().join("server.log");
+        let out = self.run(
+            "pg_ctl",
+            &[
+                "-D",
+                data.to_str().unwrap(),
+                "-l",
+                log.to_str().unwrap(),
+                "-o",
+                &options,
+                "-m",
+                "fast",
+                "-w",
+                action,
+            ],
+        );
+        assert!(out.status.success(), "pg_ctl {action}: {}", String::from_utf8_lossy(&out.stderr));
+    }
+
+    fn url(&self) -> String {
+        format!("postgres://postgres@127.0.0.1:{}/postgres", self.port)
+    }
+}
+
+impl Drop for OwnPostgres {
+    fn drop(&mut self) {
+        let data = self.dir.path().join("data");
+        let _ = self.run("pg_ctl", &["-D", data.to_str().unwrap(), "-m", "immediate", "stop"]);
+    }
+}
+
+use std::process::Command;
+
+#[test]
+fn while_postgres_restarts_writes_get_503_reads_keep_answering_and_nothing_acknowledged_is_lost() {
+    if !needs_postgres("while_postgres_restarts…") {
+        return;
+    }
+    let pg = OwnPostgres::start();
+    let mut env = Env::new();
+    env.store = Some(pg.url());
+    let (server, addr) = serve(&env, &[]);
+    let mut server = KillOnDrop(server);
+    let token = admin_token(&env);
+    let post = |name: &str| {
+        let body = json!({"name": name, "region": "320412", "products": ["隔膜"]});
+        request_json(&addr, "POST", "/api/v1/enterprises", Some(&token), Some(&body))
+    };
+    for i in 0..20 {
+        assert_eq!(post(&format!("重启前{i:02}隔膜有限公司")).0, 201);
+    }
+
+    pg.ctl("stop");
+    // Reads come from memory: search, chain list, health; the token is still known.
+    let (status, found) =
+        request_json(&addr, "GET", "/api/v1/enterprises?q=%E9%87%8D%E5%90%AF%E5%89%8D", Some(&token), None);
+    assert_eq!((status, &found["total"]), (200, &json!(20)), "{found}");
+    let (status, _) = request_json(&addr, "GET", "/api/v1/chains", Some(&token), None);
+    assert_eq!(status, 200);
+    // Writes are refused with a code a client can retry on, and store nothing.
+    let (status, refused) = post("停机时写入有限公司");
+    assert_eq!(status, 503, "{refused}");
+    assert_eq!(refused["error"]["code"], "store_unavailable");
+
+    pg.ctl("start");
+    // The next statement reconnects.
+    let started = Instant::now();
+    loop {
+        let (status, body) = post("重启后隔膜有限公司");
+        if status == 201 {
+            break;
+        }
+        assert_eq!(status, 503, "{body}");
+        assert!(started.elapsed() < Duration::from_secs(20), "still 503 after the restart: {body}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    until_found(&addr, "重启前", 20, &token);
+    until_found(&addr, "重启后", 1, &token);
+    until_found(&addr, "停机时写入", 0, &token);
+    server.kill();
+    let r = env.run(&["--json", "check"]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert_eq!(r.json()["enterprises"], 21);
+}

@@ -20,6 +20,11 @@ fi
 bin=$(pg_bin)
 
 work=$(mktemp -d)
+stop() {
+  ${as_pg[@]+"${as_pg[@]}"} "$bin/pg_ctl" -D "$work/data" -m fast stop >/dev/null 2>&1 || true
+  rm -rf "$work"
+}
+trap stop EXIT
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 # initdb refuses to run as root: run the server as the `postgres` user then.
 as_pg=()
@@ -28,14 +33,9 @@ if [ "$(id -u)" = 0 ]; then
   chown postgres "$work"
   as_pg=(runuser -u postgres --)
 fi
-"${as_pg[@]}" "$bin/initdb" -D "$work/data" -A trust -U postgres >"$work/initdb.log"
-"${as_pg[@]}" "$bin/pg_ctl" -D "$work/data" -l "$work/server.log" -w \
+${as_pg[@]+"${as_pg[@]}"} "$bin/initdb" -D "$work/data" -A trust -U postgres >"$work/initdb.log"
+${as_pg[@]+"${as_pg[@]}"} "$bin/pg_ctl" -D "$work/data" -l "$work/server.log" -w \
   -o "-p $port -k $work -c listen_addresses=127.0.0.1 -c max_connections=300 -c fsync=on" start >/dev/null
-stop() {
-  "${as_pg[@]}" "$bin/pg_ctl" -D "$work/data" -m fast stop >/dev/null 2>&1 || true
-  rm -rf "$work"
-}
-trap stop EXIT
 "$bin/psql" -h 127.0.0.1 -p "$port" -U postgres -qc "CREATE DATABASE chainscout_test" >/dev/null
 echo "PostgreSQL $("$bin/postgres" --version | awk '{print $3}') on 127.0.0.1:$port; running tests/it against it"
 CHAINSCOUT_TEST_POSTGRES="postgres://postgres@127.0.0.1:$port/chainscout_test" \

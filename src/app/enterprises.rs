@@ -21,7 +21,7 @@ pub enum Outcome {
 /// were never reported as stored.
 const FLUSH_EVERY: usize = 20_000;
 
-/// Rows per atomic sled batch during a bulk import.
+/// Rows per atomic store batch during a bulk import.
 const BATCH_ROWS: usize = 1_000;
 
 /// Where the writer thread's time goes during an import (logged at the end).
@@ -31,7 +31,7 @@ pub(super) struct PhaseTimes {
     wait_for_rows: std::time::Duration,
     /// Identity lookups and staging records into the batch.
     identify: std::time::Duration,
-    /// Applying sled batches.
+    /// Applying store batches.
     store: std::time::Duration,
     pub(super) graph: std::time::Duration,
     /// Building documents and handing them to tantivy's indexing threads.

@@ -65,9 +65,11 @@ impl App {
                 if changes.other {
                     *self.book.write().unwrap_or_else(|p| p.into_inner()) = self.store.load_book()?;
                 }
-                self.store.caught_up(target);
                 self.index.reached(target);
                 self.index.commit()?;
+                // Only once graph, index and book hold it (a failed replay is retried whole:
+                // upserts of a record as it stands now are idempotent).
+                self.store.caught_up(target);
                 tracing::debug!(
                     from,
                     target,
@@ -78,11 +80,13 @@ impl App {
             }
             _ => {
                 tracing::info!(from, target, "chains changed elsewhere (or the log cannot say): rebuilding");
-                self.store.caught_up(target);
                 let graph = build_graph(&self.store)?;
-                self.rebuild_index_from(&graph, &mut |_, _| {})?;
+                let book = self.store.load_book()?;
+                self.rebuild_index_from(&graph, target, &mut |_, _| {})?;
                 *self.graph_mut() = graph;
-                *self.book.write().unwrap_or_else(|p| p.into_inner()) = self.store.load_book()?;
+                *self.book.write().unwrap_or_else(|p| p.into_inner()) = book;
+                // Only now: a rebuild that failed leaves the generation where it was, to retry.
+                self.store.caught_up(target);
             }
         }
         Ok(())

@@ -2,7 +2,7 @@
 //!
 //! **Architecture Invariant:** every durable change goes through [`App::write`] (or the bulk
 //! import's batches, which do the same per batch): a store [`Txn`] — the only store mutator, which
-//! needs the [`WriteKey`] that only this module can make — commits one atomic sled batch, then the
+//! needs the [`WriteKey`] that only this module can make — commits one atomic batch, then the
 //! [`Committed`] change set is applied to the graph and the index *while the store's write lock is
 //! still held* (so derived state follows the store in generation order), then the store is flushed
 //! and the index committed — still under the lock, so an index commit never holds a change the
@@ -95,6 +95,9 @@ impl App {
     /// Starts a store transaction (waits for the store's write lock) with graph, index and book
     /// brought up to what the store holds (other processes may have written to a shared store).
     fn begin_caught_up(&self) -> Result<Txn<'_>> {
+        // Most of the catching up before the shared store's write lock (other processes' writers
+        // would wait for it); what is left under the lock is what arrived meanwhile.
+        self.follow()?;
         let txn = self.store.begin(&self.key)?;
         if txn.base_generation() > self.store.generation() {
             self.catch_up_to(txn.base_generation())?;
@@ -121,6 +124,16 @@ impl App {
     }
 
     fn apply_timed(&self, c: &Committed<'_>, t: &mut enterprises::PhaseTimes) -> Result<()> {
+        let applied = self.apply_committed(c, t);
+        if applied.is_err() && self.store.is_shared() && c.generation > 0 {
+            // The store has the commit; this process's derived state may not. Say so, so the
+            // next catch-up replays it (idempotently) instead of believing it applied.
+            self.store.rewind_applied(c.generation - 1);
+        }
+        applied
+    }
+
+    fn apply_committed(&self, c: &Committed<'_>, t: &mut enterprises::PhaseTimes) -> Result<()> {
         self.apply_book(&c.book);
         if !c.chains.is_empty() {
             // A change of details only (链长, key links, names, weights) is applied in place; a
@@ -133,7 +146,7 @@ impl App {
             if !details_only {
                 // Built from the store, they hold the commit's enterprises too.
                 let graph = build_graph(&self.store)?;
-                self.rebuild_index_from(&graph, &mut |_, _| {})?;
+                self.rebuild_index_from(&graph, c.generation, &mut |_, _| {})?;
                 *self.graph_mut() = graph;
                 return Ok(());
             }

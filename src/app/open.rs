@@ -132,7 +132,7 @@ impl App {
         let Some(changes) = changes else {
             tracing::info!(?index, store, "search index is not in step with the store; rebuilding it");
             let graph = self.graph();
-            self.rebuild_index_from(&graph, progress)?;
+            self.rebuild_index_from(&graph, self.store.generation(), progress)?;
             self.merge_after_rebuild();
             return Ok(Some(format!("search index at generation {index:?}, store at {store}: rebuilt")));
         };
@@ -169,24 +169,34 @@ impl App {
         )))
     }
 
-    /// Rebuilds the search index from the store, with memberships from `graph`. Callers hold the
-    /// store's write lock (or have the store alone), so the index ends at the store's generation.
+    /// Rebuilds the search index from the store, with memberships from `graph`, as of store
+    /// generation `at`. Callers hold the store's write lock (or have the store alone). A rebuild
+    /// that fails halfway (a store read failed) leaves the index as it last committed.
     pub(super) fn rebuild_index_from(
         &self,
         graph: &Graph,
+        at: u64,
         progress: &mut dyn FnMut(usize, usize),
     ) -> Result<()> {
-        let total = self.store.count_enterprises();
-        self.index.clear()?;
-        for (i, e) in self.store.enterprises().enumerate() {
-            let e = e?;
-            self.index.add(&e, &graph.links_with_ancestors(e.id))?;
-            if (i + 1) % 1024 == 0 || i + 1 == total {
-                progress(i + 1, total);
+        let rebuilt = (|| {
+            let total = self.store.count_enterprises();
+            self.index.clear()?;
+            for (i, e) in self.store.enterprises().enumerate() {
+                let e = e?;
+                self.index.add(&e, &graph.links_with_ancestors(e.id))?;
+                if (i + 1) % 1024 == 0 || i + 1 == total {
+                    progress(i + 1, total);
+                }
             }
+            self.index.reached(at);
+            self.store.flush()
+        })();
+        if let Err(e) = rebuilt {
+            if let Err(discard) = self.index.discard_pending() {
+                tracing::error!(error = %discard, "discarding a failed rebuild failed");
+            }
+            return Err(e);
         }
-        self.index.reached(self.store.generation());
-        self.store.flush()?;
         // tantivy's readers keep the old segments until this commit: searches never see a
         // half-built index.
         self.index.commit()
@@ -207,7 +217,7 @@ impl App {
     pub fn reindex(&self, progress: &mut dyn FnMut(usize, usize)) -> Result<()> {
         let _serial = self.store.serial(&self.key);
         let graph = build_graph(&self.store)?;
-        self.rebuild_index_from(&graph, progress)?;
+        self.rebuild_index_from(&graph, self.store.generation(), progress)?;
         *self.graph_mut() = graph;
         self.merge_after_rebuild();
         *self.book.write().unwrap_or_else(|p| p.into_inner()) = self.store.load_book()?;

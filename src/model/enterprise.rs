@@ -487,6 +487,14 @@ impl EnterprisePatch {
     /// Parses a record whose keys are the JSON field names. Collects every problem, not just the
     /// first. `today` bounds dates (no founding in the future).
     pub fn from_record(record: &Map<String, Value>, today: NaiveDate) -> Result<Self, Vec<Problem>> {
+        fn holds_nul(v: &Value) -> bool {
+            match v {
+                Value::String(s) => s.contains('\0'),
+                Value::Array(items) => items.iter().any(holds_nul),
+                Value::Object(m) => m.iter().any(|(k, v)| k.contains('\0') || holds_nul(v)),
+                _ => false,
+            }
+        }
         let mut p = EnterprisePatch::default();
         let mut problems = Vec::new();
         let mut bad = |field: &str, code: crate::error::Code, reason: String| {
@@ -499,6 +507,13 @@ impl EnterprisePatch {
                 && let Some(wanted) = wrong_type(key, value)
             {
                 bad(key, crate::error::Code::InvalidType, format!("字段“{key}”应为{wanted}"));
+            } else if holds_nul(value) {
+                // Never meaningful in a record, and PostgreSQL's text and jsonb cannot hold it.
+                bad(
+                    key,
+                    crate::error::Code::InvalidValue,
+                    format!("字段“{key}”含有不可见的 NUL 字符（\\0）"),
+                );
             }
         }
         // A single value far past any sensible length is refused before it is parsed, so no

@@ -292,6 +292,16 @@ impl SearchIndex {
         self.writing().pending
     }
 
+    /// Drops every change handed over since the last commit (a rebuild that failed halfway must
+    /// not be committed by the next write): the index is again what it last committed.
+    pub fn discard_pending(&self) -> Result<()> {
+        let mut w = self.writing();
+        w.writer.rollback()?;
+        w.pending = false;
+        w.generation = Self::committed_generation(&self.index);
+        Ok(())
+    }
+
     /// Deletes every document (visible after the next commit).
     ///
     /// A delete of everything, not `IndexWriter::delete_all_documents`: that one rewinds the

@@ -1,4 +1,6 @@
-//! The store: sled, the source of truth for every durable thing chainscout keeps.
+//! The store: the source of truth for every durable thing chainscout keeps — sled in the data
+//! dir by default, or a PostgreSQL database several processes share (SPEC §12), behind one
+//! [`backend::Backend`] seam; everything in this module is the same for both.
 //!
 //! Everything else (the graph, the search index) is derived from what is here and can be rebuilt.
 //! Records are versioned ([`record`]) so a later release can still read today's data.
@@ -6,7 +8,7 @@
 //! **Architecture Invariant:** the only way to change the store is a [`Txn`] from
 //! [`Store::begin`], which needs the app's [`WriteKey`](crate::app::WriteKey) (only `app` can make
 //! one). A transaction holds the store's one write lock from its first lookup until its
-//! [`Committed`] is dropped, and commits as ONE atomic sled batch that also carries the new
+//! [`Committed`] is dropped, and commits as ONE atomic batch that also carries the new
 //! generation and its change-log entry — for enterprises, deletes, chains, dismissals, tokens,
 //! audit entries and the project book alike. The same lock is the backup gate ([`Store::export_lines`]).
 //!
@@ -35,6 +37,7 @@ pub use book::BookChange;
 use identity::Found;
 pub use identity::Identities;
 pub use pg::ChangeListener;
+use txn::Open;
 pub use txn::{Committed, Txn};
 
 use crate::error::{Error, Result};
@@ -384,6 +387,12 @@ impl Store {
         self.generation.fetch_max(generation, Ordering::SeqCst);
     }
 
+    /// Says this process's derived state holds only up to `generation` after all (applying a
+    /// commit failed): the next catch-up replays the rest. Callers hold the write lock.
+    pub(crate) fn rewind_applied(&self, generation: u64) {
+        self.generation.fetch_min(generation, Ordering::SeqCst);
+    }
+
     /// The generation the store is at now, including what other processes wrote since this one
     /// last looked (the same as [`Store::generation`] for an embedded store).
     pub fn latest_generation(&self) -> Result<u64> {
@@ -597,10 +606,12 @@ impl Store {
     pub fn export_lines(&self, mut emit: impl FnMut(serde_json::Value) -> Result<()>) -> Result<()> {
         use serde_json::json;
         let _alone = self.write_lock.lock().unwrap_or_else(|p| p.into_inner());
+        // A shared store: its write lock too, so no other process commits while this streams.
+        let begun = self.backend.begin()?;
+        let _end = Open { store: self, live: begun.is_some() };
         self.flush()?;
-        emit(
-            json!({"chainscout_backup": 1, "generation": self.generation(), "created": chrono::Utc::now()}),
-        )?;
+        let generation = begun.map_or(self.generation(), |b| b.generation);
+        emit(json!({"chainscout_backup": 1, "generation": generation, "created": chrono::Utc::now()}))?;
         for c in self.chains()? {
             emit(json!({ "chain": c }))?;
         }

@@ -73,7 +73,12 @@ CREATE SEQUENCE IF NOT EXISTS cs_audit_seq;
 fn pg_error(e: postgres::Error) -> Error {
     use postgres::error::SqlState;
     match e.code() {
-        Some(c) if *c == SqlState::UNIQUE_VIOLATION => {
+        Some(c)
+            if *c == SqlState::UNIQUE_VIOLATION
+                && e.as_db_error()
+                    .and_then(|d| d.constraint())
+                    .is_some_and(|c| c.starts_with("cs_enterprises_")) =>
+        {
             let constraint = e.as_db_error().and_then(|d| d.constraint()).unwrap_or("");
             let field = if constraint.contains("credit") { "credit_code" } else { "name" };
             Error::Conflict(crate::error::Problem::new(
@@ -82,7 +87,12 @@ fn pg_error(e: postgres::Error) -> Error {
                 "another process stored an enterprise with this identity at the same moment",
             ))
         }
-        Some(c) if c.code().starts_with("08") || c.code().starts_with("57P") => {
+        Some(c)
+            if c.code().starts_with("08")
+                || c.code().starts_with("57P")
+                || *c == SqlState::LOCK_NOT_AVAILABLE
+                || *c == SqlState::IDLE_IN_TRANSACTION_SESSION_TIMEOUT =>
+        {
             Error::StoreUnavailable(e.to_string())
         }
         Some(_) => Error::Database(e.to_string()),
@@ -106,7 +116,13 @@ impl Session {
     fn client(&mut self) -> std::result::Result<&mut Client, postgres::Error> {
         if self.client.as_ref().is_none_or(Client::is_closed) {
             self.txn = None;
-            self.client = Some(self.config.connect(NoTls)?);
+            let mut client = self.config.connect(NoTls)?;
+            // A writer waits at most this long for another process's write lock (then 503), and
+            // a process that stops mid-transaction loses its lock after the idle limit.
+            client.batch_execute(
+                "SET lock_timeout = '30s'; SET idle_in_transaction_session_timeout = '300s'",
+            )?;
+            self.client = Some(client);
             self.epoch += 1;
         }
         Ok(self.client.as_mut().expect("connected above"))
@@ -135,7 +151,13 @@ impl Workers {
                             Ok(job) => job,
                             Err(_) => return,
                         };
-                        job(&mut session);
+                        // A job that panics answers nothing (its caller sees a stopped thread);
+                        // the thread and its connection go on serving.
+                        let run = std::panic::AssertUnwindSafe(|| job(&mut session));
+                        if std::panic::catch_unwind(run).is_err() {
+                            tracing::error!("a PostgreSQL statement panicked; its connection is reopened");
+                            session.client = None;
+                        }
                     }
                 })
                 .expect("starting a PostgreSQL connection thread");
@@ -202,6 +224,15 @@ fn prefix_end(prefix: &[u8]) -> Option<Vec<u8>> {
     None
 }
 
+/// Whether JSON text holds a NUL character (the escape `\u0000`, not an escaped backslash followed
+/// by `u0000`).
+fn has_nul_escape(json: &str) -> bool {
+    json.match_indices("u0000").any(|(i, _)| {
+        let backslashes = json[..i].bytes().rev().take_while(|&b| b == b'\\').count();
+        backslashes % 2 == 1
+    })
+}
+
 /// A record's version and JSON text, as a value splits into them.
 fn split_value(key: &[u8], value: &[u8]) -> Result<(i16, String)> {
     let (version, json) = value.split_first().ok_or_else(|| Error::CorruptRecord {
@@ -212,7 +243,7 @@ fn split_value(key: &[u8], value: &[u8]) -> Result<(i16, String)> {
         key: String::from_utf8_lossy(key).into_owned(),
         reason: "not UTF-8".into(),
     })?;
-    if json.contains("\\u0000") {
+    if has_nul_escape(&json) {
         // jsonb cannot hold the NUL character.
         return Err(Error::Invalid(vec![crate::error::Problem::new(
             "",
@@ -232,6 +263,7 @@ impl Postgres {
             config.connect_timeout(Duration::from_secs(5));
         }
         config.application_name("chainscout");
+        config.keepalives_idle(Duration::from_secs(30));
         let described = format!(
             "PostgreSQL {}@{}:{}/{}",
             config.get_user().unwrap_or("?"),
@@ -294,31 +326,8 @@ fn final_states(batch: Batch) -> Vec<Op> {
     ops.into_iter().flatten().collect()
 }
 
-impl Backend for Postgres {
-    fn describe(&self) -> String {
-        self.described.clone()
-    }
-
-    fn begin(&self) -> Result<Option<Begun>> {
-        self.writer
-            .run(|s| {
-                let stale = s.txn.is_some();
-                let client = s.client().map_err(pg_error)?;
-                if stale {
-                    let _ = client.batch_execute("ROLLBACK");
-                }
-                let row = (|| {
-                    client.batch_execute("BEGIN")?;
-                    client.query_one("SELECT generation, next_id FROM cs_meta FOR UPDATE", &[])
-                })()
-                .map_err(pg_error)?;
-                s.txn = Some(s.epoch);
-                Ok(Begun { generation: row.get::<_, i64>(0) as u64, next_id: row.get::<_, i64>(1) as u64 })
-            })
-            .map(Some)
-    }
-
-    fn commit(&self, batch: Batch, counters: Counters) -> Result<()> {
+impl Postgres {
+    fn commit_batch(&self, batch: Batch, counters: Counters) -> Result<()> {
         let mut ent_delete: Vec<i64> = Vec::new();
         let (mut ids, mut codes, mut names, mut regions, mut versions, mut records) =
             (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
@@ -399,14 +408,58 @@ impl Backend for Postgres {
                     &[&generation, &counters.change],
                 )?;
                 client.execute("SELECT pg_notify($1, $2)", &[&CHANNEL, &generation.to_string()])?;
-                client.batch_execute("COMMIT")
+                Ok(())
             })();
             if let Err(e) = result {
                 let _ = client.batch_execute("ROLLBACK");
                 return Err(pg_error(e));
             }
-            Ok(())
+            match client.batch_execute("COMMIT") {
+                Ok(()) => Ok(()),
+                Err(e) if e.code().is_none() => Err(Error::StoreUnavailable(format!(
+                    "the connection was lost while committing, so whether the write was stored is unknown; look before retrying ({e})"
+                ))),
+                Err(e) => Err(pg_error(e)),
+            }
         })
+    }
+}
+
+impl Backend for Postgres {
+    fn describe(&self) -> String {
+        self.described.clone()
+    }
+
+    fn begin(&self) -> Result<Option<Begun>> {
+        self.writer
+            .run(|s| {
+                let stale = s.txn.is_some();
+                let client = s.client().map_err(pg_error)?;
+                if stale {
+                    let _ = client.batch_execute("ROLLBACK");
+                }
+                client.batch_execute("BEGIN").map_err(pg_error)?;
+                let row = match client.query_one("SELECT generation, next_id FROM cs_meta FOR UPDATE", &[]) {
+                    Ok(row) => row,
+                    Err(e) => {
+                        let _ = client.batch_execute("ROLLBACK");
+                        return Err(pg_error(e));
+                    }
+                };
+                s.txn = Some(s.epoch);
+                Ok(Begun { generation: row.get::<_, i64>(0) as u64, next_id: row.get::<_, i64>(1) as u64 })
+            })
+            .map(Some)
+    }
+
+    fn commit(&self, batch: Batch, counters: Counters) -> Result<()> {
+        let result = self.commit_batch(batch, counters);
+        if result.is_err() {
+            // Whatever failed (a record jsonb cannot hold, a lost connection), the transaction
+            // and its lock end here.
+            self.abandon();
+        }
+        result
     }
 
     fn abandon(&self) {
@@ -419,7 +472,6 @@ impl Backend for Postgres {
             Ok(())
         });
     }
-
     fn get(&self, key: &[u8]) -> Result<Option<IVec>> {
         let key = key.to_vec();
         self.readers.query(move |c| {
@@ -562,6 +614,9 @@ impl Backend for Postgres {
     }
 
     fn lookup(&self, key: &[u8]) -> Result<Option<EnterpriseId>> {
+        if key.contains(&0) && key.first() == Some(&b'c') {
+            return Ok(None); // no stored text holds NUL
+        }
         let key = key.to_vec();
         self.readers.query(move |c| {
             let row = match key.split_first() {
@@ -572,7 +627,11 @@ impl Backend for Postgres {
                 Some((b'n', rest)) => {
                     let split = rest.iter().position(|&b| b == 0).unwrap_or(rest.len());
                     let name = String::from_utf8_lossy(&rest[..split]).into_owned();
-                    let region = String::from_utf8_lossy(rest.get(split + 1..).unwrap_or(&[])).into_owned();
+                    let region = rest.get(split + 1..).unwrap_or(&[]);
+                    if region.contains(&0) {
+                        return Ok(None); // no stored text holds NUL
+                    }
+                    let region = String::from_utf8_lossy(region).into_owned();
                     c.query_opt(
                         "SELECT id FROM cs_enterprises WHERE name = $1 AND region = $2",
                         &[&name, &region],
@@ -585,6 +644,9 @@ impl Backend for Postgres {
     }
 
     fn named(&self, name: &str) -> Result<(u32, u64)> {
+        if name.contains('\0') {
+            return Ok((0, 0)); // no stored text holds NUL
+        }
         let name = name.to_string();
         self.readers.query(move |c| {
             let r = c.query_one(

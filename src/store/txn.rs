@@ -2,7 +2,7 @@
 //!
 //! A [`Txn`] holds the store's write lock. Its lookups see its own pending writes (rows of one
 //! import batch find each other: a file that names the same firm twice updates it, not duplicates
-//! it). [`Txn::commit`] applies everything as ONE atomic sled batch together with the next
+//! it). [`Txn::commit`] applies everything as ONE atomic batch together with the next
 //! generation, its change-log entry and the id counter, and returns a [`Committed`]: what changed,
 //! still holding the lock, so the app applies it to the graph and the index in generation order
 //! before the next transaction can begin.
@@ -20,14 +20,16 @@ use std::sync::MutexGuard;
 use std::sync::atomic::Ordering;
 
 pub struct Txn<'a> {
+    /// Ends the backend's transaction when the transaction is dropped without a commit. Declared
+    /// (so dropped) before `serial`: the backend's transaction ends while the lock is still held,
+    /// never after the next transaction has begun.
+    open: Open<'a>,
     serial: MutexGuard<'a, ()>,
     store: &'a Store,
     /// The generation the store was at when this transaction took the write lock (another
     /// process may have moved a shared store past what this process has applied).
     base: u64,
     batch: Batch,
-    /// Ends the backend's transaction when the transaction is dropped without a commit.
-    open: Open<'a>,
     /// Whether `batch` holds anything (sled's batch cannot say).
     dirty: bool,
     /// identity key → id, or `None` where the transaction removed the key.
@@ -49,9 +51,9 @@ pub struct Txn<'a> {
 }
 
 /// A backend transaction that is still open: dropped without a commit, it is abandoned.
-struct Open<'a> {
-    store: &'a Store,
-    live: bool,
+pub(super) struct Open<'a> {
+    pub(super) store: &'a Store,
+    pub(super) live: bool,
 }
 
 impl Drop for Open<'_> {

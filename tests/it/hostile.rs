@@ -146,3 +146,15 @@ fn formula_cells_come_out_of_exports_as_text() {
     let formulas = book.worksheet_formula(&first).unwrap();
     assert!(formulas.used_cells().all(|(_, _, f)| f.is_empty()), "no formula in the workbook");
 }
+
+#[test]
+fn a_nul_character_in_a_cell_rejects_that_row_with_the_field_and_the_rest_imports() {
+    // NUL is never meaningful in a record, and PostgreSQL's text cannot hold it: refused at the
+    // record's one door for both stores, row by row (not a whole batch failing at the store).
+    let csv = "企业名称,行政区划代码,主营产品\n空字符前有限公司,320583,电池\n空字符\0有限公司,320583,电池\n空字符后有限公司,320583,隔\0膜\n末行有限公司,320583,电池\n";
+    let report = import(csv.as_bytes(), Format::Csv).unwrap();
+    assert_eq!(report.inserted, 2, "{:?}", report.rejected);
+    let rejected: Vec<(usize, &str)> = report.rejected.iter().map(|r| (r.row, r.code.as_str())).collect();
+    assert_eq!(rejected, vec![(2, "invalid_value"), (3, "invalid_value")]);
+    assert!(report.rejected[0].reason.contains("NUL"), "{:?}", report.rejected[0]);
+}

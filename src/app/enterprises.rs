@@ -21,6 +21,20 @@ pub enum Outcome {
 /// were never reported as stored.
 const FLUSH_EVERY: usize = 20_000;
 
+/// Rows whose identity lookups a shared store answers in one round trip (see `Txn::prefetch`).
+const PREFETCH_ROWS: usize = 250;
+
+type PatchRow = (usize, (usize, std::result::Result<EnterprisePatch, Vec<Problem>>));
+
+/// Reads ahead what the identity lookups of these rows will ask.
+fn prefetch(txn: &mut Txn<'_>, rows: &std::collections::VecDeque<PatchRow>) -> Result<()> {
+    txn.prefetch(
+        rows.iter()
+            .filter_map(|(_, (_, p))| p.as_ref().ok())
+            .filter_map(|p| Some((p.credit_code.as_ref(), p.name.as_deref()?))),
+    )
+}
+
 /// Rows per atomic store batch during a bulk import.
 const BATCH_ROWS: usize = 1_000;
 
@@ -463,9 +477,18 @@ impl App {
         let began = std::time::Instant::now();
         let mut patches = patches.enumerate();
         let mut tally = Tally::default();
+        // Rows read ahead, so a shared store answers their lookups in one round trip.
+        let mut ahead = std::collections::VecDeque::new();
+        let prefetching = self.store.is_shared();
         loop {
             let waited = std::time::Instant::now();
-            let Some((i, (number, patch))) = patches.next() else { break };
+            if ahead.is_empty() {
+                ahead.extend(patches.by_ref().take(if prefetching { PREFETCH_ROWS } else { 1 }));
+                if prefetching {
+                    prefetch(&mut txn, &ahead)?;
+                }
+            }
+            let Some((i, (number, patch))) = ahead.pop_front() else { break };
             t.wait_for_rows += waited.elapsed();
             let staged = std::time::Instant::now();
             done = i + 1;
@@ -479,6 +502,9 @@ impl App {
                 self.apply_timed(&committed, &mut t)?;
                 drop(committed); // other writers may go between two batches
                 txn = self.begin_caught_up()?;
+                if prefetching {
+                    prefetch(&mut txn, &ahead)?;
+                }
             }
             if (i + 1) % FLUSH_EVERY == 0 {
                 let flushing = std::time::Instant::now();

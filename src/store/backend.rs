@@ -27,6 +27,13 @@ pub struct IdentityColumns {
     pub region: String,
 }
 
+/// A stored enterprise as [`Backend::prefetch`] finds it.
+pub struct Prefetched {
+    pub id: EnterpriseId,
+    /// The record as stored (version byte + JSON).
+    pub value: IVec,
+}
+
 /// One write of a batch.
 #[derive(Debug)]
 pub enum Op {
@@ -122,6 +129,13 @@ pub trait Backend: Send + Sync {
     /// How many enterprises have exactly this name, and the XOR of their ids.
     fn named(&self, _name: &str) -> Result<(u32, u64)> {
         Ok((0, 0))
+    }
+
+    /// Every stored enterprise with one of these credit codes or names, with its identity and
+    /// record (`None`: this backend answers single lookups fast enough). A bulk import asks once
+    /// per batch of rows instead of several round trips per row.
+    fn prefetch(&self, _codes: &[String], _names: &[String]) -> Result<Option<Vec<Prefetched>>> {
+        Ok(None)
     }
 
     /// A connection that wakes when another process commits; `None` when no other can.

@@ -485,6 +485,11 @@ impl Store {
         }
     }
 
+    /// See [`backend::Backend::prefetch`].
+    fn prefetch(&self, codes: &[String], names: &[String]) -> Result<Option<Vec<backend::Prefetched>>> {
+        self.backend.prefetch(codes, names)
+    }
+
     /// How many stored enterprises have a name with `name`'s hash, and the XOR of their ids.
     fn named(&self, name: &str) -> Result<(u32, u64)> {
         if self.backend.enforces_identity() {

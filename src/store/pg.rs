@@ -21,7 +21,7 @@
 //! and callers on any thread wait for its answer. A lost connection is reopened by the next
 //! statement; meanwhile statements fail with `store_unavailable`.
 
-use super::backend::{Backend, Batch, Begun, Counters, Entries, Entry, Op};
+use super::backend::{Backend, Batch, Begun, Counters, Entries, Entry, Op, Prefetched};
 use crate::error::{Error, Result};
 use crate::model::EnterpriseId;
 use postgres::fallible_iterator::FallibleIterator;
@@ -654,6 +654,26 @@ impl Backend for Postgres {
                 &[&name],
             )?;
             Ok((r.get::<_, i64>(0) as u32, r.get::<_, i64>(1) as u64))
+        })
+    }
+
+    fn prefetch(&self, codes: &[String], names: &[String]) -> Result<Option<Vec<Prefetched>>> {
+        let codes: Vec<String> = codes.iter().filter(|c| !c.contains('\0')).cloned().collect();
+        let names: Vec<String> = names.iter().filter(|n| !n.contains('\0')).cloned().collect();
+        self.readers.query(move |c| {
+            Ok(Some(
+                c.query(
+                    "SELECT id, version, record::text FROM cs_enterprises
+                     WHERE credit_code = ANY($1) OR name = ANY($2)",
+                    &[&codes, &names],
+                )?
+                .iter()
+                .map(|r| Prefetched {
+                    id: EnterpriseId(r.get::<_, i64>(0) as u64),
+                    value: entry(Vec::new(), r.get(1), r.get(2)).1,
+                })
+                .collect(),
+            ))
         })
     }
 

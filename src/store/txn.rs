@@ -48,6 +48,10 @@ pub struct Txn<'a> {
     order: Vec<EnterpriseId>,
     chains: Vec<Chain>,
     book: Vec<BookChange>,
+    /// What [`Txn::prefetch`] read: per name, the count and XOR of ids of stored firms with it,
+    /// and the stored records it found (both as of this transaction's start, under its lock).
+    named: HashMap<String, (u32, u64)>,
+    fetched: HashMap<EnterpriseId, Enterprise>,
 }
 
 /// A backend transaction that is still open: dropped without a commit, it is abandoned.
@@ -97,7 +101,55 @@ impl<'a> Txn<'a> {
             order: Vec::new(),
             chains: Vec::new(),
             book: Vec::new(),
+            named: HashMap::new(),
+            fetched: HashMap::new(),
         }
+    }
+
+    /// Reads at once what the lookups of these rows will ask (their credit codes and names), when
+    /// the backend answers single lookups by a round trip each (PostgreSQL). Answers already
+    /// decided by this transaction's own writes are kept.
+    pub fn prefetch<'p>(
+        &mut self,
+        rows: impl Iterator<Item = (Option<&'p CreditCode>, &'p str)>,
+    ) -> Result<()> {
+        let mut codes: Vec<CreditCode> = Vec::new();
+        let mut names = Vec::new();
+        for (code, name) in rows {
+            codes.extend(code.cloned());
+            names.push(name.to_string());
+        }
+        names.sort();
+        names.dedup();
+        let texts: Vec<String> = codes.iter().map(|c| c.as_str().to_string()).collect();
+        let Some(found) = self.store.prefetch(&texts, &names)? else { return Ok(()) };
+        let mut named: HashMap<String, (u32, u64)> = names.iter().map(|n| (n.clone(), (0, 0))).collect();
+        for f in found {
+            let e: Enterprise = record::decode(f.id, &f.value)?;
+            if let Some(c) = &e.credit_code {
+                self.keys.entry(credit_key(c)).or_insert(Some(f.id));
+            }
+            self.keys.entry(name_key(&e.name, e.region)).or_insert(Some(f.id));
+            if let Some(n) = named.get_mut(&e.name) {
+                n.0 += 1;
+                n.1 ^= f.id.0;
+            }
+            self.fetched.insert(f.id, e);
+        }
+        // A credit code nobody holds: absent, unless this transaction wrote it.
+        for code in &codes {
+            self.keys.entry(credit_key(code)).or_insert(None);
+        }
+        // A name + region nobody holds: absent, unless this transaction wrote it.
+        for name in &names {
+            self.named.insert(name.clone(), named[name]);
+        }
+        Ok(())
+    }
+
+    /// Whether a name + region lookup was answered by [`Txn::prefetch`] for this name.
+    fn prefetched_name(&self, name: &str) -> bool {
+        self.named.contains_key(name)
     }
 
     /// The generation the store was at when this transaction began: above
@@ -123,13 +175,20 @@ impl<'a> Txn<'a> {
     }
 
     pub fn find_by_name(&self, name: &str, region: RegionCode) -> Result<Option<EnterpriseId>> {
-        self.lookup(name_key(name, region))
+        let key = name_key(name, region);
+        if !self.keys.contains_key(&key) && self.prefetched_name(name) {
+            return Ok(None); // prefetched: no stored firm has this name in this region
+        }
+        self.lookup(key)
     }
 
     /// The one enterprise with exactly this name, as this transaction sees it, if exactly one
     /// has it.
     pub fn find_by_name_alone(&self, name: &str) -> Result<Option<EnterpriseId>> {
-        let (count, mut xor) = self.store.named(name)?;
+        let (count, mut xor) = match self.named.get(name) {
+            Some(known) => *known,
+            None => self.store.named(name)?,
+        };
         let mut count = i64::from(count);
         if let Some((change, ids)) = self.name_delta.get(name) {
             count += change;
@@ -147,7 +206,10 @@ impl<'a> Txn<'a> {
         match self.touched.get(&id) {
             Some(Some(i)) => Ok(Some(self.records[*i].clone())),
             Some(None) => Ok(None),
-            None => self.store.enterprise(id),
+            None => match self.fetched.get(&id) {
+                Some(e) => Ok(Some(e.clone())),
+                None => self.store.enterprise(id),
+            },
         }
     }
 

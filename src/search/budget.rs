@@ -4,7 +4,10 @@
 //! costs a walk over most of a million documents: tens of milliseconds that hold up every other
 //! request behind it. SPEC §5 asks for an exact total only up to 10,000; beyond that a lower bound
 //! will do. So a relevance-ranked search of words without facets walks at most
-//! [`RANKED_WALK_LIMIT`] matches, shared out over the segments by their size, and says when it
+//! about [`RANKED_WALK_LIMIT`] matches, shared out over the segments by their size — each segment
+//! at least an equal part, so recent writes (small segments, their matches dense) are walked
+//! whole: shares by size alone walked 10 of a 100-firm segment whose firms all matched, and a
+//! search with 2,000 matches answered `total: 225` (at most twice the limit in all) — and says when it
 //! stopped early (the total is then a lower bound and `total_exact` is false). Within a segment
 //! the walk takes the first matches by document id — in a segment built by one import, roughly
 //! the order of the file — so the ranking of a word that more than a tenth of a million firms
@@ -25,12 +28,15 @@ pub struct Bounded<C> {
     limit: u64,
     /// Documents in all segments, to share the limit out.
     max_docs: u64,
+    /// The least share of any segment: an equal part of the limit.
+    floor: u64,
     cut: AtomicBool,
 }
 
 impl<C> Bounded<C> {
-    pub fn new(inner: C, limit: u64, max_docs: u64) -> Bounded<C> {
-        Bounded { inner, limit, max_docs: max_docs.max(1), cut: AtomicBool::new(false) }
+    pub fn new(inner: C, limit: u64, max_docs: u64, segments: usize) -> Bounded<C> {
+        let floor = limit.div_ceil(segments.max(1) as u64);
+        Bounded { inner, limit, max_docs: max_docs.max(1), floor, cut: AtomicBool::new(false) }
     }
 
     /// Whether some segment had matches left when its share ran out.
@@ -62,8 +68,8 @@ impl<C: Collector> Collector for Bounded<C> {
         reader: &SegmentReader,
     ) -> tantivy::Result<<C::Child as SegmentCollector>::Fruit> {
         let mut child = self.inner.for_segment(ord, reader)?;
-        // This segment's share, rounded up so a small segment still gets a walk.
-        let share = (self.limit * reader.max_doc() as u64).div_ceil(self.max_docs);
+        // This segment's share by size (rounded up), and never below an equal part.
+        let share = (self.limit * reader.max_doc() as u64).div_ceil(self.max_docs).max(self.floor);
         let scoring = self.inner.requires_scoring();
         let alive = reader.alive_bitset();
         let mut scorer = weight.scorer(reader, 1.0)?;

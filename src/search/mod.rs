@@ -402,7 +402,8 @@ impl SearchIndex {
                     (d, c, Some(t), true)
                 }
                 (Sort::Relevance, false) if !words.words.is_empty() => {
-                    let walk = Bounded::new((top.order_by_score(), Count), walk_limit, max_docs);
+                    let segments = searcher.segment_readers().len();
+                    let walk = Bounded::new((top.order_by_score(), Count), walk_limit, max_docs, segments);
                     let (d, c) = searcher.search_with_statistics_provider(query, &walk, &stats)?;
                     (d, c, None, !walk.was_cut())
                 }

@@ -10,6 +10,8 @@
 //! plain term/phrase queries on the same index, top 20 by score, the 20 stored documents read.
 //!
 //! The data dir is kept between runs; delete it to measure the build again.
+//! `CHAINSCOUT_BENCH_PROFILE=product` runs only the cases whose label starts so, for 20 s, under
+//! a profiler (`perf record -g`).
 
 #[path = "common.rs"]
 mod common;
@@ -216,6 +218,23 @@ fn ratio(app: &App) {
     println!();
 }
 
+/// One case over and over for 20 s, for a profiler (`perf record`) to watch: the cases whose
+/// label starts with `prefix`.
+fn profile(app: &App, prefix: &str) {
+    let reqs: Vec<SearchRequest> =
+        cases().into_iter().filter(|(l, _)| l.starts_with(prefix)).map(|(_, r)| r).collect();
+    assert!(!reqs.is_empty(), "no case starts with {prefix}");
+    let start = Instant::now();
+    let mut runs = 0u64;
+    while start.elapsed() < Duration::from_secs(20) {
+        for req in &reqs {
+            std::hint::black_box(serde_json::to_vec(&app.search(req).unwrap()).unwrap());
+            runs += 1;
+        }
+    }
+    println!("{runs} searches in 20 s: {:.0} µs each", 20e6 / runs as f64);
+}
+
 fn bench(c: &mut Criterion) {
     let app = common::app();
     // Every run computes its answer; the cache is measured on its own below.
@@ -231,6 +250,10 @@ fn bench(c: &mut Criterion) {
         );
     }
     println!("index segments: {}", app.index_segments());
+    if let Some(prefix) = std::env::var_os("CHAINSCOUT_BENCH_PROFILE") {
+        profile(&app, &prefix.to_string_lossy());
+        return;
+    }
     distribution(&app);
     phases(&app);
     ratio(&app);

@@ -21,12 +21,18 @@ fn is_break(c: char) -> bool {
         || matches!(c, '，' | '。' | '、' | '；' | '：' | '（' | '）' | '“' | '”' | '《' | '》' | '·')
 }
 
-/// The bigrams of `text` as strings, in order (also used to build phrase queries).
+/// The bigrams of `text` as strings, in order.
+#[cfg(test)]
 pub fn bigrams(text: &str) -> Vec<String> {
+    tokens(text).into_iter().map(|(_, t)| t).collect()
+}
+
+/// The tokens of `text` with their positions (phrase queries are built from these).
+pub fn tokens(text: &str) -> Vec<(usize, String)> {
     let mut stream = BigramTokenizer.token_stream(text);
     let mut out = Vec::new();
     while stream.advance() {
-        out.push(stream.token().text.clone());
+        out.push((stream.token().position, stream.token().text.clone()));
     }
     out
 }
@@ -71,8 +77,10 @@ impl Tokenizer for BigramTokenizer {
                 });
                 position += 1;
             }
-            // Runs do not join: leave a gap so a phrase cannot span a break.
-            position += 1;
+            // Runs do not join: leave a gap of two positions, so that no phrase spans a break,
+            // not even one that skips every second bigram (`query::covering_bigrams`): `正极`
+            // at p and `材料` at p + 2 must not match `正极 材料`.
+            position += 2;
         }
         BigramStream { tokens, index: usize::MAX }
     }
@@ -104,5 +112,11 @@ mod tests {
         assert_eq!(bigrams("a股"), vec!["a股"]);
         assert_eq!(bigrams("x"), vec!["x"]);
         assert!(bigrams("  ").is_empty());
+    }
+
+    #[test]
+    fn runs_are_two_positions_apart() {
+        let at: Vec<usize> = super::tokens("正极 材料").iter().map(|(p, _)| *p).collect();
+        assert_eq!(at, vec![0, 3]);
     }
 }

@@ -3,11 +3,12 @@
 //!
 //! Every whitespace-separated word of the query must match somewhere (AND); when that finds
 //! nothing, the words are tried with OR so a near-miss still answers. A word matches when its
-//! bigrams occur as a phrase in a name, alias, product or place, when it is a stock or credit code
-//! or a tag, or when all of its jieba words match somewhere (`常州电池` = 常州 + 电池).
+//! bigrams occur as a phrase in a name, alias, product or place, when it is a jieba word of the
+//! description or the products, when it is a stock or credit code or a tag, or when all of its
+//! jieba words match somewhere (`常州电池` = 常州 + 电池).
 
 use super::any_of::AnyOf;
-use super::bigram::bigrams;
+use super::bigram;
 use super::schema::Fields;
 use crate::model::region::Level;
 use crate::model::{LinkRef, RegionCode};
@@ -67,17 +68,40 @@ fn term_query(term: Term) -> Box<dyn Query> {
     Box::new(TermQuery::new(term, IndexRecordOption::WithFreqs))
 }
 
-/// The bigrams of `word` as one phrase (or one term) in `field`.
+/// The bigrams of `word` as one phrase (or one term) in `field`. A phrase needs only enough of
+/// them to cover every character: in a run of four, the bigrams at 0 and 2 (`正极`, `材料` for
+/// 正极材料) pin all four characters, since consecutive positions inside a run are consecutive
+/// characters and runs are kept further apart than that (`bigram.rs`). Each term left out is a
+/// posting list not walked and positions not read for every candidate.
 fn phrase(field: tantivy::schema::Field, word: &str) -> Option<Box<dyn Query>> {
-    let grams = bigrams(word);
+    let grams = covering_bigrams(word);
     match grams.len() {
         0 => None,
-        1 => Some(term_query(Term::from_field_text(field, &grams[0]))),
+        1 => Some(term_query(Term::from_field_text(field, &grams[0].1))),
         _ => {
-            let terms = grams.iter().map(|g| Term::from_field_text(field, g)).collect();
-            Some(Box::new(PhraseQuery::new(terms)))
+            let terms = grams.into_iter().map(|(at, g)| (at, Term::from_field_text(field, &g))).collect();
+            Some(Box::new(PhraseQuery::new_with_offset(terms)))
         }
     }
+}
+
+/// The fewest of `word`'s bigram tokens that cover all its characters, with their offsets from
+/// the first: in each run of consecutive positions every second token and the last.
+pub(crate) fn covering_bigrams(word: &str) -> Vec<(usize, String)> {
+    let tokens = bigram::tokens(word);
+    let Some(first) = tokens.first().map(|(at, _)| *at) else { return vec![] };
+    let mut out: Vec<(usize, String)> = Vec::new();
+    let mut run_start = first;
+    for (i, (at, text)) in tokens.iter().enumerate() {
+        let next_in_run = tokens.get(i + 1).is_some_and(|(next, _)| *next == at + 1);
+        if i == 0 || *at != tokens[i - 1].0 + 1 {
+            run_start = *at;
+        }
+        if (at - run_start) % 2 == 0 || !next_in_run {
+            out.push((at - first, text.clone()));
+        }
+    }
+    out
 }
 
 /// Jieba words of a folded word (search mode), without repeats.
@@ -193,12 +217,25 @@ fn anywhere(f: &Fields, word: &str, words: &Words, with_parts: bool) -> WordQuer
             core.push((0.8, Box::new(BooleanQuery::new(must))));
         }
     }
-    // Scored by its longest jieba words: a document indexed with `正极材料` also has `正极` and
-    // `材料` (search mode), so the shorter ones would only add terms to look up.
+    // The description is found by its jieba words (SPEC §5): a word, or each part of a word
+    // that splits, matches where it is a jieba word of the description (or of the products,
+    // where its phrase already matches). Not a phrase: descriptions are not indexed as bigrams.
+    if word.chars().count() >= 2 {
+        core.push((0.3, term_query(Term::from_field_text(f.text_jieba, word))));
+    }
+    // A word that splits is also scored by its longest jieba words: a document indexed with
+    // `正极材料` also has `正极` and `材料` (search mode), so the shorter ones would only add
+    // terms to look up. A word that is one jieba word is scored by its clauses above alone: as a
+    // jieba word of a name it would repeat the name's phrase, and in the products and the
+    // description it is a clause of its own already.
     let mut scoring: Vec<(f32, Box<dyn Query>)> = Vec::new();
-    for p in longest(parts).into_iter().filter(|_| with_parts) {
-        scoring.push((0.5, term_query(Term::from_field_text(f.names_jieba, p))));
-        scoring.push((0.3, term_query(Term::from_field_text(f.text_jieba, p))));
+    let longest = longest(parts);
+    let one_word = longest.len() == 1 && longest[0] == word;
+    if with_parts && !one_word {
+        for p in longest {
+            scoring.push((0.5, term_query(Term::from_field_text(f.names_jieba, p))));
+            scoring.push((0.3, term_query(Term::from_field_text(f.text_jieba, p))));
+        }
     }
     WordQuery { core: Box::new(AnyOf::new(core)), scoring }
 }
@@ -279,4 +316,24 @@ pub fn build(f: &Fields, req: &SearchRequest, analysed: &Words, relaxed: bool) -
         clauses.push((Occur::Should, Box::new(AnyOf::new(scoring))));
     }
     Box::new(BooleanQuery::new(clauses))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::covering_bigrams;
+
+    fn cover(word: &str) -> Vec<(usize, &'static str)> {
+        covering_bigrams(word).into_iter().map(|(at, g)| (at, &*g.leak())).collect()
+    }
+
+    #[test]
+    fn a_phrase_keeps_only_the_bigrams_that_cover_every_character() {
+        assert_eq!(cover("正极材料"), vec![(0, "正极"), (2, "材料")]);
+        assert_eq!(cover("锂电池"), vec![(0, "锂电"), (1, "电池")]);
+        assert_eq!(cover("宁德时代新"), vec![(0, "宁德"), (2, "时代"), (3, "代新")]);
+        assert_eq!(cover("储能"), vec![(0, "储能")]);
+        // Runs keep their distance: the phrase is as far apart as the text's tokens are.
+        assert_eq!(cover("a股-正极材料"), vec![(0, "a股"), (3, "正极"), (5, "材料")]);
+        assert!(cover("--").is_empty());
+    }
 }

@@ -11,7 +11,8 @@ use tantivy::schema::{
     FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions,
 };
 
-pub const BIGRAM: &str = "zh_bigram";
+/// Versioned: an index made with another bigram layout has another schema, so it is rebuilt.
+pub const BIGRAM: &str = "zh_bigram_v2";
 pub const JIEBA: &str = "zh_jieba";
 pub const SIMPLE: &str = "default";
 

@@ -310,6 +310,29 @@ fn a_write_is_found_at_once_and_a_delete_is_gone_at_once() {
 }
 
 #[test]
+fn a_word_of_the_description_finds_the_firm_below_those_that_make_it() {
+    // SPEC §5: enterprises are found by their description too (by its words, not any part).
+    let dir = tempfile::tempdir().unwrap();
+    let app = App::open(crate::helpers::location(dir.path())).unwrap();
+    let today = chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
+    for record in [
+        json!({"name": "常州甲科技有限公司", "region": "320412", "products": ["机床"],
+               "description": "公司正在建设储能电池生产线，明年投产。"}),
+        json!({"name": "常州乙科技有限公司", "region": "320412", "products": ["储能电池"]}),
+        json!({"name": "常州丙科技有限公司", "region": "320412", "products": ["机床"], "description": "专注数控系统。"}),
+    ] {
+        app.write_enterprise(EnterprisePatch::from_record(record.as_object().unwrap(), today).unwrap())
+            .unwrap();
+    }
+    let found = search(&app, "储能电池");
+    assert_eq!(names(&found), vec!["常州乙科技有限公司", "常州甲科技有限公司"], "the maker first");
+    assert!(!found.relaxed);
+    assert_eq!(names(&search(&app, "生产线")), vec!["常州甲科技有限公司"]);
+    assert_eq!(names(&search(&app, "数控系统 常州")), vec!["常州丙科技有限公司"]);
+    assert_eq!(search(&app, "投产 机床").total, 1, "a description word and a product, both required");
+}
+
+#[test]
 fn a_part_of_a_word_can_be_a_tag() {
     // 常州上市公司 is one word that jieba splits into 常州 + 上市公司; the second is a tag.
     let app = demo();

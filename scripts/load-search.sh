@@ -20,7 +20,8 @@ work=$(mktemp -d)
 data=${1:-$work/data}
 with_import=${2:-}
 port=$((20000 + RANDOM % 20000))
-trap 'kill ${server:-} 2>/dev/null || true; rm -rf "$work"' EXIT
+# Wait for the server to end: the next run over the same data dir needs its lock.
+trap 'kill ${server:-} 2>/dev/null && wait ${server:-} 2>/dev/null; rm -rf "$work"' EXIT
 
 python3 - "$work/queries.txt" <<'PY'
 import json, random, sys, urllib.parse
@@ -63,8 +64,10 @@ start_server() {
   demo_flag=""
   for _ in $(seq 1 600); do
     curl -sf http://127.0.0.1:$port/api/v1/health > /dev/null 2>&1 && break
+    kill -0 $server 2>/dev/null || break
     sleep 0.5
   done
+  curl -sf http://127.0.0.1:$port/api/v1/health > /dev/null 2>&1 || { echo "the server did not start:" >&2; tail -5 "$work/server.log" >&2; exit 1; }
   echo "server: $(curl -s http://127.0.0.1:$port/api/v1/health)"
 }
 run_wrk() {

@@ -74,6 +74,11 @@ enum Command {
         /// index change empties it.
         #[arg(long, env = "CHAINSCOUT_SEARCH_CACHE", default_value_t = crate::search::DEFAULT_CACHE_ENTRIES)]
         search_cache: usize,
+        /// Matches a relevance-ranked search of words walks at most before it stops and answers
+        /// the best of them with a lower-bound total (never below SPEC §5's exact 10,000 per
+        /// index segment). Lower answers the broadest words sooner; higher ranks them over more.
+        #[arg(long, env = "CHAINSCOUT_SEARCH_WALK", default_value_t = crate::search::RANKED_WALK_LIMIT)]
+        search_walk: u64,
     },
     /// Import chains, enterprises or the bundled demo.
     Import {
@@ -410,10 +415,19 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     };
     match cli.command {
         Command::Generate { enterprises, seed, out } => generate(&ctx, enterprises, seed, &out),
-        Command::Serve { addr, public_read, demo, json_limit_kb, import_limit_mb, search_cache } => {
+        Command::Serve {
+            addr,
+            public_read,
+            demo,
+            json_limit_kb,
+            import_limit_mb,
+            search_cache,
+            search_walk,
+        } => {
             let limits =
                 crate::api::Limits { json: json_limit_kb * 1024, import: import_limit_mb * 1024 * 1024 };
-            serve(&ctx.at(), !explicit_data || demo, &addr, public_read, limits, search_cache)
+            let search = SearchTuning { cache: search_cache, walk: search_walk };
+            serve(&ctx.at(), !explicit_data || demo, &addr, public_read, limits, search)
         }
         Command::Token { action: TokenAction::Create { role, name, unit } } => {
             create_token(&ctx, role, &name, unit.as_deref())
@@ -957,17 +971,24 @@ fn read_chain_files(paths: &[PathBuf]) -> anyhow::Result<Vec<(String, String)>> 
     Ok(files)
 }
 
+/// `serve`'s search settings.
+struct SearchTuning {
+    cache: usize,
+    walk: u64,
+}
+
 fn serve(
     at: &crate::store::Location,
     load_demo_if_empty: bool,
     addr: &str,
     public_read: bool,
     limits: crate::api::Limits,
-    search_cache: usize,
+    search: SearchTuning,
 ) -> anyhow::Result<()> {
     let data = at.data.as_path();
     let app = App::open(at.clone())?;
-    app.set_search_cache(search_cache);
+    app.set_search_cache(search.cache);
+    app.set_ranked_walk_limit(search.walk);
     {
         let empty = app.graph().chains().next().is_none() && app.store().count_enterprises() == 0;
         if empty && load_demo_if_empty {

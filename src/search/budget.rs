@@ -3,24 +3,31 @@
 //! Ranking by relevance scores every match, so a word nearly every firm has (`有限`, `科技`)
 //! costs a walk over most of a million documents: tens of milliseconds that hold up every other
 //! request behind it. SPEC §5 asks for an exact total only up to 10,000; beyond that a lower bound
-//! will do. So a relevance-ranked search of words without facets walks at most
-//! about [`RANKED_WALK_LIMIT`] matches, shared out over the segments by their size — each segment
-//! at least an equal part, so recent writes (small segments, their matches dense) are walked
-//! whole: shares by size alone walked 10 of a 100-firm segment whose firms all matched, and a
-//! search with 2,000 matches answered `total: 225` (at most twice the limit in all) — and says when it
-//! stopped early (the total is then a lower bound and `total_exact` is false). Within a segment
-//! the walk takes the first matches by document id — in a segment built by one import, roughly
-//! the order of the file — so the ranking of a word that more than a tenth of a million firms
-//! share is the best of those walked, not of all. Facets, sorting by capital and filters without
-//! words walk every match: there a missed one would be a wrong count or order.
+//! will do. So a relevance-ranked search of words without facets walks at most about
+//! [`RANKED_WALK_LIMIT`] matches, shared out over the segments by their size — each segment at
+//! least an equal part and at least the exact 10,000, so a search with up to 10,000 matches is
+//! exact however they fall, and recent writes (small segments, their matches dense) are walked
+//! whole (shares by size alone walked 10 of a 100-firm segment whose firms all matched, and a
+//! search with 2,000 matches answered `total: 225`) — and says when it stopped early (the total
+//! is then a lower bound and `total_exact` is false). Within a segment the walk takes the first
+//! matches by document id — in a segment built by one import, roughly the order of the file — so
+//! the ranking of a word that more than 20,000 firms share is the best of those walked, not of
+//! all. Facets, sorting by capital and filters without words walk every match: there a missed
+//! one would be a wrong count or order.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::query::Weight;
 use tantivy::{DocId, DocSet, Score, SegmentOrdinal, SegmentReader, TERMINATED};
 
-/// Matches a relevance-ranked search walks at most, by default (ten times the SPEC's exact count).
-pub const RANKED_WALK_LIMIT: u64 = 100_000;
+/// Matches a relevance-ranked search walks at most, by default (twice the SPEC's exact count).
+/// At 1M firms under 64 connections (BENCHMARKS.md, `scripts/load-search.sh`), the cold p99 was
+/// 27–28 ms with 100,000, 24–25 ms with 30,000 and 22 ms with 15,000: the broadest words set the
+/// tail. `serve --search-walk` changes it.
+pub const RANKED_WALK_LIMIT: u64 = 20_000;
+
+/// SPEC §5: totals are exact up to this many matches.
+pub const EXACT_TOTAL: u64 = 10_000;
 
 /// Wraps a collector so it sees at most `limit` matches in all, each segment its share.
 pub struct Bounded<C> {
@@ -35,7 +42,9 @@ pub struct Bounded<C> {
 
 impl<C> Bounded<C> {
     pub fn new(inner: C, limit: u64, max_docs: u64, segments: usize) -> Bounded<C> {
-        let floor = limit.div_ceil(segments.max(1) as u64);
+        // An equal part, and never less than SPEC §5's exact count (unless the whole limit is
+        // less): a search with at most 10,000 matches is then exact however they fall.
+        let floor = limit.div_ceil(segments.max(1) as u64).max(limit.min(EXACT_TOTAL));
         Bounded { inner, limit, max_docs: max_docs.max(1), floor, cut: AtomicBool::new(false) }
     }
 
@@ -88,5 +97,19 @@ impl<C: Collector> Collector for Bounded<C> {
             doc = scorer.advance();
         }
         Ok(child.harvest())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Bounded, EXACT_TOTAL};
+
+    #[test]
+    fn every_segment_may_walk_the_exact_count_so_small_totals_stay_exact() {
+        // Eight segments share 20,000: an equal part would be 2,500, so 9,000 matches in one
+        // small segment would have been cut and counted as "at least 2,500".
+        assert_eq!(Bounded::new((), 20_000, 1_000_000, 8).floor, EXACT_TOTAL);
+        assert_eq!(Bounded::new((), 100_000, 1_000_000, 4).floor, 25_000, "an equal part when larger");
+        assert_eq!(Bounded::new((), 500, 1_000, 3).floor, 500, "a limit below the exact count bounds it");
     }
 }

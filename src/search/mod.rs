@@ -407,6 +407,12 @@ impl SearchIndex {
                     let (d, c) = searcher.search_with_statistics_provider(query, &walk, &stats)?;
                     (d, c, None, !walk.was_cut())
                 }
+                (Sort::Relevance, false) if browsing_all => {
+                    // Every firm matches with one score: the first by address, counted from the
+                    // segments' sizes (ranking a million equal scores cost 2.6 ms at 1M).
+                    let (d, c) = first_documents(&searcher, req.offset.min(MAX_OFFSET), limit);
+                    (d, c, None, true)
+                }
                 (Sort::Relevance, false) => {
                     let (d, c) = searcher.search_with_statistics_provider(
                         query,
@@ -574,6 +580,37 @@ fn facet_lists(t: Tallies) -> Facets {
 /// Top hits with their scores (or capitals), the number of matches, facet tallies when asked,
 /// and whether every match was walked (the count is exact).
 type Collected = (Vec<(f32, DocAddress)>, usize, Option<Tallies>, bool);
+
+/// The live documents from `offset` on, at most `limit`, in index order, each scored 1 (as
+/// `AllQuery` scores them), and how many live documents there are.
+fn first_documents(
+    searcher: &tantivy::Searcher,
+    offset: usize,
+    limit: usize,
+) -> (Vec<(f32, DocAddress)>, usize) {
+    let mut skip = offset;
+    let mut out = Vec::with_capacity(limit);
+    for (ord, reader) in searcher.segment_readers().iter().enumerate() {
+        if out.len() == limit {
+            break;
+        }
+        let alive = reader.alive_bitset();
+        for doc in 0..reader.max_doc() {
+            if alive.is_some_and(|a| !a.is_alive(doc)) {
+                continue;
+            }
+            if skip > 0 {
+                skip -= 1;
+                continue;
+            }
+            if out.len() == limit {
+                break;
+            }
+            out.push((1.0, DocAddress::new(ord as u32, doc)));
+        }
+    }
+    (out, searcher.num_docs() as usize)
+}
 
 /// Where the index lives inside a data directory.
 pub fn index_dir(data: &Path) -> PathBuf {

@@ -4,7 +4,7 @@
 //! Every whitespace-separated word of the query must match somewhere (AND); when that finds
 //! nothing, the words are tried with OR so a near-miss still answers. A word matches when its
 //! bigrams occur as a phrase in a name, alias, product or place, when it is a jieba word of the
-//! description or the products, when it is a stock or credit code or a tag, or when all of its
+//! description, when it is a stock or credit code or a tag, or when all of its
 //! jieba words match somewhere (`常州电池` = 常州 + 电池).
 
 use super::any_of::AnyOf;
@@ -218,15 +218,15 @@ fn anywhere(f: &Fields, word: &str, words: &Words, with_parts: bool) -> WordQuer
         }
     }
     // The description is found by its jieba words (SPEC §5): a word, or each part of a word
-    // that splits, matches where it is a jieba word of the description (or of the products,
-    // where its phrase already matches). Not a phrase: descriptions are not indexed as bigrams.
+    // that splits, matches where it is a jieba word of the description. Not a phrase:
+    // descriptions are not indexed as bigrams.
     if word.chars().count() >= 2 {
-        core.push((0.3, term_query(Term::from_field_text(f.text_jieba, word))));
+        core.push((0.3, term_query(Term::from_field_text(f.description_jieba, word))));
     }
     // A word that splits is also scored by its longest jieba words: a document indexed with
     // `正极材料` also has `正极` and `材料` (search mode), so the shorter ones would only add
     // terms to look up. A word that is one jieba word is scored by its clauses above alone: as a
-    // jieba word of a name it would repeat the name's phrase, and in the products and the
+    // jieba word of a name or a product it would repeat the phrase there, and in the
     // description it is a clause of its own already.
     let mut scoring: Vec<(f32, Box<dyn Query>)> = Vec::new();
     let longest = longest(parts);

@@ -24,7 +24,11 @@ pub struct Fields {
     pub names_bigram: Field,
     pub names_jieba: Field,
     pub products_bigram: Field,
+    /// Jieba words of the products and the description (scoring, one-character words).
     pub text_jieba: Field,
+    /// Jieba words of the description alone: where a word is found in it (a clause of its own,
+    /// so a product word does not walk every product mention twice).
+    pub description_jieba: Field,
     pub places_bigram: Field,
     pub codes: Field,
     /// Whole stock and credit codes, lower case (`300750.sz`).
@@ -57,6 +61,7 @@ pub fn build_schema() -> (Schema, Fields) {
         names_jieba: b.add_text_field("names_jieba", text(JIEBA, false)),
         products_bigram: b.add_text_field("products_bigram", text(BIGRAM, true)),
         text_jieba: b.add_text_field("text_jieba", text(JIEBA, false)),
+        description_jieba: b.add_text_field("description_jieba", text(JIEBA, false)),
         places_bigram: b.add_text_field("places_bigram", text(BIGRAM, true)),
         codes: b.add_text_field("codes", text(SIMPLE, false)),
         code_exact: b.add_text_field("code_exact", STRING),
@@ -102,7 +107,9 @@ pub fn document(f: &Fields, e: &Enterprise, links: &[LinkRef]) -> TantivyDocumen
         doc.add_text(f.text_jieba, &folded);
     }
     if let Some(d) = &e.description {
-        doc.add_text(f.text_jieba, fold(d));
+        let folded = fold(d);
+        doc.add_text(f.text_jieba, &folded);
+        doc.add_text(f.description_jieba, &folded);
     }
     let table = regions();
     let mut codes = vec![Some(e.region.province()), e.region.city(), Some(e.region)];

@@ -333,6 +333,28 @@ fn a_word_of_the_description_finds_the_firm_below_those_that_make_it() {
 }
 
 #[test]
+fn browsing_without_words_pages_through_every_firm_once() {
+    let app = demo();
+    let mut seen = std::collections::HashSet::new();
+    let mut total = 0;
+    for offset in (0..).step_by(500) {
+        let page = app
+            .search(&SearchRequest { limit: 500, offset, facets: offset == 0, ..Default::default() })
+            .unwrap();
+        total = page.total;
+        assert!(page.total_exact);
+        if page.hits.is_empty() {
+            break;
+        }
+        for h in page.hits {
+            assert!(seen.insert(h.id.clone()), "{} twice", h.id);
+        }
+    }
+    assert_eq!(seen.len() as u64, total);
+    assert_eq!(total, app.store().count_enterprises() as u64);
+}
+
+#[test]
 fn a_part_of_a_word_can_be_a_tag() {
     // 常州上市公司 is one word that jieba splits into 常州 + 上市公司; the second is a tag.
     let app = demo();

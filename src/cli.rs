@@ -74,9 +74,9 @@ enum Command {
         /// index change empties it.
         #[arg(long, env = "CHAINSCOUT_SEARCH_CACHE", default_value_t = crate::search::DEFAULT_CACHE_ENTRIES)]
         search_cache: usize,
-        /// Matches a relevance-ranked search of words walks at most before it stops and answers
-        /// the best of them with a lower-bound total (never below SPEC §5's exact 10,000 per
-        /// index segment). Lower answers the broadest words sooner; higher ranks them over more.
+        /// Matches a relevance-ranked search of words walks (about; each index segment may walk
+        /// SPEC §5's exact 10,000 at least) before it stops and answers the best of them with a
+        /// lower-bound total. Lower answers the broadest words sooner; higher ranks them over more.
         #[arg(long, env = "CHAINSCOUT_SEARCH_WALK", default_value_t = crate::search::RANKED_WALK_LIMIT)]
         search_walk: u64,
     },

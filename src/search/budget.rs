@@ -78,7 +78,8 @@ impl<C: Collector> Collector for Bounded<C> {
     ) -> tantivy::Result<<C::Child as SegmentCollector>::Fruit> {
         let mut child = self.inner.for_segment(ord, reader)?;
         // This segment's share by size (rounded up), and never below an equal part.
-        let share = (self.limit * reader.max_doc() as u64).div_ceil(self.max_docs).max(self.floor);
+        let by_size = (self.limit as u128 * reader.max_doc() as u128).div_ceil(self.max_docs as u128);
+        let share = u64::try_from(by_size).unwrap_or(u64::MAX).max(self.floor);
         let scoring = self.inner.requires_scoring();
         let alive = reader.alive_bitset();
         let mut scorer = weight.scorer(reader, 1.0)?;

@@ -86,7 +86,9 @@ fn phrase(field: tantivy::schema::Field, word: &str) -> Option<Box<dyn Query>> {
 }
 
 /// The fewest of `word`'s bigram tokens that cover all its characters, with their offsets from
-/// the first: in each run of consecutive positions every second token and the last.
+/// the first: in each run of consecutive positions every second token and the last. The offsets
+/// keep the word's own gaps, so `a股-正极` is found where its runs stand apart as in the word (a
+/// phrase of consecutive offsets never matched it).
 pub(crate) fn covering_bigrams(word: &str) -> Vec<(usize, String)> {
     let tokens = bigram::tokens(word);
     let Some(first) = tokens.first().map(|(at, _)| *at) else { return vec![] };

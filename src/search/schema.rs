@@ -12,7 +12,7 @@ use tantivy::schema::{
 };
 
 /// Versioned: an index made with another bigram layout has another schema, so it is rebuilt.
-pub const BIGRAM: &str = "zh_bigram_v2";
+pub const BIGRAM: &str = "zh_bigram_v3";
 pub const JIEBA: &str = "zh_jieba";
 pub const SIMPLE: &str = "default";
 

@@ -355,6 +355,23 @@ fn browsing_without_words_pages_through_every_firm_once() {
 }
 
 #[test]
+fn a_word_is_not_found_across_two_products() {
+    // 人工智能 is one jieba word, so only its phrase can find it: 工业人工 and 智能设备 are two
+    // products, and the phrase must not run from the end of one into the next.
+    let dir = tempfile::tempdir().unwrap();
+    let app = App::open(crate::helpers::location(dir.path())).unwrap();
+    let today = chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
+    for record in [
+        json!({"name": "常州甲科技有限公司", "region": "320412", "products": ["工业人工", "智能设备"]}),
+        json!({"name": "常州乙科技有限公司", "region": "320412", "products": ["工业人工智能"]}),
+    ] {
+        app.write_enterprise(EnterprisePatch::from_record(record.as_object().unwrap(), today).unwrap())
+            .unwrap();
+    }
+    assert_eq!(names(&search(&app, "人工智能")), vec!["常州乙科技有限公司"]);
+}
+
+#[test]
 fn a_part_of_a_word_can_be_a_tag() {
     // 常州上市公司 is one word that jieba splits into 常州 + 上市公司; the second is a tag.
     let app = demo();
@@ -408,7 +425,8 @@ fn a_very_broad_ranked_search_walks_a_bounded_number_of_matches_and_says_so() {
     app.set_ranked_walk_limit(500);
     let bounded = app.search(&broad(Sort::Relevance)).unwrap();
     assert!(!bounded.total_exact, "a walk cut short says its total is a lower bound");
-    // Each segment walks its share by size or an equal part of the limit: at most twice it.
+    // Each segment walks its share by size or an equal part of the limit (here below the exact
+    // 10,000, so no more): with the demo's one or two segments, at most twice it.
     assert!((500..=1000).contains(&bounded.total), "{}", bounded.total);
     assert_eq!(bounded.hits.len(), 20);
     assert!(bounded.hits.iter().all(|h| h.highlight["name"].contains("<em>有限公司</em>")));

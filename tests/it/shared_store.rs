@@ -59,18 +59,34 @@ fn firm(name: &str, code: &str) -> Value {
     json!({"name": name, "region": "320412", "credit_code": code, "products": ["正极材料"]})
 }
 
+/// Two servers over one store: A started first (its start made the admin token), then B.
+struct TwoProcesses {
+    a: Env,
+    b: Env,
+    server_a: KillOnDrop,
+    addr_a: String,
+    server_b: KillOnDrop,
+    addr_b: String,
+    token: String,
+}
+
+fn two_processes() -> TwoProcesses {
+    let a = Env::new();
+    let b = a.sharing();
+    let (server_a, addr_a) = serve(&a, &[]);
+    let server_a = KillOnDrop(server_a);
+    let token = admin_token(&a);
+    let (server_b, addr_b) = serve(&b, &[]);
+    TwoProcesses { a, b, server_a, addr_a, server_b: KillOnDrop(server_b), addr_b, token }
+}
+
 #[test]
 fn two_processes_over_one_store_see_each_others_writes_and_share_identity() {
     if !needs_postgres("two_processes_over_one_store…") {
         return;
     }
-    let a = Env::new();
-    let b = a.sharing();
-    let (server_a, addr_a) = serve(&a, &[]);
-    let _server_a = KillOnDrop(server_a);
-    let token = admin_token(&a);
-    let (server_b, addr_b) = serve(&b, &[]);
-    let _server_b = KillOnDrop(server_b);
+    let TwoProcesses { a: _a, b, server_a: _server_a, addr_a, server_b: _server_b, addr_b, token } =
+        two_processes();
     // B made no token of its own: the store had one already, and it works on B.
     assert!(!b.data().join("admin.token").exists());
 
@@ -155,13 +171,8 @@ fn a_process_killed_mid_write_loses_nothing_acknowledged_and_catches_up() {
     if !needs_postgres("a_process_killed_mid_write…") {
         return;
     }
-    let a = Env::new();
-    let b = a.sharing();
-    let (server_a, addr_a) = serve(&a, &[]);
-    let mut server_a = KillOnDrop(server_a);
-    let token = admin_token(&a);
-    let (server_b, addr_b) = serve(&b, &[]);
-    let _server_b = KillOnDrop(server_b);
+    let TwoProcesses { a, b: _b, server_a, addr_a, server_b: _server_b, addr_b, token } = two_processes();
+    let mut server_a = server_a;
 
     // A writer posts to A until A dies; every 201 is a firm that must survive.
     let acknowledged = std::sync::Mutex::new(Vec::new());

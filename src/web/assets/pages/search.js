@@ -132,15 +132,21 @@ export async function render(main, { query }) {
     run(false, withFacets);
   }
 
-  // The facets of what was typed, once the typing has settled (a newer search makes it moot).
+  // The facets of what was typed, once the typing has settled. They stay right while the query
+  // and filters do (加载更多 only pages), so the check is the query, not the search counter.
+  const facetKey = () => {
+    const q = toQuery(state);
+    q.delete("sort");
+    return q.toString();
+  };
   async function settledFacets() {
-    const mine = seq;
+    const asked = facetKey();
     const q = toQuery(state);
     q.set("limit", 1);
     q.set("facets", "true");
     try {
       const r = await api(`/enterprises?${q}`);
-      if (mine === seq && r.facets) drawFacets(r.facets);
+      if (asked === facetKey() && r.facets) drawFacets(r.facets);
     } catch (_) {
       // The hits are shown; stale facets are better than an error box beside them.
     }

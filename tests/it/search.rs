@@ -309,21 +309,27 @@ fn a_write_is_found_at_once_and_a_delete_is_gone_at_once() {
     assert_eq!(search(&app, "星河").total, 0);
 }
 
-#[test]
-fn a_word_of_the_description_finds_the_firm_below_those_that_make_it() {
-    // SPEC §5: enterprises are found by their description too (by its words, not any part).
+/// A fresh store holding `records`, written one by one through the app.
+fn a_store_of(records: &[Value]) -> (tempfile::TempDir, App) {
     let dir = tempfile::tempdir().unwrap();
     let app = App::open(crate::helpers::location(dir.path())).unwrap();
     let today = chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
-    for record in [
+    for record in records {
+        app.write_enterprise(EnterprisePatch::from_record(record.as_object().unwrap(), today).unwrap())
+            .unwrap();
+    }
+    (dir, app)
+}
+
+#[test]
+fn a_word_of_the_description_finds_the_firm_below_those_that_make_it() {
+    // SPEC §5: enterprises are found by their description too (by its words, not any part).
+    let (_dir, app) = a_store_of(&[
         json!({"name": "常州甲科技有限公司", "region": "320412", "products": ["机床"],
                "description": "公司正在建设储能电池生产线，明年投产。"}),
         json!({"name": "常州乙科技有限公司", "region": "320412", "products": ["储能电池"]}),
         json!({"name": "常州丙科技有限公司", "region": "320412", "products": ["机床"], "description": "专注数控系统。"}),
-    ] {
-        app.write_enterprise(EnterprisePatch::from_record(record.as_object().unwrap(), today).unwrap())
-            .unwrap();
-    }
+    ]);
     let found = search(&app, "储能电池");
     assert_eq!(names(&found), vec!["常州乙科技有限公司", "常州甲科技有限公司"], "the maker first");
     assert!(!found.relaxed);
@@ -358,16 +364,10 @@ fn browsing_without_words_pages_through_every_firm_once() {
 fn a_word_is_not_found_across_two_products() {
     // 人工智能 is one jieba word, so only its phrase can find it: 工业人工 and 智能设备 are two
     // products, and the phrase must not run from the end of one into the next.
-    let dir = tempfile::tempdir().unwrap();
-    let app = App::open(crate::helpers::location(dir.path())).unwrap();
-    let today = chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
-    for record in [
+    let (_dir, app) = a_store_of(&[
         json!({"name": "常州甲科技有限公司", "region": "320412", "products": ["工业人工", "智能设备"]}),
         json!({"name": "常州乙科技有限公司", "region": "320412", "products": ["工业人工智能"]}),
-    ] {
-        app.write_enterprise(EnterprisePatch::from_record(record.as_object().unwrap(), today).unwrap())
-            .unwrap();
-    }
+    ]);
     assert_eq!(names(&search(&app, "人工智能")), vec!["常州乙科技有限公司"]);
 }
 

@@ -28,6 +28,8 @@ fn cases() -> Vec<(&'static str, SearchRequest)> {
         ("name (2-char part of a name)", q("宁德")),
         ("full name", q("宁德时代新能源科技股份有限公司")),
         ("short name", q("隆基股份")),
+        // As users type a firm: 字号 + industry word (the brand class of bench-vs-pgtrgm.sh).
+        ("brand (字号 + industry)", q("浩力新能源科技")),
         ("product", q("正极材料")),
         ("two words", q("常州 电池")),
         (

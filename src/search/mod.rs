@@ -16,6 +16,7 @@ pub mod query;
 mod schema;
 mod stats;
 mod timing;
+mod whole_or_parts;
 
 pub use budget::RANKED_WALK_LIMIT;
 pub use query::{SearchRequest, Sort};

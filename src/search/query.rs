@@ -5,11 +5,13 @@
 //! nothing, the words are tried with OR so a near-miss still answers. A word matches when its
 //! bigrams occur as a phrase in a name, alias, product or place, when it is a jieba word of the
 //! description, when it is a stock or credit code or a tag, or when all of its
-//! jieba words match somewhere (`常州电池` = 常州 + 电池).
+//! jieba words match somewhere (`常州电池` = 常州 + 电池); a firm with the whole word ranks above
+//! every firm with its parts only.
 
 use super::any_of::AnyOf;
 use super::bigram;
 use super::schema::Fields;
+use super::whole_or_parts::WholeOrParts;
 use crate::model::region::Level;
 use crate::model::{LinkRef, RegionCode};
 use std::ops::Bound;
@@ -174,19 +176,9 @@ impl Words {
     }
 }
 
-/// One word's part of the query: where it must match, and the jieba words that only add to
-/// the score. `build` puts every word's `core` beside the filters and all the scoring terms in
-/// one optional disjunction, so a match passes through as few scorers as possible.
-struct WordQuery {
-    core: Box<dyn Query>,
-    scoring: Vec<(f32, Box<dyn Query>)>,
-}
-
-/// Where one word (or jieba word) may match, each place weighted. A document matches when the
-/// word's bigrams are a phrase in a name, product or place, when it is a code or a tag, or (for
-/// a word jieba splits, `常州电池`) when every part matches somewhere. Single jieba words only
-/// add to the score: alone they would let `材料` match every `…材料` firm for `正极材料`.
-fn anywhere(f: &Fields, word: &str, words: &Words, with_parts: bool) -> WordQuery {
+/// Where one word (or jieba word) matches as a whole, each place weighted: its bigrams as a
+/// phrase in a name, product or place, a code or a tag, a jieba word of the description.
+fn whole(f: &Fields, word: &str, words: &Words) -> Box<dyn Query> {
     let mut core: Vec<(f32, Box<dyn Query>)> = Vec::new();
     if let Some(q) = phrase(f.names_bigram, word) {
         core.push((4.0, q));
@@ -211,35 +203,42 @@ fn anywhere(f: &Fields, word: &str, words: &Words, with_parts: bool) -> WordQuer
         core.push((1.0, term_query(Term::from_field_text(f.names_jieba, &parts[0]))));
         core.push((0.3, term_query(Term::from_field_text(f.text_jieba, &parts[0]))));
     }
-    if with_parts {
-        let longest = longest(parts);
-        if longest.len() >= 2 {
-            let must: Vec<(Occur, Box<dyn Query>)> =
-                longest.iter().map(|p| (Occur::Must, anywhere(f, p, words, false).core)).collect();
-            core.push((0.8, Box::new(BooleanQuery::new(must))));
-        }
-    }
     // The description is found by its jieba words (SPEC §5): a word, or each part of a word
     // that splits, matches where it is a jieba word of the description. Not a phrase:
     // descriptions are not indexed as bigrams.
     if word.chars().count() >= 2 {
         core.push((0.3, term_query(Term::from_field_text(f.description_jieba, word))));
     }
-    // A word that splits is also scored by its longest jieba words: a document indexed with
-    // `正极材料` also has `正极` and `材料` (search mode), so the shorter ones would only add
-    // terms to look up. A word that is one jieba word is scored by its clauses above alone: as a
-    // jieba word of a name or a product it would repeat the phrase there, and in the
-    // description it is a clause of its own already.
-    let mut scoring: Vec<(f32, Box<dyn Query>)> = Vec::new();
-    let longest = longest(parts);
-    let one_word = longest.len() == 1 && longest[0] == word;
-    if with_parts && !one_word {
-        for p in longest {
-            scoring.push((0.5, term_query(Term::from_field_text(f.names_jieba, p))));
-            scoring.push((0.3, term_query(Term::from_field_text(f.text_jieba, p))));
-        }
+    Box::new(AnyOf::new(core))
+}
+
+/// Where a word of the query matches: as a whole (see `whole`), or — for a word jieba splits,
+/// `常州电池` — where every one of its longest jieba words matches as a whole somewhere. Single
+/// jieba words alone would let `材料` match every `…材料` firm for `正极材料`. A firm matched by
+/// the parts only is scored by them and by their jieba words in names and text; a firm that has
+/// the whole word is scored by it alone, and its parts are never looked up (`WholeOrParts`).
+fn word_query(f: &Fields, word: &str, words: &Words) -> Box<dyn Query> {
+    let matched_whole = whole(f, word, words);
+    let longest = longest(words.parts(word));
+    if longest.len() == 1 && longest[0] == word || longest.is_empty() {
+        // One jieba word: as a jieba word of a name or a product it would repeat the phrase
+        // there, and in the description it is a clause of its own already.
+        return matched_whole;
     }
-    WordQuery { core: Box::new(AnyOf::new(core)), scoring }
+    // The parts' longest jieba words score: a document indexed with `正极材料` also has `正极`
+    // and `材料` (search mode), so the shorter ones would only add terms to look up.
+    let mut scoring: Vec<(f32, Box<dyn Query>)> = Vec::new();
+    for p in &longest {
+        scoring.push((0.5, term_query(Term::from_field_text(f.names_jieba, p))));
+        scoring.push((0.3, term_query(Term::from_field_text(f.text_jieba, p))));
+    }
+    let scoring: Box<dyn Query> = Box::new(AnyOf::new(scoring));
+    if longest.len() < 2 {
+        // One shorter jieba word (`电池厂` → 电池): it scores, it does not match alone.
+        return Box::new(BooleanQuery::new(vec![(Occur::Must, matched_whole), (Occur::Should, scoring)]));
+    }
+    let parts = longest.iter().map(|p| whole(f, p, words)).collect();
+    Box::new(WholeOrParts::new(matched_whole, parts, 0.8, scoring))
 }
 
 /// The filters of a request, each a `Must` clause.
@@ -293,30 +292,15 @@ pub fn build(f: &Fields, req: &SearchRequest, analysed: &Words, relaxed: bool) -
         return Box::new(BooleanQuery::new(clauses));
     }
     let exact = (20.0, term_query(Term::from_field_text(f.name_exact, &words.join(""))));
-    let each: Vec<WordQuery> = words.iter().map(|w| anywhere(f, w, analysed, true)).collect();
+    let each = words.iter().map(|w| word_query(f, w, analysed));
     if relaxed {
-        // Any word: each word's scoring counts only where that word matched.
-        let any: Vec<(f32, Box<dyn Query>)> = each
-            .into_iter()
-            .map(|w| {
-                let word: Box<dyn Query> = Box::new(BooleanQuery::new(vec![
-                    (Occur::Must, w.core),
-                    (Occur::Should, Box::new(AnyOf::new(w.scoring))),
-                ]));
-                (1.0, word)
-            })
-            .collect();
-        clauses.push((Occur::Must, Box::new(AnyOf::new(any))));
-        clauses.push((Occur::Should, Box::new(AnyOf::new(vec![exact]))));
+        // Any word.
+        clauses.push((Occur::Must, Box::new(AnyOf::new(each.map(|w| (1.0, w)).collect()))));
     } else {
-        // Every word: their cores beside the filters, all scoring terms in one optional part.
-        let mut scoring = vec![exact];
-        for w in each {
-            clauses.push((Occur::Must, w.core));
-            scoring.extend(w.scoring);
-        }
-        clauses.push((Occur::Should, Box::new(AnyOf::new(scoring))));
+        // Every word, beside the filters.
+        clauses.extend(each.map(|w| (Occur::Must, w)));
     }
+    clauses.push((Occur::Should, Box::new(AnyOf::new(vec![exact]))));
     Box::new(BooleanQuery::new(clauses))
 }
 

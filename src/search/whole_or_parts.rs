@@ -1,0 +1,299 @@
+//! `WholeOrParts`: a word that matches whole, or else by all of its parts.
+//!
+//! A word jieba splits (`正极材料` → 正极 + 材料, `常州电池` → 常州 + 电池) matches a document
+//! where the whole word does (a phrase in a name, product or place, a tag, a description word) or
+//! where every part matches somewhere. As a plain disjunction, the parts were checked at every
+//! document: for each firm with 正极 the search sought 材料 in five fields' postings (~100,000
+//! firms each at 1M), and scored the parts' jieba words — two thirds of a product query's time,
+//! all for firms the whole word had already found.
+//!
+//! Here the parts are looked at only between the whole word's matches: a candidate of the rarest
+//! part that the whole word matches too is taken as a whole match, with no seek into the other
+//! parts' postings. The documents matched are the same as the disjunction's; the score is the
+//! whole word's where it matches, and otherwise the parts' (times a boost) plus their scoring
+//! words, so a firm that has the word outranks one that only has its pieces.
+
+use tantivy::query::{EnableScoring, Explanation, Query, Scorer, Weight};
+use tantivy::{DocId, DocSet, Score, SegmentReader, TERMINATED, Term};
+
+#[derive(Debug)]
+pub struct WholeOrParts {
+    whole: Box<dyn Query>,
+    /// Each part's own clauses: a document matches by its parts when every one matches.
+    parts: Vec<Box<dyn Query>>,
+    parts_boost: Score,
+    /// Added to the score of a document matched by its parts only.
+    scoring: Box<dyn Query>,
+}
+
+impl WholeOrParts {
+    pub fn new(
+        whole: Box<dyn Query>,
+        parts: Vec<Box<dyn Query>>,
+        parts_boost: Score,
+        scoring: Box<dyn Query>,
+    ) -> WholeOrParts {
+        WholeOrParts { whole, parts, parts_boost, scoring }
+    }
+}
+
+impl Clone for WholeOrParts {
+    fn clone(&self) -> Self {
+        WholeOrParts {
+            whole: self.whole.box_clone(),
+            parts: self.parts.iter().map(|p| p.box_clone()).collect(),
+            parts_boost: self.parts_boost,
+            scoring: self.scoring.box_clone(),
+        }
+    }
+}
+
+impl Query for WholeOrParts {
+    fn weight(&self, scoring: EnableScoring<'_>) -> tantivy::Result<Box<dyn Weight>> {
+        Ok(Box::new(WholeOrPartsWeight {
+            whole: self.whole.weight(scoring)?,
+            parts: self.parts.iter().map(|p| p.weight(scoring)).collect::<tantivy::Result<_>>()?,
+            parts_boost: self.parts_boost,
+            scoring: self.scoring.weight(scoring)?,
+        }))
+    }
+
+    fn query_terms<'a>(&'a self, visitor: &mut dyn FnMut(&'a Term, bool)) {
+        self.whole.query_terms(visitor);
+        for p in &self.parts {
+            p.query_terms(visitor);
+        }
+        self.scoring.query_terms(visitor);
+    }
+}
+
+struct WholeOrPartsWeight {
+    whole: Box<dyn Weight>,
+    parts: Vec<Box<dyn Weight>>,
+    parts_boost: Score,
+    scoring: Box<dyn Weight>,
+}
+
+impl Weight for WholeOrPartsWeight {
+    fn scorer(&self, reader: &SegmentReader, boost: Score) -> tantivy::Result<Box<dyn Scorer>> {
+        let whole = self.whole.scorer(reader, boost)?;
+        let mut parts = Vec::with_capacity(self.parts.len());
+        for w in &self.parts {
+            parts.push(w.scorer(reader, boost * self.parts_boost)?);
+        }
+        if parts.iter().any(|s| s.doc() == TERMINATED) {
+            // A part found nowhere in this segment: only the whole word can match here (its
+            // scores still a tier up, as in every other segment).
+            parts.clear();
+        }
+        // The rarest part leads: its candidates are the fewest to check.
+        parts.sort_by_key(|s| s.size_hint());
+        let mut scorer = WholeOrPartsScorer {
+            tier: boost,
+            whole,
+            parts,
+            scoring: self.scoring.scorer(reader, boost)?,
+            doc: 0,
+            by_parts: false,
+        };
+        scorer.settle(0);
+        Ok(Box::new(scorer))
+    }
+
+    fn explain(&self, reader: &SegmentReader, doc: DocId) -> tantivy::Result<Explanation> {
+        let mut scorer = self.scorer(reader, 1.0)?;
+        if scorer.doc() > doc || scorer.seek(doc) != doc {
+            return Err(tantivy::TantivyError::InvalidArgument(format!("document #{doc} does not match")));
+        }
+        Ok(Explanation::new("the whole word, or else all of its parts", scorer.score()))
+    }
+}
+
+struct WholeOrPartsScorer {
+    /// What a whole match adds above any match by parts.
+    tier: Score,
+    whole: Box<dyn Scorer>,
+    /// Rarest first; none when some part is absent from the segment.
+    parts: Vec<Box<dyn Scorer>>,
+    scoring: Box<dyn Scorer>,
+    doc: DocId,
+    /// Whether `doc` is matched by the parts and not by the whole word.
+    by_parts: bool,
+}
+
+/// Moves `s` to the first document at or after `target` (a no-op when it is there already).
+fn at_least(s: &mut dyn Scorer, target: DocId) -> DocId {
+    if s.doc() < target { s.seek(target) } else { s.doc() }
+}
+
+impl WholeOrPartsScorer {
+    /// Goes to the first match at or after `target`.
+    fn settle(&mut self, target: DocId) -> DocId {
+        let whole = at_least(self.whole.as_mut(), target);
+        match self.first_by_parts(target, whole) {
+            Some(doc) => {
+                self.doc = doc;
+                self.by_parts = true;
+            }
+            None => {
+                self.doc = whole;
+                self.by_parts = false;
+            }
+        }
+        self.doc
+    }
+
+    /// The first document in `[from, below)` where every part matches. Candidates come from the
+    /// rarest part; the others are sought only for candidates below the whole word's next match.
+    fn first_by_parts(&mut self, from: DocId, below: DocId) -> Option<DocId> {
+        let mut candidate = from;
+        loop {
+            let (lead, others) = self.parts.split_first_mut()?;
+            let doc = at_least(lead.as_mut(), candidate);
+            if doc >= below {
+                return None;
+            }
+            let mut next = doc;
+            for other in others.iter_mut() {
+                let d = at_least(other.as_mut(), doc);
+                if d != doc {
+                    next = d;
+                    break;
+                }
+            }
+            if next == doc {
+                return Some(doc);
+            }
+            candidate = next;
+        }
+    }
+}
+
+impl DocSet for WholeOrPartsScorer {
+    fn advance(&mut self) -> DocId {
+        if self.doc == TERMINATED {
+            return TERMINATED;
+        }
+        self.settle(self.doc + 1)
+    }
+
+    fn seek(&mut self, target: DocId) -> DocId {
+        if self.doc >= target {
+            return self.doc;
+        }
+        self.settle(target)
+    }
+
+    fn doc(&self) -> DocId {
+        self.doc
+    }
+
+    fn size_hint(&self) -> u32 {
+        self.whole.size_hint().saturating_add(self.parts.first().map_or(0, |p| p.size_hint()))
+    }
+}
+
+impl Scorer for WholeOrPartsScorer {
+    fn score(&mut self) -> Score {
+        if !self.by_parts {
+            return self.whole.score() + self.tier;
+        }
+        let doc = self.doc;
+        let parts: Score = self.parts.iter_mut().map(|p| p.score()).sum();
+        let extra = if at_least(self.scoring.as_mut(), doc) == doc { self.scoring.score() } else { 0.0 };
+        let s = (parts + extra).max(0.0);
+        self.tier * s / (1.0 + s)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::WholeOrParts;
+    use crate::search::any_of::AnyOf;
+    use proptest::prelude::*;
+    use tantivy::collector::{Count, TopDocs};
+    use tantivy::query::{BooleanQuery, Occur, Query, TermQuery};
+    use tantivy::schema::{IndexRecordOption, STORED, STRING, Schema, Value};
+    use tantivy::{DocAddress, Index, IndexWriter, TantivyDocument, Term};
+
+    /// Documents of three fields: `w` holds the whole word or not, `a` and `b` a part each or
+    /// not; `whole` says whether the whole word is there (stored, for the check of ranks).
+    fn index(segments: &[Vec<(bool, bool, bool)>]) -> (Index, [tantivy::schema::Field; 3]) {
+        let mut schema = Schema::builder();
+        let fields = [
+            schema.add_text_field("w", STRING | STORED),
+            schema.add_text_field("a", STRING),
+            schema.add_text_field("b", STRING),
+        ];
+        let index = Index::create_in_ram(schema.build());
+        let mut writer: IndexWriter = index.writer_with_num_threads(1, 15_000_000).unwrap();
+        for segment in segments {
+            for &(w, a, b) in segment {
+                let mut d = TantivyDocument::default();
+                for (field, has) in fields.iter().zip([w, a, b]) {
+                    d.add_text(*field, if has { "yes" } else { "no" });
+                }
+                writer.add_document(d).unwrap();
+            }
+            writer.commit().unwrap();
+        }
+        (index, fields)
+    }
+
+    fn term(f: tantivy::schema::Field) -> Box<dyn Query> {
+        Box::new(TermQuery::new(Term::from_field_text(f, "yes"), IndexRecordOption::WithFreqs))
+    }
+
+    fn whole_or_parts(f: &[tantivy::schema::Field; 3]) -> WholeOrParts {
+        WholeOrParts::new(term(f[0]), vec![term(f[1]), term(f[2])], 0.8, Box::new(AnyOf::new(vec![])))
+    }
+
+    fn matches(index: &Index, q: &dyn Query) -> Vec<(f32, DocAddress)> {
+        let searcher = index.reader().unwrap().searcher();
+        let mut top = searcher.search(q, &TopDocs::with_limit(10_000).order_by_score()).unwrap();
+        top.sort_by_key(|(_, a)| *a);
+        top
+    }
+
+    proptest! {
+        /// The same documents as `whole OR (a AND b)`, every whole match above every match by
+        /// parts, alone and as the required part beside another clause (seeks, not advances).
+        #[test]
+        fn matches_the_whole_or_every_part_and_ranks_the_whole_first(
+            segments in proptest::collection::vec(
+                (any::<bool>(), any::<bool>(), proptest::collection::vec((any::<bool>(), any::<bool>(), any::<bool>()), 0..100)),
+                1..4,
+            ),
+        ) {
+            // Some segments lack a part altogether (there a part's scorer is empty).
+            let segments: Vec<Vec<(bool, bool, bool)>> = segments
+                .into_iter()
+                .map(|(has_a, has_b, docs)| docs.into_iter().map(|(w, a, b)| (w, a && has_a, b && has_b)).collect())
+                .collect();
+            let (index, f) = index(&segments);
+            let reference = BooleanQuery::new(vec![
+                (Occur::Should, term(f[0])),
+                (Occur::Should, Box::new(BooleanQuery::new(vec![(Occur::Must, term(f[1])), (Occur::Must, term(f[2]))]))),
+            ]);
+            let ours = matches(&index, &whole_or_parts(&f));
+            let expected = matches(&index, &reference);
+            prop_assert_eq!(
+                ours.iter().map(|(_, a)| *a).collect::<Vec<_>>(),
+                expected.iter().map(|(_, a)| *a).collect::<Vec<_>>()
+            );
+            let searcher = index.reader().unwrap().searcher();
+            let is_whole = |a: &DocAddress| -> bool {
+                let d: TantivyDocument = searcher.doc(*a).unwrap();
+                d.get_first(f[0]).and_then(|v| v.as_str()) == Some("yes")
+            };
+            let lowest_whole = ours.iter().filter(|(_, a)| is_whole(a)).map(|(s, _)| *s).fold(f32::MAX, f32::min);
+            let highest_parts = ours.iter().filter(|(_, a)| !is_whole(a)).map(|(s, _)| *s).fold(f32::MIN, f32::max);
+            prop_assert!(lowest_whole > highest_parts, "{lowest_whole} vs {highest_parts}");
+            // Beside a required clause that drives by seeks: the intersection is the same.
+            let with = |q: Box<dyn Query>| BooleanQuery::new(vec![(Occur::Must, term(f[1])), (Occur::Must, q)]);
+            let n = searcher.search(&with(Box::new(whole_or_parts(&f))), &Count).unwrap();
+            let m = searcher.search(&with(Box::new(reference.clone())), &Count).unwrap();
+            prop_assert_eq!(n, m);
+        }
+    }
+}

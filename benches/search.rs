@@ -22,6 +22,11 @@ use chainscout::search::{SearchRequest, Sort};
 use criterion::{Criterion, criterion_group, criterion_main};
 use std::time::{Duration, Instant};
 
+/// The allocator the binary ships with (`src/main.rs`), so in-process times are the server's:
+/// under glibc malloc a brand search spent a fifth of its time in `_int_malloc`.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn cases() -> Vec<(&'static str, SearchRequest)> {
     let q = |s: &str| SearchRequest { q: s.into(), limit: 20, facets: false, ..Default::default() };
     vec![

@@ -197,6 +197,46 @@ fn chain_links_are_searchable() {
     assert!(r.links.iter().all(|l| !l.name.is_empty()));
 }
 
+/// Every hit of a search, in rank order (ids), with the filters of `base`.
+fn all_ids(app: &App, base: &SearchRequest) -> Vec<String> {
+    let mut out = Vec::new();
+    loop {
+        let page = app
+            .search(&SearchRequest { limit: 500, offset: out.len(), facets: false, ..base.clone() })
+            .unwrap();
+        let n = page.hits.len();
+        out.extend(page.hits.into_iter().map(|h| h.id));
+        if n == 0 || out.len() as u64 >= page.total {
+            return out;
+        }
+    }
+}
+
+#[test]
+fn a_filter_narrows_the_ranking_without_reordering_it() {
+    let app = demo();
+    let words = |q: &str| SearchRequest { q: q.into(), ..Default::default() };
+    let cases = [
+        SearchRequest { chain: Some("lithium-battery".into()), ..words("电池") },
+        SearchRequest { link: LinkRef::parse("integrated-circuit/design"), ..words("芯片") },
+        SearchRequest { region: RegionCode::parse("320000"), ..words("材料") },
+        SearchRequest {
+            chain: Some("new-energy-vehicle".into()),
+            region: RegionCode::parse("440000"),
+            ..words("汽车")
+        },
+    ];
+    for filtered in cases {
+        let q = filtered.q.clone();
+        let all = all_ids(app, &words(&q));
+        let kept = all_ids(app, &filtered);
+        assert!(kept.len() >= 3 && kept.len() < all.len(), "{q}: {} of {}", kept.len(), all.len());
+        let kept_set: std::collections::HashSet<&String> = kept.iter().collect();
+        let in_order: Vec<&String> = all.iter().filter(|id| kept_set.contains(id)).collect();
+        assert_eq!(in_order, kept.iter().collect::<Vec<_>>(), "{q}: the filter reordered the hits");
+    }
+}
+
 #[test]
 fn filters_narrow_and_facets_count() {
     let app = demo();

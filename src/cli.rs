@@ -52,6 +52,26 @@ fn finite_number(s: &str) -> Result<f64, String> {
     }
 }
 
+/// `chainscout search 电池 | head` ends quietly when `head` has read enough, as Unix tools do:
+/// Rust ignores SIGPIPE, so printing to the closed pipe panicked with a backtrace. Not for
+/// `serve`, whose sockets must see a closed peer as an error, not a signal.
+fn quiet_on_closed_pipe() {
+    // SAFETY: sets a signal disposition to its default before any other thread runs; no
+    // handler of ours is involved.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+}
+
+/// A search page size: 0 (counts only) to `search::MAX_LIMIT`, as the API takes it.
+fn search_limit(s: &str) -> Result<usize, String> {
+    match s.trim().parse::<usize>() {
+        Ok(n) if n <= crate::search::MAX_LIMIT => Ok(n),
+        Ok(_) => Err(format!("a page holds at most {}; page with --offset", crate::search::MAX_LIMIT)),
+        Err(_) => Err(format!("{s:?} is not a whole number")),
+    }
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Run the HTTP service. The default data dir, when empty, gets the demo.
@@ -196,7 +216,7 @@ enum Command {
         listed: Option<bool>,
         #[arg(long, value_enum, default_value = "relevance")]
         sort: SortArg,
-        #[arg(long, default_value_t = 20)]
+        #[arg(long, default_value_t = 20, value_parser = search_limit)]
         limit: usize,
         #[arg(long, default_value_t = 0)]
         offset: usize,
@@ -317,6 +337,9 @@ pub fn main() -> ExitCode {
         }
     };
     init_logging(cli.log_json);
+    if !matches!(cli.command, Command::Serve { .. }) {
+        quiet_on_closed_pipe();
+    }
     let json = cli.json;
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,

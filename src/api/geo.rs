@@ -5,7 +5,7 @@ use super::AppState;
 use super::auth::Caller;
 use super::error::ApiError;
 use super::openapi::{Kind as K, Param, param};
-use super::routes::{blocking, count, get, params, region_param, shared, svg_response};
+use super::routes::{blocking, get, params, region_param, shared, svg_response};
 use crate::geo::MapLevel;
 use crate::views::geo::{self as gv, CompareView, GeoQuery, GeoView};
 use axum::Json;
@@ -20,8 +20,14 @@ pub(super) const GEO_PARAMS: &[Param] = &[
     param("level", K::OneOf(&["province", "city"])),
     param("within", K::Text),
 ];
-pub(super) const COMPARE_PARAMS: &[Param] =
-    &[param("region", K::Text), param("level", K::OneOf(&["province", "city"])), param("limit", K::Count)];
+pub(super) const COMPARE_PARAMS: &[Param] = &[
+    param("region", K::Text),
+    param("level", K::OneOf(&["province", "city"])),
+    param("limit", K::PageSize(MAX_LIMIT)),
+];
+
+/// Regions a page holds at most.
+const MAX_LIMIT: usize = 100;
 
 fn level(pairs: &[(String, String)]) -> ApiResult<MapLevel> {
     match get(pairs, "level") {
@@ -81,7 +87,7 @@ pub async fn compare(
     let pairs = params(q, COMPARE_PARAMS)?;
     let theirs = region_param(&pairs)?;
     let level = level(&pairs)?;
-    let limit = count(&pairs, "limit")?.unwrap_or(10).min(100);
+    let limit = super::routes::page_size(&pairs, 10, MAX_LIMIT)?;
     Ok(Json(
         blocking(&state.app, move |app| gv::compare_view(&app.graph(), &id, theirs, level, limit)).await?,
     ))

@@ -23,6 +23,9 @@ pub enum Kind {
     Count,
     /// How many search hits to skip: 0 to `search::MAX_OFFSET`.
     Offset,
+    /// How many items a page holds: 0 to the given maximum (more is refused, not cut: a client
+    /// paging by `offset` would skip what a silent cut left out).
+    PageSize(usize),
     Number,
     Bool,
     Date,
@@ -55,6 +58,7 @@ impl Param {
             Kind::Text => return self.repeat(json!({"type": "string"})),
             Kind::Count => json!({"type": "integer", "minimum": 0, "maximum": 1_000_000_000}),
             Kind::Offset => json!({"type": "integer", "minimum": 0, "maximum": crate::search::MAX_OFFSET}),
+            Kind::PageSize(max) => json!({"type": "integer", "minimum": 0, "maximum": max}),
             Kind::Number => json!({"type": "number"}),
             Kind::Bool => json!({"type": "boolean"}),
             Kind::Date => json!({"type": "string", "format": "date"}),

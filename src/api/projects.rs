@@ -17,6 +17,9 @@ use axum::response::{IntoResponse, Response};
 
 type ApiResult<T> = Result<T, ApiError>;
 
+/// Projects a page holds at most.
+const MAX_LIMIT: usize = 1000;
+
 const STAGES: &[&str] = &[
     "lead",
     "contacted",
@@ -37,7 +40,7 @@ pub(super) const PROJECT_PARAMS: &[Param] = &[
     param("warning", K::OneOf(&crate::projects::report::WARNING_KINDS)),
     param("q", K::Text),
     param("as_of", K::Date),
-    param("limit", K::Count),
+    param("limit", K::PageSize(MAX_LIMIT)),
     param("offset", K::Count),
 ];
 pub(super) const REPORT_PARAMS: &[Param] =
@@ -165,7 +168,7 @@ pub async fn projects(
             }
             d => d,
         },
-        limit: count(&pairs, "limit")?.unwrap_or(50).min(1000),
+        limit: super::routes::page_size(&pairs, 50, MAX_LIMIT)?,
         offset: count(&pairs, "offset")?.unwrap_or(0),
     };
     let actor = caller.actor();

@@ -33,7 +33,7 @@ pub(super) const SEARCH_PARAMS: &[Param] = &[
     param("capital_max", K::Number),
     param("listed", K::Bool),
     param("sort", K::OneOf(&["relevance", "capital"])),
-    param("limit", K::Count),
+    param("limit", K::PageSize(crate::search::MAX_LIMIT)),
     param("offset", K::Offset),
     param("facets", K::Bool),
 ];
@@ -51,8 +51,11 @@ pub(super) const AUDIT_PARAMS: &[Param] = &[
     param("action", K::Text),
     param("since", K::DateTime),
     param("until", K::DateTime),
-    param("limit", K::Count),
+    param("limit", K::PageSize(MAX_AUDIT_LIMIT)),
 ];
+
+/// Audit entries a page holds at most.
+const MAX_AUDIT_LIMIT: usize = 10_000;
 pub(super) const CHAIN_PARAMS: &[Param] = &[param("per_link", K::Count)];
 pub(super) const IMPORT_PARAMS: &[Param] =
     &[param("sheet", K::Text), param("columns", K::Text), param("map", K::ColumnMap)];
@@ -98,19 +101,55 @@ pub(super) async fn blocking<T: Send + 'static>(
         .map_err(ApiError::from)
 }
 
-/// Query parameters, rejecting any not in `allowed`.
+/// Query parameters, rejecting any not in `allowed`, any that is not UTF-8 once decoded (decoded
+/// lossily, `q=%FF` searched for a replacement character and answered 200), and any single-value
+/// one given twice (the first silently won: `listed=true&listed=false`).
 pub(super) fn params(raw: Option<String>, allowed: &[Param]) -> ApiResult<Vec<(String, String)>> {
-    let allowed: Vec<&str> = allowed.iter().map(|p| p.name).collect();
-    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(raw.as_deref().unwrap_or(""))
+    let raw = raw.unwrap_or_default();
+    for part in raw.split('&') {
+        let decoded: std::borrow::Cow<[u8]> = percent_encoding::percent_decode_str(part).into();
+        if std::str::from_utf8(&decoded).is_err() {
+            let key = part.split('=').next().unwrap_or("");
+            let key = percent_encoding::percent_decode_str(key).decode_utf8_lossy().into_owned();
+            return Err(ApiError::new(
+                crate::error::Code::InvalidParameter,
+                format!("{part:?} is not UTF-8 once its %-escapes are decoded"),
+            )
+            .with_field(key));
+        }
+    }
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(&raw)
         .map_err(|e| ApiError::new(crate::error::Code::InvalidParameter, format!("query string: {e}")))?;
-    if let Some((k, _)) = pairs.iter().find(|(k, _)| !allowed.contains(&k.as_str())) {
+    let names: Vec<&str> = allowed.iter().map(|p| p.name).collect();
+    if let Some((k, _)) = pairs.iter().find(|(k, _)| !names.contains(&k.as_str())) {
         return Err(ApiError::new(
             crate::error::Code::UnknownParameter,
-            format!("unknown parameter {k:?}; known: {}", allowed.join(", ")),
+            format!("unknown parameter {k:?}; known: {}", names.join(", ")),
         )
         .with_field(k.clone()));
     }
+    if let Some(p) =
+        allowed.iter().find(|p| !p.repeated && pairs.iter().filter(|(k, _)| k == p.name).count() > 1)
+    {
+        return Err(ApiError::new(
+            crate::error::Code::InvalidParameter,
+            format!("{} is given more than once; it takes one value", p.name),
+        )
+        .with_field(p.name));
+    }
     Ok(pairs)
+}
+
+/// How many items a page holds: `default` when not given, refused above `max`.
+pub(super) fn page_size(pairs: &[(String, String)], default: usize, max: usize) -> ApiResult<usize> {
+    match count(pairs, "limit")? {
+        Some(n) if n > max => Err(ApiError::new(
+            crate::error::Code::InvalidParameter,
+            format!("limit={n}: a page holds at most {max}; page with offset"),
+        )
+        .with_field("limit")),
+        n => Ok(n.unwrap_or(default)),
+    }
 }
 
 /// Largest whole-number parameter (limit, offset, per_link) the API takes.
@@ -562,7 +601,7 @@ pub async fn search(
         capital_max: number(&pairs, "capital_max")?,
         listed: parse(&pairs, "listed")?,
         sort,
-        limit: count(&pairs, "limit")?.unwrap_or(20).clamp(1, 500),
+        limit: page_size(&pairs, 20, crate::search::MAX_LIMIT)?,
         offset: search_offset(&pairs)?,
         facets: parse(&pairs, "facets")?.unwrap_or(false),
     };
@@ -753,7 +792,7 @@ pub async fn audit(
 ) -> ApiResult<Json<views::AuditList>> {
     caller.require(Role::Admin)?;
     let pairs = params(q, AUDIT_PARAMS)?;
-    let limit = count(&pairs, "limit")?.unwrap_or(100).clamp(1, 10_000);
+    let limit = page_size(&pairs, 100, MAX_AUDIT_LIMIT)?.max(1);
     let since: Option<chrono::DateTime<chrono::Utc>> = parse(&pairs, "since")?;
     let until: Option<chrono::DateTime<chrono::Utc>> = parse(&pairs, "until")?;
     let target = get(&pairs, "target").map(str::to_string);

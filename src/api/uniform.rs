@@ -16,8 +16,10 @@ use axum::response::{IntoResponse, Response};
 const QUOTED: usize = 4096;
 
 pub async fn uniform(request: Request, next: Next) -> Response {
+    let method = request.method().clone();
     let response = next.run(request).await;
-    let mut response = if is_foreign_error(&response) { as_json_error(response).await } else { response };
+    let mut response =
+        if is_foreign_error(&response) { as_json_error(response, &method).await } else { response };
     let headers = response.headers_mut();
     for (name, value) in [
         (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
@@ -40,15 +42,19 @@ fn is_foreign_error(response: &Response) -> bool {
     (status.is_client_error() || status.is_server_error()) && !json
 }
 
-async fn as_json_error(response: Response) -> Response {
+async fn as_json_error(response: Response, method: &axum::http::Method) -> Response {
     let status = response.status();
     let allow = response.headers().get(header::ALLOW).cloned();
     let body = axum::body::to_bytes(response.into_body(), QUOTED).await.unwrap_or_default();
     let said = String::from_utf8_lossy(&body).trim().to_string();
     let error = match status {
         StatusCode::METHOD_NOT_ALLOWED => {
-            let methods = allow.as_ref().and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
-            ApiError::new(Code::MethodNotAllowed, format!("this route takes {methods}"))
+            // axum adds its Allow header outside this layer, so it is usually not here yet.
+            let message = match allow.as_ref().and_then(|v| v.to_str().ok()).filter(|m| !m.is_empty()) {
+                Some(methods) => format!("this route takes {methods}"),
+                None => format!("this route does not take {method}; the Allow header lists what it takes"),
+            };
+            ApiError::new(Code::MethodNotAllowed, message)
         }
         StatusCode::NOT_FOUND => ApiError::not_found("file"),
         StatusCode::PAYLOAD_TOO_LARGE => ApiError::new(Code::BodyTooLarge, "the body is too large"),

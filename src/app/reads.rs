@@ -172,8 +172,7 @@ impl App {
                 f.name = format!("{}·{}", chain.name, link.name);
             }
         }
-        let words: Vec<String> =
-            crate::search::fold::fold(&req.q).split_whitespace().map(str::to_string).collect();
+        let words = crate::search::query::query_words(&req.q);
         results.links = graph
             .find_links(&words)
             .into_iter()

@@ -138,6 +138,10 @@ fn register(index: &Index) {
 /// unbounded offset is an unbounded allocation. The API refuses more; the library caps it.
 pub const MAX_OFFSET: usize = 10_000;
 
+/// The most hits a page holds (the API refuses more; the library cuts to it). A limit of 0
+/// gives counts (and facets) without hits.
+pub const MAX_LIMIT: usize = 500;
+
 /// Results kept per half of the result cache (so at most twice this many); each is one page of
 /// at most 50 hits, typically 5–20 KB.
 pub const DEFAULT_CACHE_ENTRIES: usize = 1024;
@@ -381,7 +385,8 @@ impl SearchIndex {
         let words = Words::analyse(&req.q, &mut jieba);
         phases.analyse = lap.take();
 
-        let limit = req.limit.clamp(1, 500);
+        // tantivy's top-k needs room for one; a limit of 0 drops it after the count.
+        let limit = req.limit.clamp(1, MAX_LIMIT);
         let query = query::build(&self.fields, req, &words, false);
         phases.build = lap.take();
 
@@ -463,6 +468,7 @@ impl SearchIndex {
             (None, None) => None,
         };
         phases.facets = lap.take();
+        docs.truncate(req.limit);
 
         let mut shown = Vec::with_capacity(docs.len());
         for (score, address) in docs {

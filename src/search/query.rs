@@ -123,6 +123,34 @@ fn jieba_words(jieba: &mut TextAnalyzer, word: &str) -> Vec<String> {
     out
 }
 
+/// The words of a query as typed: folded (`fold`) and split at blanks, without the characters a
+/// paste carries but nobody sees — controls (NUL), format characters (zero-width space, soft
+/// hyphen, joiners, byte-order mark), variation selectors — which are dropped, and emoji, which
+/// part words like a blank. Either used to make `宁德` find nothing (`宁德\u{200B}`, `宁德😀`).
+/// Queries only: a document's text keeps every character, so highlights stay at the right offsets.
+pub fn query_words(q: &str) -> Vec<String> {
+    let cleaned: String = q
+        .chars()
+        .filter(|&c| !(c.is_control() || is_format(c) || ('\u{FE00}'..='\u{FE0F}').contains(&c)))
+        .map(|c| if is_emoji(c) { ' ' } else { c })
+        .collect();
+    super::fold::fold(&cleaned).split_whitespace().map(str::to_string).collect()
+}
+
+/// Unicode format characters (general category Cf).
+fn is_format(c: char) -> bool {
+    matches!(c,
+        '\u{00AD}' | '\u{0600}'..='\u{0605}' | '\u{061C}' | '\u{06DD}' | '\u{070F}' | '\u{180E}'
+        | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2064}'
+        | '\u{2066}'..='\u{206F}' | '\u{FEFF}' | '\u{FFF9}'..='\u{FFFB}' | '\u{E0001}'
+        | '\u{E0020}'..='\u{E007F}')
+}
+
+/// Emoji and pictographs (the blocks most of them live in).
+fn is_emoji(c: char) -> bool {
+    matches!(c, '\u{1F000}'..='\u{1FAFF}' | '\u{2600}'..='\u{27BF}')
+}
+
 /// The parts of a word that match separately when the whole does not (`常州电池` → 常州, 电池):
 /// its jieba words that no other of its jieba words contains.
 fn longest(parts: &[String]) -> Vec<&String> {
@@ -141,7 +169,7 @@ pub struct Words {
 
 impl Words {
     pub fn analyse(q: &str, jieba: &mut TextAnalyzer) -> Words {
-        let words: Vec<String> = super::fold::fold(q).split_whitespace().map(str::to_string).collect();
+        let words = query_words(q);
         let mut analysed = Words { words: vec![], parts: vec![] };
         for w in &words {
             analysed.add(w, jieba);
@@ -319,6 +347,18 @@ mod tests {
 
     fn cover(word: &str) -> Vec<(usize, &'static str)> {
         covering_bigrams(word).into_iter().map(|(at, g)| (at, &*g.leak())).collect()
+    }
+
+    #[test]
+    fn what_a_paste_carries_unseen_does_not_change_the_words() {
+        for q in
+            ["宁德\u{200B}", "\u{FEFF}宁德", "宁\u{00AD}德", "宁德\u{0000}", "宁德\u{200D}", "宁德\u{FE0F}"]
+        {
+            assert_eq!(super::query_words(q), vec!["宁德"], "{q:?}");
+        }
+        assert_eq!(super::query_words("宁德😀电池"), vec!["宁德", "电池"]);
+        assert_eq!(super::query_words("寧德 ＣＡＴＬ"), vec!["宁德", "catl"]);
+        assert!(super::query_words("\u{200B} \u{0007}").is_empty());
     }
 
     #[test]

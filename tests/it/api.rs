@@ -728,6 +728,72 @@ fn numbers_that_are_not_numbers_are_rejected_with_the_field() {
     assert!(out.stderr.contains("not a finite number"), "{}", out.stderr);
 }
 
+/// Issue 17, found by probing the API from outside: a page size above the most a page holds
+/// was cut silently (a client paging by offset then skipped hits), `limit=0` gave one hit, a
+/// single-value parameter given twice took the first silently, `q=%FF` was searched as a
+/// replacement character, and a zero-width space pasted with a word found nothing.
+#[test]
+fn page_sizes_repeats_broken_escapes_and_invisible_characters() {
+    let env = Env::new();
+    let s = start(&env, &["--demo", "--public-read"]);
+    let get = |path: &str| call(&s, "GET", path, None, None);
+    let (st, v) = get("/api/v1/enterprises?q=%E7%94%B5%E6%B1%A0&limit=501");
+    assert_eq!(
+        (st, code(&v), v["error"]["field"].as_str()),
+        (400, "invalid_parameter", Some("limit")),
+        "{v}"
+    );
+    assert!(v["error"]["message"].as_str().unwrap().contains("500"), "{v}");
+    let (st, page) = get("/api/v1/enterprises?q=%E7%94%B5%E6%B1%A0&limit=500");
+    assert_eq!(st, 200);
+    let total = page["total"].as_u64().unwrap();
+    assert_eq!(page["hits"].as_array().unwrap().len() as u64, total.min(500));
+    let (st, counts) = get("/api/v1/enterprises?q=%E7%94%B5%E6%B1%A0&limit=0&facets=true");
+    assert_eq!(st, 200);
+    assert!(counts["hits"].as_array().unwrap().is_empty(), "limit=0 gives no hits: {}", counts["hits"]);
+    assert_eq!(counts["total"].as_u64(), Some(total), "but the same total");
+    assert!(!counts["facets"]["region"].as_array().unwrap().is_empty(), "and the facets");
+    let (st, v) = get("/api/v1/chains/lithium-battery/compare?limit=101");
+    assert_eq!(
+        (st, v["error"]["field"].as_str()),
+        (400, Some("limit")),
+        "compare refuses a page past its 100 too: {v}"
+    );
+    for (query, field) in
+        [("listed=true&listed=false", "listed"), ("q=a&q=b", "q"), ("sort=capital&sort=relevance", "sort")]
+    {
+        let (st, v) = get(&format!("/api/v1/enterprises?{query}"));
+        assert_eq!(
+            (st, code(&v), v["error"]["field"].as_str()),
+            (400, "invalid_parameter", Some(field)),
+            "{query}: {v}"
+        );
+    }
+    let (st, _) = get("/api/v1/enterprises?tag=%E4%B8%8A%E5%B8%82%E5%85%AC%E5%8F%B8&tag=x");
+    assert_eq!(st, 200, "tag is the one that may repeat");
+    for query in ["q=%FF", "q=%C3%28", "q=%E5%AE", "q=%ED%A0%80", "tag=%FF", "chain=%FF"] {
+        let (st, v) = get(&format!("/api/v1/enterprises?{query}"));
+        assert_eq!((st, code(&v)), (400, "invalid_parameter"), "{query}: {v}");
+        assert_eq!(v["error"]["field"].as_str(), query.split('=').next(), "{query}: {v}");
+    }
+    let names = |v: &Value| -> Vec<String> {
+        v["hits"].as_array().unwrap().iter().map(|h| h["name"].as_str().unwrap().to_string()).collect()
+    };
+    let (_, plain) = get("/api/v1/enterprises?q=%E5%AE%81%E5%BE%B7");
+    assert!(!names(&plain).is_empty());
+    for pasted in [
+        "%E5%AE%81%E5%BE%B7%E2%80%8B",
+        "%E2%80%8B%E5%AE%81%E5%BE%B7",
+        "%E5%AE%81%C2%AD%E5%BE%B7",
+        "%E5%AE%81%E5%BE%B7%F0%9F%98%80",
+    ] {
+        let (st, v) = get(&format!("/api/v1/enterprises?q={pasted}"));
+        assert_eq!(st, 200);
+        assert_eq!(names(&v), names(&plain), "{pasted}: what a paste carries unseen changes nothing");
+        assert_eq!(v["relaxed"], false, "{pasted}");
+    }
+}
+
 /// Issue 17 (6, 8): rejections made outside our handlers come as the JSON error body with a code
 /// of the table, and API responses carry the security headers the pages have.
 #[test]
@@ -745,6 +811,9 @@ fn every_rejection_is_a_json_error_and_every_response_has_security_headers() {
     };
     let headers = json_error("DELETE", "/api/v1/chains", 405, "method_not_allowed");
     assert!(headers.to_lowercase().contains("allow: "), "405 says what the route takes: {headers}");
+    let (_, _, body) = raw(&s.addr, "DELETE", "/api/v1/chains", Some(&s.admin), None, b"");
+    let v: Value = serde_json::from_slice(&body).unwrap();
+    assert!(v["error"]["message"].as_str().unwrap().contains("DELETE"), "the message names the method: {v}");
     json_error("PATCH", "/api/v1/enterprises", 405, "method_not_allowed");
     json_error("GET", "/api/v1/enterprises/%FF", 400, "invalid_parameter");
     json_error("GET", "/assets/no-such-file.js", 404, "not_found");

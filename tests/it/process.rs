@@ -128,3 +128,29 @@ fn an_index_behind_the_store_replays_only_the_missing_changes() {
     let found = env.ok_json(&["search", last["credit_code"].as_str().unwrap()]);
     assert_eq!(found["total"], 1);
 }
+
+/// `chainscout search 电池 | head -1`: the reader leaves after one line; the CLI ends quietly as
+/// Unix tools do (killed by SIGPIPE), where it panicked with a backtrace on the closed pipe.
+#[test]
+fn a_command_whose_reader_leaves_early_ends_without_a_panic() {
+    use std::io::Read;
+    use std::os::unix::process::ExitStatusExt;
+    let env = Env::new();
+    assert_eq!(env.run(&["import", "demo"]).code, 0);
+    let mut child = env
+        // ~200 KB of JSON, more than a pipe holds: the writer is still writing when we leave.
+        .command(&["--json", "search", "股份", "--limit", "500"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut first).unwrap();
+    assert!(first.starts_with('{'), "{first}");
+    // The pipe is closed here (the reader dropped): the rest of the output has nowhere to go.
+    let mut stderr = String::new();
+    child.stderr.take().unwrap().read_to_string(&mut stderr).unwrap();
+    let status = child.wait().unwrap();
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(status.success() || status.signal() == Some(13), "{status:?}: {stderr}");
+}

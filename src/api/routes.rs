@@ -591,14 +591,25 @@ pub async fn search(
     let link = get(&pairs, "link").map(|l| shared(crate::params::link(l))).transpose()?;
     let sort =
         get(&pairs, "sort").map(|v| shared(crate::params::sort(v))).transpose()?.unwrap_or(Sort::Relevance);
+    let (capital_min, capital_max) = (number(&pairs, "capital_min")?, number(&pairs, "capital_max")?);
+    if let (Some(low), Some(high)) = (capital_min, capital_max)
+        && low > high
+    {
+        // Nothing can match: say so rather than answer an empty page.
+        return Err(ApiError::new(
+            crate::error::Code::InvalidParameter,
+            format!("capital_min={low} is above capital_max={high}"),
+        )
+        .with_field("capital_min"));
+    }
     let request = SearchRequest {
         q: get(&pairs, "q").unwrap_or("").to_string(),
         region,
         tags: pairs.iter().filter(|(k, v)| k == "tag" && !v.is_empty()).map(|(_, v)| v.clone()).collect(),
         chain: get(&pairs, "chain").map(str::to_string),
         link,
-        capital_min: number(&pairs, "capital_min")?,
-        capital_max: number(&pairs, "capital_max")?,
+        capital_min,
+        capital_max,
         listed: parse(&pairs, "listed")?,
         sort,
         limit: page_size(&pairs, 20, crate::search::MAX_LIMIT)?,

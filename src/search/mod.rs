@@ -80,7 +80,8 @@ pub struct Hit {
 pub struct SearchResults {
     pub total: u64,
     pub total_exact: bool,
-    /// True when no enterprise matched every word and the words were tried with OR.
+    /// True when no enterprise matched every word and the words (or a joined word's parts,
+    /// `常州电池` → 常州, 电池) were tried with OR.
     pub relaxed: bool,
     pub hits: Vec<Hit>,
     /// Counts per region, tag and link, only when asked (`facets=true`).
@@ -450,7 +451,7 @@ impl SearchIndex {
         let (mut docs, mut total, mut counts, mut exact) = collect(query.as_ref())?;
         phases.collect = lap.take();
         // No enterprise matched every word: try them with OR so a near-miss still answers.
-        let relaxed = total == 0 && words.words.len() > 1;
+        let relaxed = total == 0 && words.can_relax();
         if relaxed {
             (docs, total, counts, exact) = collect(query::build(&self.fields, req, &words, true).as_ref())?;
         }

@@ -2,7 +2,8 @@
 //! builds a phrase per field for multi-token input and is several times slower at 1M documents).
 //!
 //! Every whitespace-separated word of the query must match somewhere (AND); when that finds
-//! nothing, the words are tried with OR so a near-miss still answers. A word matches when its
+//! nothing, the words (and the parts of a word jieba splits) are tried with OR so a near-miss
+//! still answers. A word matches when its
 //! bigrams occur as a phrase in a name, alias, product or place, when it is a jieba word of the
 //! description, when it is a stock or credit code or a tag, or when all of its
 //! jieba words match somewhere (`常州电池` = 常州 + 电池); a firm with the whole word ranks above
@@ -196,6 +197,12 @@ impl Words {
         self.parts.iter().find(|(w, _)| w == word).map(|(_, p)| p.as_slice()).unwrap_or(&[])
     }
 
+    /// Whether there is more than one way to try the words with OR: several words, or a word
+    /// jieba splits into parts.
+    pub fn can_relax(&self) -> bool {
+        self.words.len() > 1 || self.words.iter().any(|w| longest(self.parts(w)).len() >= 2)
+    }
+
     /// What the highlighter marks: the words and their jieba words of two or more characters.
     pub fn highlight_terms(&self) -> Vec<String> {
         let mut terms = self.words.clone();
@@ -331,8 +338,16 @@ pub fn build(f: &Fields, req: &SearchRequest, analysed: &Words, relaxed: bool) -
     let exact = (20.0, term_query(Term::from_field_text(f.name_exact, &words.join(""))));
     let each = words.iter().map(|w| word_query(f, w, analysed));
     if relaxed {
-        // Any word.
-        clauses.push((Occur::Must, Box::new(AnyOf::new(each.map(|w| (1.0, w)).collect()))));
+        // Any word, or any longest part of a word jieba splits: `常州电池` where no 常州 firm
+        // makes 电池 is answered as `常州 电池` would be.
+        let mut any: Vec<(f32, Box<dyn Query>)> = each.map(|w| (1.0, w)).collect();
+        for w in words {
+            let parts = longest(analysed.parts(w));
+            if parts.len() >= 2 {
+                any.extend(parts.into_iter().map(|p| (1.0, whole(f, p, analysed))));
+            }
+        }
+        clauses.push((Occur::Must, Box::new(AnyOf::new(any))));
     } else {
         // Every word, beside the filters.
         clauses.extend(each.map(|w| (Occur::Must, w)));

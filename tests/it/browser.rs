@@ -463,7 +463,12 @@ fn an_invalid_credit_code_shows_the_chinese_error_and_stores_nothing(site: &Site
     b.screenshot(&shots().join("form-invalid.png"));
     assert_eq!(site.get("/api/v1/health")["enterprises"], before, "nothing was stored");
     let found = site.get("/api/v1/enterprises?q=%E6%B5%8F%E8%A7%88%E5%99%A8%E6%B5%8B%E8%AF%95");
-    assert_eq!(found["total"], 0);
+    // Nobody has the word: at most its parts answer, tried with OR.
+    assert!(found["total"] == 0 || found["relaxed"] == true, "{found}");
+    assert!(
+        !found["hits"].as_array().unwrap().iter().any(|h| h["name"] == "浏览器测试无效代码有限公司"),
+        "{found}"
+    );
 
     // Corrected, it is saved and the page moves to the new enterprise.
     b.exec("document.querySelector('#f-credit_code').value = ''", json!([]));

@@ -71,7 +71,8 @@ pub struct Hit {
     pub tags: Vec<String>,
     pub registered_capital: Option<f64>,
     pub score: f32,
-    pub highlight: HashMap<&'static str, String>,
+    /// Field → snippet, in field-name order (one answer is always the same bytes).
+    pub highlight: std::collections::BTreeMap<&'static str, String>,
 }
 
 /// A page of hits with counts and facets. `links` (chain links that match the words) is filled
@@ -503,7 +504,7 @@ impl SearchIndex {
     }
 
     fn hit(&self, d: Display, score: f32, terms: &[String]) -> Hit {
-        let mut highlight = HashMap::new();
+        let mut highlight = std::collections::BTreeMap::new();
         if let Some(h) = highlight::highlight(&d.name, terms, 200) {
             highlight.insert("name", h);
         }

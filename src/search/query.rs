@@ -127,13 +127,13 @@ fn jieba_words(jieba: &mut TextAnalyzer, word: &str) -> Vec<String> {
 /// The words of a query as typed: folded (`fold`) and split at blanks, without the characters a
 /// paste carries but nobody sees — controls (NUL), format characters (zero-width space, soft
 /// hyphen, joiners, byte-order mark), variation selectors — which are dropped, and emoji, which
-/// part words like a blank. Either used to make `宁德` find nothing (`宁德\u{200B}`, `宁德😀`).
+/// part words like a blank (as tabs and line breaks do: two pasted cells are two words). Either used to make `宁德` find nothing (`宁德\u{200B}`, `宁德😀`).
 /// Queries only: a document's text keeps every character, so highlights stay at the right offsets.
 pub fn query_words(q: &str) -> Vec<String> {
     let cleaned: String = q
         .chars()
+        .map(|c| if c.is_whitespace() || is_emoji(c) { ' ' } else { c })
         .filter(|&c| !(c.is_control() || is_format(c) || ('\u{FE00}'..='\u{FE0F}').contains(&c)))
-        .map(|c| if is_emoji(c) { ' ' } else { c })
         .collect();
     super::fold::fold(&cleaned).split_whitespace().map(str::to_string).collect()
 }
@@ -372,6 +372,7 @@ mod tests {
             assert_eq!(super::query_words(q), vec!["宁德"], "{q:?}");
         }
         assert_eq!(super::query_words("宁德😀电池"), vec!["宁德", "电池"]);
+        assert_eq!(super::query_words("300750\n002594\tbyd\r\n"), vec!["300750", "002594", "byd"]);
         assert_eq!(super::query_words("寧德 ＣＡＴＬ"), vec!["宁德", "catl"]);
         assert!(super::query_words("\u{200B} \u{0007}").is_empty());
     }

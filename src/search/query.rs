@@ -127,8 +127,10 @@ fn jieba_words(jieba: &mut TextAnalyzer, word: &str) -> Vec<String> {
 /// The words of a query as typed: folded (`fold`) and split at blanks, without the characters a
 /// paste carries but nobody sees — controls (NUL), format characters (zero-width space, soft
 /// hyphen, joiners, byte-order mark), variation selectors — which are dropped, and emoji, which
-/// part words like a blank (as tabs and line breaks do: two pasted cells are two words). Either used to make `宁德` find nothing (`宁德\u{200B}`, `宁德😀`).
-/// Queries only: a document's text keeps every character, so highlights stay at the right offsets.
+/// part words like a blank (as tabs and line breaks do: two pasted cells are two words). Either
+/// used to make `宁德` find nothing (`宁德\u{200B}`, `宁德😀`). Queries only: a document's text
+/// keeps every character, so highlights stay at the right offsets. The API calls it too, to know
+/// whether a request has words (and so a bounded walk) before choosing where to run it.
 pub fn query_words(q: &str) -> Vec<String> {
     let cleaned: String = q
         .chars()

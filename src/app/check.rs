@@ -5,11 +5,13 @@
 //! change log is whole from the index's generation on; the index opens, passes its checksums, is
 //! not ahead of the store, and when it claims the store's generation it holds exactly the store's
 //! enterprises (by id). A lagging index whose gap the log covers is normal after a crash: it is a
-//! repair, not a problem. After: graph and index hold the store's enterprises at its generation.
+//! repair, not a problem; so is a missing index while the store is still empty (a first open killed
+//! between making the store and the index). After: graph and index hold the store's enterprises
+//! at its generation.
 
 use super::App;
 use crate::error::Result;
-use crate::search::{SearchIndex, index_dir};
+use crate::search::{OnDisk, SearchIndex, index_dir};
 use crate::store::Store;
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
@@ -90,12 +92,18 @@ impl App {
         let generation = store.generation();
         match SearchIndex::inspect(&index_dir(dir)) {
             Err(why) => report.problems.push(format!("search index: {why}")),
-            Ok((None, _, _)) if generation == 0 => {}
-            Ok((None, _, _)) => report.problems.push("search index: it records no store generation".into()),
-            Ok((Some(g), _, _)) if g > generation => report
+            // A data dir whose first open was cut short (killed between making the store and
+            // the index) holds nothing to index yet: opening makes the index.
+            Ok(None) if generation == 0 => {}
+            Ok(None) => report.problems.push("search index: there is none".into()),
+            Ok(Some(OnDisk { generation: None, .. })) if generation == 0 => {}
+            Ok(Some(OnDisk { generation: None, .. })) => {
+                report.problems.push("search index: it records no store generation".into())
+            }
+            Ok(Some(OnDisk { generation: Some(g), .. })) if g > generation => report
                 .problems
                 .push(format!("search index: at generation {g}, ahead of the store's {generation}")),
-            Ok((Some(g), docs, doc_ids)) if g == generation => {
+            Ok(Some(OnDisk { generation: Some(g), docs, ids: doc_ids })) if g == generation => {
                 let doc_ids: HashSet<String> = doc_ids.into_iter().collect();
                 let extra = doc_ids.difference(&ids).take(5).cloned().collect::<Vec<_>>();
                 let missing = ids.difference(&doc_ids).take(5).cloned().collect::<Vec<_>>();
@@ -107,7 +115,7 @@ impl App {
                     ));
                 }
             }
-            Ok((Some(g), _, _)) => {
+            Ok(Some(OnDisk { generation: Some(g), .. })) => {
                 if store.changes_since(g)?.is_none() {
                     report.problems.push(format!(
                         "search index: at generation {g} of {generation} and the change log cannot say what it missed"

@@ -140,6 +140,16 @@ fn register(index: &Index) {
 /// unbounded offset is an unbounded allocation. The API refuses more; the library caps it.
 pub const MAX_OFFSET: usize = 10_000;
 
+/// A search index as `chainscout check` finds it on disk, before anything repairs it.
+#[derive(Debug)]
+pub struct OnDisk {
+    /// The store generation its last commit reflects (`None`: it never recorded one).
+    pub generation: Option<u64>,
+    pub docs: u64,
+    /// Every live document's enterprise id.
+    pub ids: Vec<String>,
+}
+
 /// The most hits a page holds (the API refuses more; the library cuts to it). A limit of 0
 /// gives counts (and facets) without hits.
 pub const MAX_LIMIT: usize = 500;
@@ -217,15 +227,19 @@ impl SearchIndex {
         index.load_metas().ok()?.payload?.parse().ok()
     }
 
-    /// What is on disk, read without repairing anything (for `chainscout check`): the committed
-    /// generation and document count, or why the index cannot be read.
-    pub fn inspect(dir: &Path) -> std::result::Result<(Option<u64>, u64, Vec<String>), String> {
+    /// What is on disk, read without repairing anything (for `chainscout check`): `None` when
+    /// there is no index at all, else the committed generation, the document count and the
+    /// documents' ids; or why the index cannot be read.
+    pub fn inspect(dir: &Path) -> std::result::Result<Option<OnDisk>, String> {
         let (schema, _) = schema::build_schema();
+        if !dir.exists() {
+            return Ok(None);
+        }
         let opened = std::panic::catch_unwind(|| -> Result<_> {
             let directory =
                 tantivy::directory::MmapDirectory::open(dir).map_err(|e| Error::Index(e.to_string()))?;
             if !Index::exists(&directory).map_err(|e| Error::Index(e.to_string()))? {
-                return Err(Error::Index("there is no index".into()));
+                return Ok(None);
             }
             let index = Index::open(directory)?;
             if index.schema() != schema {
@@ -250,7 +264,11 @@ impl SearchIndex {
                     }
                 }
             }
-            Ok((Self::committed_generation(&index), searcher.num_docs(), ids))
+            Ok(Some(OnDisk {
+                generation: Self::committed_generation(&index),
+                docs: searcher.num_docs(),
+                ids,
+            }))
         });
         match opened {
             Ok(Ok(found)) => Ok(found),

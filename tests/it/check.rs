@@ -105,3 +105,22 @@ fn an_index_ahead_of_its_store_is_reported_then_rebuilt() {
     let (code, again) = check(&env);
     assert_eq!(code, 0, "{again}");
 }
+
+#[test]
+fn a_missing_index_is_nothing_while_the_store_is_empty_and_a_problem_once_it_holds_firms() {
+    let env = Env::new();
+    assert_eq!(check(&env).0, 0);
+    // A first open killed after making the store and before making the index.
+    std::fs::remove_dir_all(env.data().join("search")).unwrap();
+    let (code, report) = check(&env);
+    assert_eq!((code, report["problems"].clone()), (0, serde_json::json!([])), "{report}");
+    assert!(env.data().join("search").is_dir(), "opening made the index");
+    // With firms stored, a missing index is damage: reported, then rebuilt.
+    two_imports(&env, 120, 0, |_| {});
+    std::fs::remove_dir_all(env.data().join("search")).unwrap();
+    let (code, report) = check(&env);
+    assert_eq!(code, 1, "{report}");
+    assert_eq!(report["problems"], serde_json::json!(["search index: there is none"]), "{report}");
+    assert_eq!(report["index_documents"], 120, "rebuilt from the store: {report}");
+    assert_eq!(check(&env).0, 0);
+}

@@ -196,26 +196,31 @@ pub struct Graph {
 }
 
 /// The names and keywords of every link, one link after another, each link's part ending with a
-/// separator no word contains; `ends[i]` is the byte where link `i`'s part ends.
-#[derive(Default)]
+/// separator no word contains; `ends[i]` is the byte where link `i`'s part ends. And the link
+/// names as one automaton, to find the names a word contains in one pass over the word (a
+/// `contains` per link was a third of a one-firm search's time in `find_links`).
 struct LinkText {
     text: String,
     ends: Vec<usize>,
+    /// Pattern `i` is link `i`'s name.
+    names: aho_corasick::AhoCorasick,
 }
 
 impl LinkText {
-    fn new<'a>(chains: impl Iterator<Item = &'a Chain>) -> LinkText {
-        let mut t = LinkText::default();
-        for chain in chains {
+    fn new<'a>(chains: impl Iterator<Item = &'a Chain> + Clone) -> LinkText {
+        let (mut text, mut ends) = (String::new(), Vec::new());
+        for chain in chains.clone() {
             for link in &chain.links {
                 for part in std::iter::once(&link.name).chain(&link.keywords) {
-                    t.text.push_str(part);
-                    t.text.push('\n');
+                    text.push_str(part);
+                    text.push('\n');
                 }
-                t.ends.push(t.text.len());
+                ends.push(text.len());
             }
         }
-        t
+        let names = chains.flat_map(|c| c.links.iter().map(|l| l.name.as_str()));
+        let names = aho_corasick::AhoCorasick::new(names).expect("link names make an automaton");
+        LinkText { text, ends, names }
     }
 }
 
@@ -806,25 +811,22 @@ impl Graph {
         let text = self.link_text.get_or_init(|| LinkText::new(self.chains.values()));
         let mut hit = vec![false; text.ends.len()];
         for w in &words {
-            // One scan of all names and keywords per word, not one `contains` per keyword.
-            for (at, _) in text.text.match_indices(w.as_str()) {
+            // One scan of all names and keywords per word, not one `contains` per keyword; a
+            // SIMD substring search (`str::match_indices` took ~10 µs a word over the ~40 KB).
+            for at in memchr::memmem::find_iter(text.text.as_bytes(), w.as_bytes()) {
                 let i = text.ends.partition_point(|&end| end <= at);
                 if let Some(h) = hit.get_mut(i) {
                     *h = true;
                 }
             }
         }
-        let mut out = Vec::new();
-        let mut i = 0;
-        for chain in self.chains.values() {
-            for link in &chain.links {
-                if hit[i] || words.iter().any(|w| w.contains(link.name.as_str())) {
-                    out.push((chain, link));
-                }
-                i += 1;
+        for w in &words {
+            for m in text.names.find_overlapping_iter(w.as_str()) {
+                hit[m.pattern().as_usize()] = true;
             }
         }
-        out
+        let links = self.chains.values().flat_map(|c| c.links.iter().map(move |l| (c, l)));
+        links.zip(hit).filter(|(_, hit)| *hit).map(|(found, _)| found).collect()
     }
 
     /// The counted members of one link (not its sub-links), with evidence.

@@ -201,6 +201,11 @@ fn chain_links_are_searchable() {
     let links: Vec<(String, String)> = r.links.iter().map(|l| (l.chain.clone(), l.link.clone())).collect();
     assert!(links.contains(&("lithium-battery".into(), "cathode".into())), "{links:?}");
     assert!(r.links.iter().all(|l| !l.name.is_empty()));
+    // A word that holds a link's name finds the link too (高镍正极材料 holds 正极材料), and a
+    // word that neither holds a name nor is in one finds none.
+    let links = |q: &str| search(app, q).links.iter().map(|l| l.link.clone()).collect::<Vec<_>>();
+    assert!(links("高镍正极材料").contains(&"cathode".to_string()), "{:?}", links("高镍正极材料"));
+    assert_eq!(links("浩力新能源科技"), Vec::<String>::new());
 }
 
 /// Every hit of a search, in rank order (ids), with the filters of `base`.

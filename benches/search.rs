@@ -35,6 +35,8 @@ fn cases() -> Vec<(&'static str, SearchRequest)> {
         ("short name", q("隆基股份")),
         // As users type a firm: 字号 + industry word (the brand class of bench-vs-pgtrgm.sh).
         ("brand (字号 + industry)", q("浩力新能源科技")),
+        // The same for a real firm's brand: one firm has it, the median brand query's case.
+        ("brand, one firm", q("容百新能源科技")),
         ("product", q("正极材料")),
         ("two words", q("常州 电池")),
         (

@@ -420,8 +420,9 @@ impl SearchIndex {
         let max_docs: u64 = searcher.segment_readers().iter().map(|r| r.max_doc() as u64).sum();
         let walk_limit = self.walk_limit.load(std::sync::atomic::Ordering::Relaxed);
         let stats = self.stats.over(&searcher);
-        let collect = |query: &dyn tantivy::query::Query| -> Result<Collected> {
-            let top = TopDocs::with_limit(limit).and_offset(req.offset.min(MAX_OFFSET));
+        let offset = req.offset.min(MAX_OFFSET);
+        let collect = |query: &dyn tantivy::query::Query, limit: usize, offset: usize| -> Result<Collected> {
+            let top = TopDocs::with_limit(limit).and_offset(offset);
             Ok(match (req.sort, want_facets) {
                 (Sort::Relevance, true) => {
                     let (d, c, t) = searcher.search(query, &(top.order_by_score(), Count, FacetTally))?;
@@ -436,7 +437,7 @@ impl SearchIndex {
                 (Sort::Relevance, false) if browsing_all => {
                     // Every firm matches with one score: the first by address, counted from the
                     // segments' sizes (ranking a million equal scores cost 2.6 ms at 1M).
-                    let (d, c) = first_documents(&searcher, req.offset.min(MAX_OFFSET), limit);
+                    let (d, c) = first_documents(&searcher, offset, limit);
                     (d, c, None, true)
                 }
                 (Sort::Relevance, false) => {
@@ -467,12 +468,40 @@ impl SearchIndex {
                 }
             })
         };
-        let (mut docs, mut total, mut counts, mut exact) = collect(query.as_ref())?;
+        let (mut docs, mut total, mut counts, mut exact) = collect(query.as_ref(), limit, offset)?;
         phases.collect = lap.take();
         // No enterprise matched every word: try them with OR so a near-miss still answers.
         let relaxed = total == 0 && words.can_relax();
         if relaxed {
-            (docs, total, counts, exact) = collect(query::build(&self.fields, req, &words, true).as_ref())?;
+            let any = query::build(&self.fields, req, &words, true);
+            // The whole page from the start: passes past the walk may add to it (below).
+            (docs, total, counts, exact) = collect(any.as_ref(), offset + limit, 0)?;
+            if !exact {
+                // The walk stopped at the first matches by document id, so a firm with a rare
+                // word could lie past it, outranked by firms with only a common one (`杉杉科技`
+                // at 200k answered 科技 firms and never saw 杉杉股份). Each word or part few
+                // firms have is walked again on its own, its matches scored by the whole query:
+                // the page is then the best of every firm with a rare word, and of the walked
+                // firms with only common ones.
+                let scoring =
+                    tantivy::query::EnableScoring::enabled_from_statistics_provider(&stats, &searcher);
+                for alternative in query::alternatives(&self.fields, &words) {
+                    let weight = alternative.weight(scoring)?;
+                    let mut estimate = 0u64;
+                    for segment in searcher.segment_readers() {
+                        estimate += weight.scorer(segment, 1.0)?.size_hint() as u64;
+                    }
+                    if estimate > walk_limit {
+                        continue; // as broad as the walk: its best were as likely walked as not
+                    }
+                    let (more, ..) =
+                        collect(query::within(alternative, any.box_clone()).as_ref(), offset + limit, 0)?;
+                    docs.extend(more);
+                }
+                docs.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+                docs.dedup_by_key(|(_, address)| *address);
+            }
+            docs.drain(..offset.min(docs.len()));
         }
         phases.relax = lap.take();
         let facets = match (cached, counts) {

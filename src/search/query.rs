@@ -338,24 +338,33 @@ pub fn build(f: &Fields, req: &SearchRequest, analysed: &Words, relaxed: bool) -
         return Box::new(BooleanQuery::new(clauses));
     }
     let exact = (20.0, term_query(Term::from_field_text(f.name_exact, &words.join(""))));
-    let each = words.iter().map(|w| word_query(f, w, analysed));
     if relaxed {
-        // Any word, or any longest part of a word jieba splits: `常州电池` where no 常州 firm
-        // makes 电池 is answered as `常州 电池` would be.
-        let mut any: Vec<(f32, Box<dyn Query>)> = each.map(|w| (1.0, w)).collect();
-        for w in words {
-            let parts = longest(analysed.parts(w));
-            if parts.len() >= 2 {
-                any.extend(parts.into_iter().map(|p| (1.0, whole(f, p, analysed))));
-            }
-        }
+        let any = alternatives(f, analysed).into_iter().map(|q| (1.0, q)).collect();
         clauses.push((Occur::Must, Box::new(AnyOf::new(any))));
     } else {
         // Every word, beside the filters.
-        clauses.extend(each.map(|w| (Occur::Must, w)));
+        clauses.extend(words.iter().map(|w| (Occur::Must, word_query(f, w, analysed))));
     }
     clauses.push((Occur::Should, Box::new(AnyOf::new(vec![exact]))));
     Box::new(BooleanQuery::new(clauses))
+}
+
+/// What a relaxed query accepts any one of: each word, and each longest part of a word jieba
+/// splits — `常州电池` where no 常州 firm makes 电池 is answered as `常州 电池` would be.
+pub fn alternatives(f: &Fields, analysed: &Words) -> Vec<Box<dyn Query>> {
+    let mut any: Vec<Box<dyn Query>> = analysed.words.iter().map(|w| word_query(f, w, analysed)).collect();
+    for w in &analysed.words {
+        let parts = longest(analysed.parts(w));
+        if parts.len() >= 2 {
+            any.extend(parts.into_iter().map(|p| whole(f, p, analysed)));
+        }
+    }
+    any
+}
+
+/// The matches of `query` that also match `alternative`, scored by `query` alone.
+pub fn within(alternative: Box<dyn Query>, query: Box<dyn Query>) -> Box<dyn Query> {
+    Box::new(BooleanQuery::new(vec![filter(alternative), (Occur::Must, query)]))
 }
 
 #[cfg(test)]

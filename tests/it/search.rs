@@ -466,6 +466,34 @@ fn the_result_cache_answers_as_a_fresh_search_would() {
 }
 
 #[test]
+fn a_rare_word_of_a_relaxed_search_is_ranked_even_past_the_walk() {
+    // 杉杉科技: no firm has both, so the words are tried with OR. 科技 is in a fifth of the demo's
+    // names and 杉杉 in one, so under a walk of 50 the firm with 杉杉 lay past the walk and the
+    // page was 科技 firms only (seen at 200k with the default walk).
+    let dir = tempfile::tempdir().unwrap();
+    let app = App::open(crate::helpers::location(dir.path())).unwrap();
+    app.load_demo(&mut |_, _| {}).unwrap();
+    let page = |offset| {
+        app.search(&SearchRequest { q: "杉杉科技".into(), limit: 10, offset, ..Default::default() }).unwrap()
+    };
+    let unbounded = [page(0), page(10)];
+    app.set_ranked_walk_limit(50);
+    let bounded = [page(0), page(10)];
+    for r in unbounded.iter().chain(&bounded) {
+        assert!(r.relaxed);
+        assert_eq!(r.hits.len(), 10);
+    }
+    assert!(unbounded[0].total_exact && !bounded[0].total_exact, "the walk of 50 was cut");
+    assert_eq!(names(&unbounded[0])[0], "宁波杉杉股份有限公司");
+    assert_eq!(names(&bounded[0])[0], "宁波杉杉股份有限公司", "{:?}", names(&bounded[0]));
+    // Two pages of the bounded search are one ranking: no firm twice, scores never rising.
+    let both: Vec<&chainscout::search::Hit> = bounded.iter().flat_map(|r| &r.hits).collect();
+    let ids: std::collections::HashSet<&str> = both.iter().map(|h| h.id.as_str()).collect();
+    assert_eq!(ids.len(), 20);
+    assert!(both.windows(2).all(|w| w[0].score >= w[1].score));
+}
+
+#[test]
 fn a_very_broad_ranked_search_walks_a_bounded_number_of_matches_and_says_so() {
     let dir = tempfile::tempdir().unwrap();
     let app = App::open(crate::helpers::location(dir.path())).unwrap();

@@ -11,6 +11,7 @@ mod budget;
 mod cache;
 mod facets;
 pub mod fold;
+mod fold_table;
 mod highlight;
 pub mod query;
 mod schema;

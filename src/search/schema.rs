@@ -11,8 +11,9 @@ use tantivy::schema::{
     FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions,
 };
 
-/// Versioned: an index made with another bigram layout has another schema, so it is rebuilt.
-pub const BIGRAM: &str = "zh_bigram_v3";
+/// Versioned: an index made with another bigram layout or folding has another schema, so it is
+/// rebuilt (v4: radicals and compatibility ideographs fold to their ideographs).
+pub const BIGRAM: &str = "zh_bigram_v4";
 pub const JIEBA: &str = "zh_jieba";
 pub const SIMPLE: &str = "default";
 

@@ -466,6 +466,20 @@ fn the_result_cache_answers_as_a_fresh_search_would() {
 }
 
 #[test]
+fn radicals_pasted_from_a_pdf_find_what_the_ideographs_find() {
+    // A PDF's text layer often carries Kangxi radicals for common ideographs: ⾦ (U+2FA6) for 金,
+    // ⽔ (U+2F54) for 水. They look the same and found nothing.
+    let app = demo();
+    for (pasted, typed) in [("\u{2FA6}百泽", "金百泽"), ("山\u{2F54}比德", "山水比德")] {
+        let (a, b) = (search(app, pasted), search(app, typed));
+        assert!(b.total > 0, "{typed}");
+        assert_eq!((a.total, names(&a)), (b.total, names(&b)), "{pasted} against {typed}");
+        let name = &a.hits[0].highlight["name"];
+        assert!(name.contains(&format!("<em>{typed}</em>")), "highlighted in the stored text: {name}");
+    }
+}
+
+#[test]
 fn a_rare_word_of_a_relaxed_search_is_ranked_even_past_the_walk() {
     // 杉杉科技: no firm has both, so the words are tried with OR. 科技 is in a fifth of the demo's
     // names and 杉杉 in one, so under a walk of 50 the firm with 杉杉 lay past the walk and the

@@ -152,6 +152,35 @@ impl App {
         self.index.set_walk_limit(matches);
     }
 
+    /// A chain or link filter must name one that exists: a mistyped id answered an empty page,
+    /// as if no firm were on the chain, where a mistyped region is refused.
+    fn known_chain_and_link(&self, req: &SearchRequest) -> Result<()> {
+        use crate::error::{Code, Problem};
+        let graph = self.graph();
+        let mut problems = Vec::new();
+        if let Some(c) = &req.chain
+            && graph.chain(c).is_none()
+        {
+            problems.push(Problem::new("chain", Code::InvalidValue, format!("没有产业链“{c}”")));
+        }
+        if let Some(l) = &req.link {
+            match graph.chain(&l.chain) {
+                None => problems.push(Problem::new(
+                    "link",
+                    Code::InvalidValue,
+                    format!("没有产业链“{}”", l.chain),
+                )),
+                Some(chain) if chain.link(&l.link).is_none() => problems.push(Problem::new(
+                    "link",
+                    Code::InvalidValue,
+                    format!("产业链“{}”没有环节“{}”", l.chain, l.link),
+                )),
+                Some(_) => {}
+            }
+        }
+        if problems.is_empty() { Ok(()) } else { Err(crate::Error::Invalid(problems)) }
+    }
+
     /// Searches enterprises and chain links.
     pub fn search(&self, req: &SearchRequest) -> Result<SearchResults> {
         let (results, phases) = self.search_timed(req)?;
@@ -161,6 +190,7 @@ impl App {
 
     /// [`App::search`] with the time of each phase (for the bench and the debug log).
     pub fn search_timed(&self, req: &SearchRequest) -> Result<(SearchResults, crate::search::Phases)> {
+        self.known_chain_and_link(req)?;
         let (mut results, mut phases) = self.index.search_timed(req)?;
         let mut lap = crate::search::Lap::start();
         let graph = self.graph();

@@ -967,3 +967,32 @@ fn a_search_offset_past_ten_thousand_is_refused() {
     let (_, health) = call(&s, "GET", "/api/v1/health", None, None);
     assert_eq!(health["status"], "ok", "still serving");
 }
+
+#[test]
+fn a_search_filter_naming_no_chain_or_link_is_refused_like_an_unknown_region() {
+    let env = Env::new();
+    let s = start(&env, &["--demo"]);
+    let a = token(&s, "analyst");
+    let get = |query: &str| call(&s, "GET", &format!("/api/v1/enterprises?{query}"), Some(&a), None);
+    let (st, v) = get("chain=lithium-battery&q=%E6%AD%A3%E6%9E%81");
+    assert_eq!(st, 200, "{v}");
+    assert!(v["total"].as_u64().unwrap() > 0);
+    for (query, field, words) in [
+        ("chain=lithium-batery", "chain", "没有产业链“lithium-batery”"),
+        ("link=lithium-battery/cathodes", "link", "产业链“lithium-battery”没有环节“cathodes”"),
+        ("link=no-such-chain/cathode&q=x", "link", "没有产业链“no-such-chain”"),
+    ] {
+        let (st, v) = get(query);
+        assert_eq!(
+            (st, code(&v), v["error"]["field"].as_str()),
+            (422, "invalid_value", Some(field)),
+            "{query}: {v}"
+        );
+        assert!(v["error"]["message"].as_str().unwrap().contains(words), "{query}: {v}");
+    }
+    // The command line says the same (once the server has let go of the data dir).
+    drop(s);
+    let r = env.run(&["search", "电池", "--chain", "lithium-batery"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("没有产业链“lithium-batery”"), "{}", r.stderr);
+}

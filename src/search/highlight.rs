@@ -2,8 +2,6 @@
 //! of the original in `<em>`. Folding keeps one char for one char, so offsets are always right,
 //! whatever the tokenizers did (a known failure of other engines on Chinese names).
 
-use super::fold::fold;
-
 /// Escapes text for HTML.
 fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
@@ -20,10 +18,9 @@ fn escape(s: &str) -> String {
     out
 }
 
-/// Char ranges of `text` where any of `terms` (already folded) occurs, merged. Terms are found in
-/// the folded text by byte search; only a text with a match pays for the char offsets.
-fn ranges(text: &str, terms: &[String]) -> Vec<(usize, usize)> {
-    let folded = fold(text);
+/// Char ranges of a text where any of `terms` (already folded) occurs in its `folded` form,
+/// merged. Terms are found by byte search; only a text with a match pays for the char offsets.
+fn ranges(folded: &str, terms: &[String]) -> Vec<(usize, usize)> {
     let mut found: Vec<(usize, usize)> = Vec::new();
     for term in terms.iter().filter(|t| !t.is_empty()) {
         let mut from = 0;
@@ -53,8 +50,15 @@ fn ranges(text: &str, terms: &[String]) -> Vec<(usize, usize)> {
 
 /// The text with every match wrapped in `<em>…</em>`, HTML-escaped, or `None` when nothing
 /// matches. Long texts are cut to a window of about `window` chars around the first match.
-pub fn highlight(text: &str, terms: &[String], window: usize) -> Option<String> {
-    let found = ranges(text, terms);
+/// (The search folds each text once, for this and to see which words a hit has whole.)
+#[cfg(test)]
+fn highlight(text: &str, terms: &[String], window: usize) -> Option<String> {
+    highlight_folded(text, &super::fold::fold(text), terms, window)
+}
+
+/// [`highlight`] of a text already folded (`folded` is `fold(text)`).
+pub fn highlight_folded(text: &str, folded: &str, terms: &[String], window: usize) -> Option<String> {
+    let found = ranges(folded, terms);
     let first = *found.first()?;
     let chars: Vec<char> = text.chars().collect();
     let (from, to) = if chars.len() <= window {

@@ -528,8 +528,8 @@ impl SearchIndex {
             shown.push((d, score));
         }
         phases.fetch = lap.take();
-        let terms = words.highlight_terms();
-        let hits = shown.into_iter().map(|(d, score)| self.hit(d, score, &terms)).collect();
+        let marked = words.highlight_words();
+        let hits = shown.into_iter().map(|(d, score)| self.hit(d, score, &marked)).collect();
         phases.highlight = lap.take();
         let results = SearchResults {
             total: total as u64,
@@ -551,26 +551,32 @@ impl SearchIndex {
         cache.as_ref().filter(|(g, _)| *g == searcher.generation().generation_id()).map(|(_, f)| f.clone())
     }
 
-    fn hit(&self, d: Display, score: f32, terms: &[String]) -> Hit {
+    fn hit(&self, d: Display, score: f32, words: &[(String, Vec<String>)]) -> Hit {
+        let (aliases, products) = (d.aliases.join("；"), d.products.join("、"));
+        let texts = [
+            ("name", Some(d.name.as_str()), 200),
+            ("aliases", Some(aliases.as_str()), 120),
+            ("products", Some(products.as_str()), 120),
+            ("description", d.description.as_deref(), 80),
+            ("stock_code", d.stock_code.as_deref(), 40),
+        ];
+        let folded: Vec<Option<String>> = texts.iter().map(|(_, t, _)| t.map(fold::fold)).collect();
+        // A word's parts are marked only where the hit lacks the whole word: in a maker of
+        // 正极材料 the 材料 of 销售材料 is no match, in a firm found by the parts it is.
+        let terms: Vec<String> = words
+            .iter()
+            .flat_map(|(word, parts)| {
+                let whole = folded.iter().flatten().any(|f| f.contains(word.as_str()));
+                std::iter::once(word).chain(parts.iter().filter(move |_| !whole)).cloned()
+            })
+            .collect();
         let mut highlight = std::collections::BTreeMap::new();
-        if let Some(h) = highlight::highlight(&d.name, terms, 200) {
-            highlight.insert("name", h);
-        }
-        if let Some(h) = highlight::highlight(&d.aliases.join("；"), terms, 120) {
-            highlight.insert("aliases", h);
-        }
-        if let Some(h) = highlight::highlight(&d.products.join("、"), terms, 120) {
-            highlight.insert("products", h);
-        }
-        if let Some(desc) = &d.description
-            && let Some(h) = highlight::highlight(desc, terms, 80)
-        {
-            highlight.insert("description", h);
-        }
-        if let Some(code) = &d.stock_code
-            && let Some(h) = highlight::highlight(code, terms, 40)
-        {
-            highlight.insert("stock_code", h);
+        for ((field, text, window), folded) in texts.into_iter().zip(&folded) {
+            if let (Some(text), Some(folded)) = (text, folded)
+                && let Some(h) = highlight::highlight_folded(text, folded, &terms, window)
+            {
+                highlight.insert(field, h);
+            }
         }
         let region_name =
             crate::model::RegionCode::parse(&d.region).map(|c| regions().full_name(c)).unwrap_or_default();

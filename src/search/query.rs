@@ -205,13 +205,14 @@ impl Words {
         self.words.len() > 1 || self.words.iter().any(|w| longest(self.parts(w)).len() >= 2)
     }
 
-    /// What the highlighter marks: the words and their jieba words of two or more characters.
-    pub fn highlight_terms(&self) -> Vec<String> {
-        let mut terms = self.words.clone();
-        for w in &self.words {
-            terms.extend(self.parts(w).iter().filter(|t| t.chars().count() >= 2).cloned());
-        }
-        terms
+    /// What the highlighter marks, word by word: each word with its jieba words of two or more
+    /// characters, which are marked only in a hit that does not have the word whole
+    /// (`SearchIndex::hit`).
+    pub fn highlight_words(&self) -> Vec<(String, Vec<String>)> {
+        let parts = |w: &String| {
+            self.parts(w).iter().filter(|t| t.chars().count() >= 2 && *t != w).cloned().collect()
+        };
+        self.words.iter().map(|w| (w.clone(), parts(w))).collect()
     }
 }
 

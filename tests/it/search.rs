@@ -466,6 +466,34 @@ fn the_result_cache_answers_as_a_fresh_search_would() {
 }
 
 #[test]
+fn a_hit_with_the_whole_word_has_only_the_word_marked() {
+    // 正极材料 splits into 正极 + 材料; a firm that makes 正极材料 often sells other 材料 too, and
+    // those were marked as if they matched.
+    let app = demo();
+    let r = app.search(&SearchRequest { q: "正极材料".into(), limit: 50, ..Default::default() }).unwrap();
+    let (mut whole, mut stray_material) = (0, 0);
+    for hit in &r.hits {
+        let texts: Vec<&String> = hit.highlight.values().collect();
+        let marked: Vec<&str> = texts
+            .iter()
+            .flat_map(|t| t.split("<em>").skip(1).map(|s| s.split("</em>").next().unwrap()))
+            .collect();
+        let plain: String = texts.iter().map(|t| t.replace("<em>", "").replace("</em>", "")).collect();
+        if plain.contains("正极材料") {
+            whole += 1;
+            stray_material += plain.replace("正极材料", "").contains("材料") as usize;
+            assert!(marked.iter().all(|m| *m == "正极材料"), "{}: {marked:?}", hit.name);
+        } else {
+            assert!(marked.iter().any(|m| m.contains("正极") || m.contains("材料")), "{}", hit.name);
+        }
+    }
+    assert!(
+        whole >= 10 && stray_material >= 1,
+        "{whole} hits with the word, {stray_material} with other 材料"
+    );
+}
+
+#[test]
 fn radicals_pasted_from_a_pdf_find_what_the_ideographs_find() {
     // A PDF's text layer often carries Kangxi radicals for common ideographs: ⾦ (U+2FA6) for 金,
     // ⽔ (U+2F54) for 水. They look the same and found nothing.

@@ -106,13 +106,19 @@ pending = b""
 def lean_get(path):
     global pending
     lean.sendall(b"GET " + path.encode() + b" HTTP/1.1\r\nHost: bench\r\n\r\n")
+    def more():
+        got = lean.recv(65536)
+        if not got:
+            raise ConnectionError("the server closed the connection")
+        return got
     while b"\r\n\r\n" not in pending:
-        pending += lean.recv(65536)
+        pending += more()
     head, _, rest = pending.partition(b"\r\n\r\n")
     assert head.startswith(b"HTTP/1.1 200"), head[:100]
+    assert b"content-length:" in head.lower(), head  # the server sends every body with its length
     length = int(head.lower().split(b"content-length:")[1].split(b"\r\n")[0])
     while len(rest) < length:
-        rest += lean.recv(65536)
+        rest += more()
     pending = rest[length:]
     return rest[:length]
 

@@ -11,7 +11,7 @@
 
 use super::App;
 use crate::error::Result;
-use crate::search::{OnDisk, SearchIndex, index_dir};
+use crate::search::{Inspected, OnDisk, SearchIndex, index_dir};
 use crate::store::Store;
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
@@ -94,16 +94,20 @@ impl App {
             Err(why) => report.problems.push(format!("search index: {why}")),
             // A data dir whose first open was cut short (killed between making the store and
             // the index) holds nothing to index yet: opening makes the index.
-            Ok(None) if generation == 0 => {}
-            Ok(None) => report.problems.push("search index: there is none".into()),
-            Ok(Some(OnDisk { generation: None, .. })) if generation == 0 => {}
-            Ok(Some(OnDisk { generation: None, .. })) => {
+            Ok(Inspected::Missing) if generation == 0 => {}
+            Ok(Inspected::Missing) => report.problems.push(format!(
+                "search index: there is none in {} (opening rebuilds it from the store)",
+                index_dir(dir).display()
+            )),
+            Ok(Inspected::OtherSchema) => {}
+            Ok(Inspected::Found(OnDisk { generation: None, .. })) if generation == 0 => {}
+            Ok(Inspected::Found(OnDisk { generation: None, .. })) => {
                 report.problems.push("search index: it records no store generation".into())
             }
-            Ok(Some(OnDisk { generation: Some(g), .. })) if g > generation => report
+            Ok(Inspected::Found(OnDisk { generation: Some(g), .. })) if g > generation => report
                 .problems
                 .push(format!("search index: at generation {g}, ahead of the store's {generation}")),
-            Ok(Some(OnDisk { generation: Some(g), docs, ids: doc_ids })) if g == generation => {
+            Ok(Inspected::Found(OnDisk { generation: Some(g), docs, ids: doc_ids })) if g == generation => {
                 let doc_ids: HashSet<String> = doc_ids.into_iter().collect();
                 let extra = doc_ids.difference(&ids).take(5).cloned().collect::<Vec<_>>();
                 let missing = ids.difference(&doc_ids).take(5).cloned().collect::<Vec<_>>();
@@ -115,7 +119,7 @@ impl App {
                     ));
                 }
             }
-            Ok(Some(OnDisk { generation: Some(g), .. })) => {
+            Ok(Inspected::Found(OnDisk { generation: Some(g), .. })) => {
                 if store.changes_since(g)?.is_none() {
                     report.problems.push(format!(
                         "search index: at generation {g} of {generation} and the change log cannot say what it missed"

@@ -209,16 +209,18 @@ struct LinkText {
 impl LinkText {
     fn new<'a>(chains: impl Iterator<Item = &'a Chain> + Clone) -> LinkText {
         let (mut text, mut ends) = (String::new(), Vec::new());
+        // Folded as the words are (`CRO` is `cro` in a query, ⻓ is 长), so they meet.
+        let fold = crate::search::fold::fold;
         for chain in chains.clone() {
             for link in &chain.links {
                 for part in std::iter::once(&link.name).chain(&link.keywords) {
-                    text.push_str(part);
+                    text.push_str(&fold(part));
                     text.push('\n');
                 }
                 ends.push(text.len());
             }
         }
-        let names = chains.flat_map(|c| c.links.iter().map(|l| l.name.as_str()));
+        let names = chains.flat_map(|c| c.links.iter().map(|l| fold(&l.name)));
         let names = aho_corasick::AhoCorasick::new(names).expect("link names make an automaton");
         LinkText { text, ends, names }
     }
@@ -801,8 +803,8 @@ impl Graph {
         out
     }
 
-    /// Chain links whose name or keywords contain the (folded) word, or whose name the word
-    /// contains: `正极` finds 正极材料 in every chain that has it. In chain and link order.
+    /// Chain links whose (folded) name or keywords contain the (folded) word, or whose name the
+    /// word contains: `正极` finds 正极材料 in every chain that has it. In chain and link order.
     pub fn find_links(&self, folded_words: &[String]) -> Vec<(&Chain, &crate::model::Link)> {
         let words: Vec<&String> = folded_words.iter().filter(|w| w.chars().count() >= 2).collect();
         if words.is_empty() {

@@ -13,8 +13,9 @@
 //! matches by document id — in a segment built by one import, roughly the order of the file — so
 //! the ranking of a word that more than 20,000 firms share is the best of those walked, not of
 //! all. A relaxed search (words tried with OR) whose walk was cut walks each of its words and
-//! parts that few firms have again on its own, so a rare word's firms are never lost behind a
-//! common word's (`SearchIndex::search_timed`). Facets, sorting by capital and filters without words walk every match: there a missed
+//! parts again within the query, the fewest first, in a second budget as large as the first
+//! (`SearchIndex::past_the_walk`), so a rare word's firms are not lost behind a common word's.
+//! Facets, sorting by capital and filters without words walk every match: there a missed
 //! one would be a wrong count or order.
 
 use std::sync::atomic::{AtomicBool, Ordering};

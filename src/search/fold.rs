@@ -1,8 +1,8 @@
 //! Text folding for search: full-width → half-width, radicals and compatibility ideographs → the
-//! ideograph they stand for (as NFKC would; PDF copies are full of them: ⾦ U+2F8A for 金),
-//! traditional → simplified (fast2s, character by character), ASCII lower case. Folding keeps one
-//! char for one char, so a match found in folded text sits at the same char offsets in the
-//! original (highlights stay right).
+//! ideograph they stand for (PDF copies are full of them: ⾦ U+2FA6 for 金, ⻓ U+2ED3 for 长; see
+//! `scripts/make-fold-table.py`), traditional → simplified (fast2s, character by character), ASCII
+//! lower case. Folding keeps one char for one char, so a match found in folded text sits at the
+//! same char offsets in the original (highlights stay right).
 
 use super::fold_table::IDEOGRAPHS;
 
@@ -38,6 +38,8 @@ mod tests {
         assert_eq!(fold("宁波\u{2FA6}\u{2F65}铜业"), "宁波金田铜业");
         assert_eq!(fold("\u{2F9E}"), "车", "a radical of a traditional form folds on to the simplified");
         assert_eq!(fold("\u{F9F4}"), "林");
+        assert_eq!(fold("\u{2ED3}\u{2EE2}"), "长马", "simplified radicals of the supplement (no NFKC)");
+        assert_eq!(fold("\u{2EA1}"), "\u{2EA1}", "a radical that is only a component stays");
         assert!(super::IDEOGRAPHS.windows(2).all(|w| w[0].0 < w[1].0), "sorted for the binary search");
         for s in ["寧德時代新能源科技股份有限公司", "ＡＢＣ", "e", "\u{2FA6}\u{2F65}\u{F9F4}"]
         {

@@ -141,6 +141,17 @@ fn register(index: &Index) {
 /// unbounded offset is an unbounded allocation. The API refuses more; the library caps it.
 pub const MAX_OFFSET: usize = 10_000;
 
+/// What `chainscout check` finds where the search index should be, before anything repairs it.
+#[derive(Debug)]
+pub enum Inspected {
+    /// No index at all.
+    Missing,
+    /// An index of another schema or folding (a version of chainscout before an upgrade):
+    /// opening rebuilds it, as planned, so it is a repair and not damage.
+    OtherSchema,
+    Found(OnDisk),
+}
+
 /// A search index as `chainscout check` finds it on disk, before anything repairs it.
 #[derive(Debug)]
 pub struct OnDisk {
@@ -231,20 +242,20 @@ impl SearchIndex {
     /// What is on disk, read without repairing anything (for `chainscout check`): `None` when
     /// there is no index at all, else the committed generation, the document count and the
     /// documents' ids; or why the index cannot be read.
-    pub fn inspect(dir: &Path) -> std::result::Result<Option<OnDisk>, String> {
+    pub fn inspect(dir: &Path) -> std::result::Result<Inspected, String> {
         let (schema, _) = schema::build_schema();
         if !dir.exists() {
-            return Ok(None);
+            return Ok(Inspected::Missing);
         }
         let opened = std::panic::catch_unwind(|| -> Result<_> {
             let directory =
                 tantivy::directory::MmapDirectory::open(dir).map_err(|e| Error::Index(e.to_string()))?;
             if !Index::exists(&directory).map_err(|e| Error::Index(e.to_string()))? {
-                return Ok(None);
+                return Ok(Inspected::Missing);
             }
             let index = Index::open(directory)?;
             if index.schema() != schema {
-                return Err(Error::Index("the index was made with another schema".into()));
+                return Ok(Inspected::OtherSchema);
             }
             let damaged = index.validate_checksum()?;
             if !damaged.is_empty() {
@@ -265,7 +276,7 @@ impl SearchIndex {
                     }
                 }
             }
-            Ok(Some(OnDisk {
+            Ok(Inspected::Found(OnDisk {
                 generation: Self::committed_generation(&index),
                 docs: searcher.num_docs(),
                 ids,
@@ -422,7 +433,13 @@ impl SearchIndex {
         let walk_limit = self.walk_limit.load(std::sync::atomic::Ordering::Relaxed);
         let stats = self.stats.over(&searcher);
         let offset = req.offset.min(MAX_OFFSET);
-        let collect = |query: &dyn tantivy::query::Query, limit: usize, offset: usize| -> Result<Collected> {
+        // `walk`: how many matches a bounded walk may take (`walk_limit` but for the passes
+        // past a relaxed walk, which share a second budget).
+        let collect = |query: &dyn tantivy::query::Query,
+                       limit: usize,
+                       offset: usize,
+                       walk: u64|
+         -> Result<Collected> {
             let top = TopDocs::with_limit(limit).and_offset(offset);
             Ok(match (req.sort, want_facets) {
                 (Sort::Relevance, true) => {
@@ -431,9 +448,9 @@ impl SearchIndex {
                 }
                 (Sort::Relevance, false) if !words.words.is_empty() => {
                     let segments = searcher.segment_readers().len();
-                    let walk = Bounded::new((top.order_by_score(), Count), walk_limit, max_docs, segments);
-                    let (d, c) = searcher.search_with_statistics_provider(query, &walk, &stats)?;
-                    (d, c, None, !walk.was_cut())
+                    let bounded = Bounded::new((top.order_by_score(), Count), walk, max_docs, segments);
+                    let (d, c) = searcher.search_with_statistics_provider(query, &bounded, &stats)?;
+                    (d, c, None, !bounded.was_cut())
                 }
                 (Sort::Relevance, false) if browsing_all => {
                     // Every firm matches with one score: the first by address, counted from the
@@ -469,38 +486,20 @@ impl SearchIndex {
                 }
             })
         };
-        let (mut docs, mut total, mut counts, mut exact) = collect(query.as_ref(), limit, offset)?;
+        let (mut docs, mut total, mut counts, mut exact) =
+            collect(query.as_ref(), limit, offset, walk_limit)?;
         phases.collect = lap.take();
         // No enterprise matched every word: try them with OR so a near-miss still answers.
         let relaxed = total == 0 && words.can_relax();
         if relaxed {
             let any = query::build(&self.fields, req, &words, true);
             // The whole page from the start: passes past the walk may add to it (below).
-            (docs, total, counts, exact) = collect(any.as_ref(), offset + limit, 0)?;
+            (docs, total, counts, exact) = collect(any.as_ref(), offset + limit, 0, walk_limit)?;
             if !exact {
-                // The walk stopped at the first matches by document id, so a firm with a rare
-                // word could lie past it, outranked by firms with only a common one (`杉杉科技`
-                // at 200k answered 科技 firms and never saw 杉杉股份). Each word or part few
-                // firms have is walked again on its own, its matches scored by the whole query:
-                // the page is then the best of every firm with a rare word, and of the walked
-                // firms with only common ones.
-                let scoring =
-                    tantivy::query::EnableScoring::enabled_from_statistics_provider(&stats, &searcher);
-                for alternative in query::alternatives(&self.fields, &words) {
-                    let weight = alternative.weight(scoring)?;
-                    let mut estimate = 0u64;
-                    for segment in searcher.segment_readers() {
-                        estimate += weight.scorer(segment, 1.0)?.size_hint() as u64;
-                    }
-                    if estimate > walk_limit {
-                        continue; // as broad as the walk: its best were as likely walked as not
-                    }
-                    let (more, ..) =
-                        collect(query::within(alternative, any.box_clone()).as_ref(), offset + limit, 0)?;
-                    docs.extend(more);
-                }
-                docs.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
-                docs.dedup_by_key(|(_, address)| *address);
+                let page = |q: &dyn tantivy::query::Query, walk| collect(q, offset + limit, 0, walk);
+                docs = self.past_the_walk(&searcher, &stats, &words, any.as_ref(), docs, walk_limit, page)?;
+                // What the passes found matches too: the lower bound is at least that many.
+                total = total.max(docs.len());
             }
             docs.drain(..offset.min(docs.len()));
         }
@@ -544,6 +543,54 @@ impl SearchIndex {
             self.cache.put(generation, key, std::sync::Arc::new(results.clone()));
         }
         Ok((results, phases))
+    }
+
+    /// A relaxed search whose walk was cut took the first matches by document id, so a firm
+    /// with a rare word could lie past it, outranked by firms with only a common one
+    /// (`杉杉科技` at 200k answered 科技 firms and never saw 杉杉股份). Each word or part is walked
+    /// again within the query (so scored as in it), the fewest first by tantivy's estimate, in
+    /// a second budget as large as the first walk: a rare word's firms are all ranked, a common
+    /// word's are left to the first walk. The pages are the best of the union, by score and
+    /// then by document (as tantivy breaks ties), each firm once.
+    #[allow(clippy::too_many_arguments)]
+    fn past_the_walk(
+        &self,
+        searcher: &tantivy::Searcher,
+        stats: &stats::CachedStats<'_>,
+        words: &Words,
+        any: &dyn tantivy::query::Query,
+        walked: Vec<(f32, DocAddress)>,
+        walk_limit: u64,
+        page: impl Fn(&dyn tantivy::query::Query, u64) -> Result<Collected>,
+    ) -> Result<Vec<(f32, DocAddress)>> {
+        let scoring = tantivy::query::EnableScoring::enabled_from_statistics_provider(stats, searcher);
+        let mut passes = Vec::new();
+        for alternative in query::alternatives(&self.fields, words) {
+            let within = query::within(alternative, any.box_clone());
+            let weight = within.weight(scoring)?;
+            let mut estimate = 0u64;
+            for segment in searcher.segment_readers() {
+                estimate += weight.scorer(segment, 1.0)?.size_hint() as u64;
+            }
+            passes.push((estimate, within));
+        }
+        passes.sort_by_key(|(estimate, _)| *estimate);
+        let mut seen: std::collections::HashSet<DocAddress> = walked.iter().map(|(_, a)| *a).collect();
+        let mut docs = walked;
+        let mut budget = walk_limit;
+        for (_, within) in passes {
+            if budget == 0 {
+                break;
+            }
+            let (more, walked, _, whole) = page(within.as_ref(), budget)?;
+            docs.extend(more.into_iter().filter(|(_, a)| seen.insert(*a)));
+            budget = budget.saturating_sub(walked as u64);
+            if !whole {
+                break; // this pass was cut: the budget is spent
+            }
+        }
+        docs.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+        Ok(docs)
     }
 
     fn cached_all_facets(&self, searcher: &tantivy::Searcher) -> Option<Facets> {

@@ -352,12 +352,25 @@ pub fn build(f: &Fields, req: &SearchRequest, analysed: &Words, relaxed: bool) -
 
 /// What a relaxed query accepts any one of: each word, and each longest part of a word jieba
 /// splits — `常州电池` where no 常州 firm makes 电池 is answered as `常州 电池` would be.
+/// Each once: `常州 常州电池` has 常州 as a word and as a part.
 pub fn alternatives(f: &Fields, analysed: &Words) -> Vec<Box<dyn Query>> {
-    let mut any: Vec<Box<dyn Query>> = analysed.words.iter().map(|w| word_query(f, w, analysed)).collect();
+    let mut seen: Vec<&String> = Vec::new();
+    let mut any: Vec<Box<dyn Query>> = Vec::new();
+    for w in &analysed.words {
+        if !seen.contains(&w) {
+            seen.push(w);
+            any.push(word_query(f, w, analysed));
+        }
+    }
     for w in &analysed.words {
         let parts = longest(analysed.parts(w));
         if parts.len() >= 2 {
-            any.extend(parts.into_iter().map(|p| whole(f, p, analysed)));
+            for p in parts {
+                if !seen.contains(&p) {
+                    seen.push(p);
+                    any.push(whole(f, p, analysed));
+                }
+            }
         }
     }
     any

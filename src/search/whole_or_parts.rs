@@ -60,7 +60,7 @@ impl Query for WholeOrParts {
             whole: self.whole.weight(scoring)?,
             parts: self.parts.iter().map(|p| p.weight(scoring)).collect::<tantivy::Result<_>>()?,
             parts_boost: self.parts_boost,
-            scoring: self.scoring.weight(scoring)?,
+            scoring: std::sync::Arc::from(self.scoring.weight(scoring)?),
         }))
     }
 
@@ -77,7 +77,7 @@ struct WholeOrPartsWeight {
     whole: Box<dyn Weight>,
     parts: Vec<Box<dyn Weight>>,
     parts_boost: Score,
-    scoring: Box<dyn Weight>,
+    scoring: std::sync::Arc<dyn Weight>,
 }
 
 impl Weight for WholeOrPartsWeight {
@@ -98,7 +98,7 @@ impl Weight for WholeOrPartsWeight {
             tier: boost,
             whole,
             parts,
-            scoring: self.scoring.scorer(reader, boost)?,
+            scoring: Scoring::Later { weight: self.scoring.clone(), reader: Box::new(reader.clone()), boost },
             doc: 0,
             by_parts: false,
         };
@@ -121,10 +121,41 @@ struct WholeOrPartsScorer {
     whole: Box<dyn Scorer>,
     /// Rarest first; none when some part is absent from the segment.
     parts: Vec<Box<dyn Scorer>>,
-    scoring: Box<dyn Scorer>,
+    scoring: Scoring,
     doc: DocId,
     /// Whether `doc` is matched by the parts and not by the whole word.
     by_parts: bool,
+}
+
+/// The parts' scoring words, opened at the first match by parts: most searches of a word that
+/// splits (a brand, `浩力新能源科技`) find it whole only, and each scoring word is a term looked up
+/// and a posting list opened per segment for nothing (about 1 µs each, two per part).
+enum Scoring {
+    Later {
+        weight: std::sync::Arc<dyn Weight>,
+        reader: Box<SegmentReader>,
+        boost: Score,
+    },
+    Open(Box<dyn Scorer>),
+    /// Opening it failed (an I/O error the whole search would have met anyway): no extra score.
+    Failed,
+}
+
+impl Scoring {
+    /// The scoring words' score at `doc` (documents come in increasing order).
+    fn at(&mut self, doc: DocId) -> Score {
+        if let Scoring::Later { weight, reader, boost } = self {
+            *self = match weight.scorer(reader, *boost) {
+                Ok(scorer) => Scoring::Open(scorer),
+                Err(e) => {
+                    tracing::warn!(error = %e, "opening a word's scoring terms failed");
+                    Scoring::Failed
+                }
+            };
+        }
+        let Scoring::Open(s) = self else { return 0.0 };
+        if at_least(s.as_mut(), doc) == doc { s.score() } else { 0.0 }
+    }
 }
 
 /// Moves `s` to the first document at or after `target` (a no-op when it is there already).
@@ -209,7 +240,7 @@ impl Scorer for WholeOrPartsScorer {
         }
         let doc = self.doc;
         let parts: Score = self.parts.iter_mut().map(|p| p.score()).sum();
-        let extra = if at_least(self.scoring.as_mut(), doc) == doc { self.scoring.score() } else { 0.0 };
+        let extra = self.scoring.at(doc);
         let s = (parts + extra).max(0.0);
         self.tier * s / (1.0 + s)
     }

@@ -206,6 +206,11 @@ fn chain_links_are_searchable() {
     let links = |q: &str| search(app, q).links.iter().map(|l| l.link.clone()).collect::<Vec<_>>();
     assert!(links("高镍正极材料").contains(&"cathode".to_string()), "{:?}", links("高镍正极材料"));
     assert_eq!(links("浩力新能源科技"), Vec::<String>::new());
+    // Link names and keywords are folded as query words are: `CRO` is a keyword and
+    // `CRO研发外包` a name, and a query's `cro` (any case, any width) finds them.
+    for q in ["CRO", "ｃｒｏ", "临床CRO研发外包服务"] {
+        assert!(links(q).contains(&"cro".to_string()), "{q}: {:?}", links(q));
+    }
 }
 
 /// Every hit of a search, in rank order (ids), with the filters of `base`.
@@ -507,32 +512,58 @@ fn radicals_pasted_from_a_pdf_find_what_the_ideographs_find() {
     }
 }
 
-#[test]
-fn a_rare_word_of_a_relaxed_search_is_ranked_even_past_the_walk() {
-    // 杉杉科技: no firm has both, so the words are tried with OR. 科技 is in a fifth of the demo's
-    // names and 杉杉 in one, so under a walk of 50 the firm with 杉杉 lay past the walk and the
-    // page was 科技 firms only (seen at 200k with the default walk).
+/// A store made by one import of `rows` (one segment, documents in the rows' order).
+fn one_import(rows: &[Value]) -> (tempfile::TempDir, App) {
     let dir = tempfile::tempdir().unwrap();
     let app = App::open(crate::helpers::location(dir.path())).unwrap();
-    app.load_demo(&mut |_, _| {}).unwrap();
-    let page = |offset| {
-        app.search(&SearchRequest { q: "杉杉科技".into(), limit: 10, offset, ..Default::default() }).unwrap()
+    let lines = rows.iter().map(|r| r.to_string()).collect::<Vec<_>>().join("\n");
+    let table = chainscout::import::read_bytes(lines.as_bytes(), chainscout::import::Format::JsonLines, None)
+        .unwrap();
+    assert_eq!(app.import_table(table, None, &mut |_, _| {}).unwrap().inserted, rows.len());
+    (dir, app)
+}
+
+#[test]
+fn a_rare_word_of_a_relaxed_search_is_ranked_even_past_the_walk() {
+    // 杉杉科技: no firm has both words, so they are tried with OR. 科技 is in 200 names and 杉杉
+    // in two: one among the first 50 matches (inside a walk of 50), one at the 150th (past it).
+    // Before, the walk answered 科技 firms with the first 杉杉 firm among them and never saw the
+    // second.
+    let mut rows: Vec<Value> = (0..200)
+        .map(|i| json!({"name": format!("常州第{i:03}号科技有限公司"), "region": "320412"}))
+        .collect();
+    rows.insert(20, json!({"name": "宁波杉杉股份有限公司", "region": "330212"}));
+    rows.insert(150, json!({"name": "湖州杉杉新材料有限公司", "region": "330502"}));
+    let (_dir, app) = one_import(&rows);
+    let search = |offset, region: Option<&str>| {
+        app.search(&SearchRequest {
+            q: "杉杉科技".into(),
+            limit: 10,
+            offset,
+            region: region.and_then(RegionCode::parse),
+            ..Default::default()
+        })
+        .unwrap()
     };
-    let unbounded = [page(0), page(10)];
+    let unbounded = search(0, None);
+    assert!(unbounded.relaxed && unbounded.total_exact && unbounded.total == 202);
     app.set_ranked_walk_limit(50);
-    let bounded = [page(0), page(10)];
-    for r in unbounded.iter().chain(&bounded) {
-        assert!(r.relaxed);
-        assert_eq!(r.hits.len(), 10);
-    }
-    assert!(unbounded[0].total_exact && !bounded[0].total_exact, "the walk of 50 was cut");
-    assert_eq!(names(&unbounded[0])[0], "宁波杉杉股份有限公司");
-    assert_eq!(names(&bounded[0])[0], "宁波杉杉股份有限公司", "{:?}", names(&bounded[0]));
-    // Two pages of the bounded search are one ranking: no firm twice, scores never rising.
-    let both: Vec<&chainscout::search::Hit> = bounded.iter().flat_map(|r| &r.hits).collect();
-    let ids: std::collections::HashSet<&str> = both.iter().map(|h| h.id.as_str()).collect();
-    assert_eq!(ids.len(), 20);
-    assert!(both.windows(2).all(|w| w[0].score >= w[1].score));
+    let pages: Vec<SearchResults> = (0..4).map(|p| search(p * 10, None)).collect();
+    assert!(pages.iter().all(|p| p.relaxed && !p.total_exact), "the walk of 50 was cut");
+    let top: Vec<&str> = names(&pages[0]).into_iter().take(2).collect();
+    assert_eq!(top, names(&unbounded)[..2].to_vec());
+    assert!(top.iter().all(|n| n.contains("杉杉")), "{top:?}");
+    // Four pages are one ranking: the 杉杉 firm the walk and its pass both found is there once,
+    // scores never rise, and the lower-bound total covers every firm shown.
+    let hits: Vec<&chainscout::search::Hit> = pages.iter().flat_map(|p| &p.hits).collect();
+    let ids: std::collections::HashSet<&str> = hits.iter().map(|h| h.id.as_str()).collect();
+    assert_eq!((hits.len(), ids.len()), (40, 40));
+    assert!(hits.windows(2).all(|w| w[0].score >= w[1].score));
+    assert!(pages.iter().all(|p| p.total >= 40), "{}", pages[0].total);
+    // A filter holds in the passes too; a page past the end is empty.
+    let zhejiang_huzhou = search(0, Some("330500"));
+    assert_eq!(names(&zhejiang_huzhou), ["湖州杉杉新材料有限公司"]);
+    assert!(search(500, None).hits.is_empty());
 }
 
 #[test]

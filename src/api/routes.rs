@@ -595,7 +595,8 @@ pub async fn search(
         q: get(&pairs, "q").unwrap_or("").to_string(),
         region,
         tags: pairs.iter().filter(|(k, v)| k == "tag" && !v.is_empty()).map(|(_, v)| v.clone()).collect(),
-        chain: get(&pairs, "chain").map(str::to_string),
+        // Trimmed as `link=` is (a pasted id often carries a blank).
+        chain: get(&pairs, "chain").map(|c| c.trim().to_string()),
         link,
         capital_min: number(&pairs, "capital_min")?,
         capital_max: number(&pairs, "capital_max")?,

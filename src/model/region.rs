@@ -158,6 +158,9 @@ pub struct RegionTable {
     ordered: Vec<RegionCode>,
     by_code: HashMap<RegionCode, Region>,
     by_name: HashMap<String, Vec<RegionCode>>,
+    /// `江苏省常州市` → 320400, made on first use; where two codes share a full name (北京市 the
+    /// province and its placeholder city) the coarser one.
+    by_full_name: std::sync::OnceLock<HashMap<String, RegionCode>>,
 }
 
 /// Named groups of provinces and cities used as `source_regions` (长三角 and others).
@@ -236,7 +239,7 @@ impl RegionTable {
         }
         let mut ordered: Vec<RegionCode> = by_code.keys().copied().collect();
         ordered.sort();
-        RegionTable { ordered, by_code, by_name }
+        RegionTable { ordered, by_code, by_name, by_full_name: Default::default() }
     }
 
     /// A dense number for a known code (0 to `len() - 1`), for counting in arrays.
@@ -289,7 +292,9 @@ impl RegionTable {
             .find_map(|c| self.get(c).and_then(|r| r.coordinates))
     }
 
-    /// Parses a code or a name (`320400`, `常州市`, `常州`); a known code only.
+    /// Parses a code, a name (`320400`, `常州市`, `常州`) or a full name as [`Self::full_name`]
+    /// writes it (`江苏省常州市`, `北京市朝阳区`: what the API shows as `region_name`, and what
+    /// an ambiguous name's error suggests); a known code only.
     pub fn parse(&self, input: &str) -> Result<RegionCode, RegionError> {
         if let Some(code) = RegionCode::parse(input) {
             return self
@@ -297,7 +302,19 @@ impl RegionTable {
                 .map(|r| r.code)
                 .ok_or_else(|| RegionError::Unknown(input.trim().to_string()));
         }
-        self.resolve(None, None, Some(input))
+        match self.resolve(None, None, Some(input)) {
+            Err(RegionError::Unknown(why)) => {
+                let full = self.by_full_name.get_or_init(|| {
+                    let mut map = HashMap::new();
+                    for code in &self.ordered {
+                        map.entry(self.full_name(*code)).or_insert(*code);
+                    }
+                    map
+                });
+                full.get(input.trim()).copied().ok_or(RegionError::Unknown(why))
+            }
+            resolved => resolved,
+        }
     }
 
     /// Resolves names given in separate province / city / county columns, any of them empty.
@@ -448,6 +465,16 @@ mod tests {
         assert!(err.to_string().contains("北京市朝阳区"));
         assert_eq!(t.resolve(Some("北京市"), None, Some("朝阳区")).unwrap(), code("110105"));
         assert_eq!(t.resolve(None, Some("长春市"), Some("朝阳区")).unwrap(), code("220104"));
+        // The full name the error suggests (and the API shows as `region_name`) is taken.
+        assert_eq!(t.parse("北京市朝阳区").unwrap(), code("110105"));
+        for c in ["440300", "320400", "320412", "350900", "110000", "500000"] {
+            assert_eq!(t.parse(&t.full_name(code(c))).unwrap(), code(c), "{c}");
+        }
+        assert_eq!(
+            t.parse("江苏省苏州市武进区").unwrap_err().code(),
+            "invalid_region",
+            "武进 is not in 苏州"
+        );
     }
 
     #[test]
@@ -500,5 +527,20 @@ mod tests {
         let t = regions();
         assert!(t.expand_group("长三角").unwrap().contains(&code("320000")));
         assert_eq!(t.expand_group("320000").unwrap(), vec![code("320000")]);
+    }
+}
+#[cfg(test)]
+mod full_names {
+    #[test]
+    fn every_full_name_parses_back_to_its_code() {
+        let t = super::regions();
+        // A placeholder city (110100 市辖区) has its province's full name, and is the province.
+        let failed: Vec<String> = t
+            .ordered
+            .iter()
+            .filter(|c| t.parse(&t.full_name(**c)).map(|p| t.full_name(p)).ok() != Some(t.full_name(**c)))
+            .map(|c| format!("{c} {}", t.full_name(*c)))
+            .collect();
+        assert!(failed.is_empty(), "{} of {}: {:?}", failed.len(), t.len(), &failed[..failed.len().min(20)]);
     }
 }

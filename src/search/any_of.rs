@@ -17,17 +17,29 @@ use tantivy::{DocId, DocSet, Score, SegmentReader, TERMINATED, Term};
 #[derive(Debug)]
 pub struct AnyOf {
     clauses: Vec<(Score, Box<dyn Query>)>,
+    covering: bool,
 }
 
 impl AnyOf {
     pub fn new(clauses: Vec<(Score, Box<dyn Query>)>) -> AnyOf {
-        AnyOf { clauses }
+        AnyOf { clauses, covering: false }
+    }
+
+    /// Scored first by how many clauses match, then by their sum `s` squeezed below one as
+    /// `s / (1 + s)`: a relaxed search's words and parts, where a firm with more of them comes
+    /// first whatever the fields (as a sum, a part in a name, 索道 in 武汉三特索道, outranked the
+    /// only firm with the whole 杨家界索道 in its description).
+    pub fn covering(clauses: Vec<(Score, Box<dyn Query>)>) -> AnyOf {
+        AnyOf { clauses, covering: true }
     }
 }
 
 impl Clone for AnyOf {
     fn clone(&self) -> Self {
-        AnyOf { clauses: self.clauses.iter().map(|(b, q)| (*b, q.box_clone())).collect() }
+        AnyOf {
+            clauses: self.clauses.iter().map(|(b, q)| (*b, q.box_clone())).collect(),
+            covering: self.covering,
+        }
     }
 }
 
@@ -38,7 +50,7 @@ impl Query for AnyOf {
             .iter()
             .map(|(b, q)| Ok((*b, q.weight(scoring)?)))
             .collect::<tantivy::Result<Vec<_>>>()?;
-        Ok(Box::new(AnyOfWeight { weights }))
+        Ok(Box::new(AnyOfWeight { weights, covering: self.covering }))
     }
 
     fn query_terms<'a>(&'a self, visitor: &mut dyn FnMut(&'a Term, bool)) {
@@ -50,6 +62,7 @@ impl Query for AnyOf {
 
 struct AnyOfWeight {
     weights: Vec<(Score, Box<dyn Weight>)>,
+    covering: bool,
 }
 
 impl Weight for AnyOfWeight {
@@ -63,11 +76,11 @@ impl Weight for AnyOfWeight {
         }
         Ok(match scorers.len() {
             0 => Box::new(EmptyScorer),
-            1 => scorers.pop().expect("one scorer"),
+            1 if !self.covering => scorers.pop().expect("one scorer"),
             _ => {
                 let docs: Vec<DocId> = scorers.iter().map(|s| s.doc()).collect();
                 let doc = docs.iter().copied().min().unwrap_or(TERMINATED);
-                Box::new(AnyOfScorer { scorers, docs, doc })
+                Box::new(AnyOfScorer { scorers, docs, doc, covering: self.covering })
             }
         })
     }
@@ -95,6 +108,7 @@ struct AnyOfScorer {
     scorers: Vec<Box<dyn Scorer>>,
     docs: Vec<DocId>,
     doc: DocId,
+    covering: bool,
 }
 
 impl DocSet for AnyOfScorer {
@@ -137,7 +151,13 @@ impl DocSet for AnyOfScorer {
 impl Scorer for AnyOfScorer {
     fn score(&mut self) -> Score {
         let doc = self.doc;
-        self.scorers.iter_mut().zip(&self.docs).filter(|(_, d)| **d == doc).map(|(s, _)| s.score()).sum()
+        let matching = self.scorers.iter_mut().zip(&self.docs).filter(|(_, d)| **d == doc);
+        if !self.covering {
+            return matching.map(|(s, _)| s.score()).sum();
+        }
+        let (n, sum) = matching.fold((0u32, 0.0), |(n, sum), (s, _)| (n + 1, sum + s.score()));
+        let sum: Score = sum.max(0.0);
+        n as Score + sum / (1.0 + sum)
     }
 }
 

@@ -117,7 +117,8 @@ fn jieba_words(jieba: &mut TextAnalyzer, word: &str) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     while stream.advance() {
         let t = stream.token().text.trim();
-        if !t.is_empty() && !out.iter().any(|o| o == t) {
+        // A token of only punctuation (`&` of `r&d`) would match nearly every document.
+        if t.chars().any(char::is_alphanumeric) && !out.iter().any(|o| o == t) {
             out.push(t.to_string());
         }
     }
@@ -137,7 +138,22 @@ pub fn query_words(q: &str) -> Vec<String> {
         .map(|c| if c.is_whitespace() || is_emoji(c) { ' ' } else { c })
         .filter(|&c| !(c.is_control() || is_format(c) || ('\u{FE00}'..='\u{FE0F}').contains(&c)))
         .collect();
-    super::fold::fold(&cleaned).split_whitespace().map(str::to_string).collect()
+    let folded: Vec<char> = super::fold::fold(&cleaned).chars().collect();
+    // Punctuation and symbols part words like a blank (`宁德时代，茅台`, `锂电池、江苏`, `宁德-时代`,
+    // `"电池"`, `电池。`): as part of a word, `，` matched every description and a trailing `。`
+    // lost the firms that have the word only in a description. Between two ASCII letters or
+    // digits they stay (`300750.sz`, `r&d`), as codes and model names carry them.
+    let ascii_word = |c: Option<&char>| c.is_some_and(|c| c.is_ascii_alphanumeric());
+    let parted: String = (0..folded.len())
+        .map(|i| {
+            let c = folded[i];
+            let kept = c.is_alphanumeric()
+                || c.is_whitespace()
+                || (i > 0 && ascii_word(folded.get(i - 1)) && ascii_word(folded.get(i + 1)));
+            if kept { c } else { ' ' }
+        })
+        .collect();
+    parted.split_whitespace().map(str::to_string).collect()
 }
 
 /// Unicode format characters (general category Cf).
@@ -177,11 +193,8 @@ impl Words {
         for w in &words {
             analysed.add(w, jieba);
             let parts = analysed.parts(w).to_vec();
-            let longest = longest(&parts);
-            if longest.len() >= 2 {
-                for p in longest {
-                    analysed.add(p, jieba);
-                }
+            for p in longest(&parts).into_iter().filter(|p| *p != w) {
+                analysed.add(p, jieba);
             }
         }
         analysed.words = words;
@@ -199,18 +212,25 @@ impl Words {
         self.parts.iter().find(|(w, _)| w == word).map(|(_, p)| p.as_slice()).unwrap_or(&[])
     }
 
-    /// Whether there is more than one way to try the words with OR: several words, or a word
-    /// jieba splits into parts.
-    pub fn can_relax(&self) -> bool {
-        self.words.len() > 1 || self.words.iter().any(|w| longest(self.parts(w)).len() >= 2)
+    /// A word's longest parts other than itself: what a relaxed search tries on their own.
+    /// Empty for a word that is one jieba word; one part for a word that repeats it (`电池电池`).
+    fn relaxed_parts(&self, word: &str) -> Vec<&String> {
+        longest(self.parts(word)).into_iter().filter(|p| *p != word).collect()
     }
 
-    /// What the highlighter marks, word by word: each word with its jieba words of two or more
-    /// characters, which are marked only in a hit that does not have the word whole
-    /// (`SearchIndex::hit`).
+    /// Whether there is more than one way to try the words with OR: several words, or a word
+    /// with parts of its own.
+    pub fn can_relax(&self) -> bool {
+        self.words.len() > 1 || self.words.iter().any(|w| !self.relaxed_parts(w).is_empty())
+    }
+
+    /// What the highlighter marks, word by word: each word with the parts the search looks for
+    /// (its longest jieba words, of two or more characters), which are marked only in a hit that
+    /// does not have the word whole (`SearchIndex::hit`). Shorter jieba words are never searched
+    /// on their own (`锂电池xyz` marked 电池 and 锂电 in firms found by 锂电池).
     pub fn highlight_words(&self) -> Vec<(String, Vec<String>)> {
         let parts = |w: &String| {
-            self.parts(w).iter().filter(|t| t.chars().count() >= 2 && *t != w).cloned().collect()
+            self.relaxed_parts(w).into_iter().filter(|t| t.chars().count() >= 2).cloned().collect()
         };
         self.words.iter().map(|w| (w.clone(), parts(w))).collect()
     }
@@ -341,7 +361,7 @@ pub fn build(f: &Fields, req: &SearchRequest, analysed: &Words, relaxed: bool) -
     let exact = (20.0, term_query(Term::from_field_text(f.name_exact, &words.join(""))));
     if relaxed {
         let any = alternatives(f, analysed).into_iter().map(|q| (1.0, q)).collect();
-        clauses.push((Occur::Must, Box::new(AnyOf::new(any))));
+        clauses.push((Occur::Must, Box::new(AnyOf::covering(any))));
     } else {
         // Every word, beside the filters.
         clauses.extend(words.iter().map(|w| (Occur::Must, word_query(f, w, analysed))));
@@ -363,13 +383,10 @@ pub fn alternatives(f: &Fields, analysed: &Words) -> Vec<Box<dyn Query>> {
         }
     }
     for w in &analysed.words {
-        let parts = longest(analysed.parts(w));
-        if parts.len() >= 2 {
-            for p in parts {
-                if !seen.contains(&p) {
-                    seen.push(p);
-                    any.push(whole(f, p, analysed));
-                }
+        for p in analysed.relaxed_parts(w) {
+            if !seen.contains(&p) {
+                seen.push(p);
+                any.push(whole(f, p, analysed));
             }
         }
     }
@@ -400,6 +417,20 @@ mod tests {
         assert_eq!(super::query_words("300750\n002594\tbyd\r\n"), vec!["300750", "002594", "byd"]);
         assert_eq!(super::query_words("寧德 ＣＡＴＬ"), vec!["宁德", "catl"]);
         assert!(super::query_words("\u{200B} \u{0007}").is_empty());
+    }
+
+    #[test]
+    fn punctuation_parts_words_except_inside_codes() {
+        let words = |q: &str| super::query_words(q);
+        assert_eq!(words("宁德时代，茅台"), ["宁德时代", "茅台"]);
+        assert_eq!(words("锂电池、江苏"), ["锂电池", "江苏"]);
+        assert_eq!(words("宁德-时代"), ["宁德", "时代"]);
+        assert_eq!(words("宁德（时代）"), ["宁德", "时代"]);
+        assert_eq!(words("“电池”。"), ["电池"]);
+        assert_eq!(words("\"电池\" 证券*"), ["电池", "证券"]);
+        assert_eq!(words("300750.SZ R&D 2%"), ["300750.sz", "r&d", "2"]);
+        assert_eq!(words("ai+制造 C++"), ["ai", "制造", "c"]);
+        assert!(words("，。、-").is_empty());
     }
 
     #[test]

@@ -977,6 +977,13 @@ fn a_search_filter_naming_no_chain_or_link_is_refused_like_an_unknown_region() {
     let (st, v) = get("chain=lithium-battery&q=%E6%AD%A3%E6%9E%81");
     assert_eq!(st, 200, "{v}");
     assert!(v["total"].as_u64().unwrap() > 0);
+    // A region by the full name a hit shows as `region_name` is the region.
+    let (st, by_name) = get("region=%E5%B9%BF%E4%B8%9C%E7%9C%81%E6%B7%B1%E5%9C%B3%E5%B8%82&limit=0"); // 广东省深圳市
+    let (_, by_code) = get("region=440300&limit=0");
+    assert_eq!((st, &by_name["total"]), (200, &by_code["total"]), "{by_name}");
+    // A pasted id's blanks are trimmed, as `link=`'s are.
+    let (st, padded) = get("chain=%20lithium-battery%20&q=%E6%AD%A3%E6%9E%81");
+    assert_eq!((st, &padded["total"]), (200, &v["total"]), "{padded}");
     for (query, field, words) in [
         ("chain=lithium-batery", "chain", "没有产业链“lithium-batery”"),
         ("link=lithium-battery/cathodes", "link", "产业链“lithium-battery”没有环节“cathodes”"),

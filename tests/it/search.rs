@@ -499,6 +499,66 @@ fn a_hit_with_the_whole_word_has_only_the_word_marked() {
 }
 
 #[test]
+fn punctuation_in_a_query_parts_words_and_matches_nothing_itself() {
+    // Found by probing: `，` matched every description (宁德时代，茅台 answered all 4,301 firms),
+    // a quoted or full-stopped word lost the firms that have it only in a description, and `、`
+    // made two words one and relaxed them.
+    let app = demo();
+    let ids = |q: &str| {
+        let r = app.search(&SearchRequest { q: q.into(), limit: 500, ..Default::default() }).unwrap();
+        (r.total, r.relaxed, r.hits.into_iter().map(|h| h.id).collect::<Vec<_>>())
+    };
+    for (typed, plain) in [
+        ("宁德时代，茅台", "宁德时代 茅台"),
+        ("锂电池、江苏", "锂电池 江苏"),
+        ("\"电池\"", "电池"),
+        ("电池。", "电池"),
+        ("电池-", "电池"),
+        ("“光伏”", "光伏"),
+        ("宁德（时代）", "宁德 时代"),
+    ] {
+        assert_eq!(ids(typed), ids(plain), "{typed} against {plain}");
+    }
+    assert!(!ids("锂电池、江苏").1, "every firm with both words, not either");
+    assert_eq!(names(&search(app, "300750.SZ"))[0], CATL, "a code keeps its dot");
+}
+
+#[test]
+fn a_relaxed_search_ranks_firms_with_more_of_the_words_first() {
+    let app = demo();
+    // 张家界旅游 is the one firm with 杨家界索道 (in its description); 武汉三特索道 has only 索道,
+    // in its name, and outranked it as a sum of scores.
+    let r = search(app, "杨家界索道 xyzzy");
+    assert!(r.relaxed);
+    assert!(names(&r)[0].contains("张家界"), "{:?}", names(&r));
+    // 氢能 with two words every firm has: the firms that make 氢能 come first.
+    let r = search(app, "公司 股份 氢能 xyzzy");
+    let with: Vec<bool> =
+        r.hits.iter().map(|h| h.highlight.values().any(|t| t.contains("<em>氢能</em>"))).collect();
+    assert!(with[0], "{:?}", names(&r));
+    assert!(with.windows(2).all(|w| w[0] >= w[1]), "no firm without 氢能 above one with it: {with:?}");
+    // A word that repeats one word (电池电池) is tried as that word when nothing has it twice.
+    let (doubled, single) = (search(app, "电池电池"), search(app, "电池"));
+    assert!(doubled.relaxed);
+    assert_eq!(doubled.total, single.total);
+}
+
+#[test]
+fn only_the_parts_a_search_looks_for_are_marked() {
+    // 锂电池xyz matches 锂电池 (and xyz); jieba's shorter 锂电 and 电池 were marked as well.
+    let app = demo();
+    let r = search(app, "锂电池xyz");
+    assert!(r.total > 0);
+    for hit in &r.hits {
+        for text in hit.highlight.values() {
+            for marked in text.split("<em>").skip(1).map(|s| s.split("</em>").next().unwrap()) {
+                assert!(marked.contains("锂电池") || marked == "xyz", "{}: {text}", hit.name);
+            }
+        }
+    }
+}
+
+#[test]
 fn radicals_pasted_from_a_pdf_find_what_the_ideographs_find() {
     // A PDF's text layer often carries Kangxi radicals for common ideographs: ⾦ (U+2FA6) for 金,
     // ⽔ (U+2F54) for 水. They look the same and found nothing.

@@ -484,7 +484,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     .transpose()
                     .map_err(|p| UsageError(format!("--region: {}", p.reason)))?,
                 tags: tag,
-                chain,
+                chain: chain.map(|c| c.trim().to_string()),
                 link: link.map(|l| flag(crate::params::link(&l))).transpose()?,
                 capital_min,
                 capital_max,
@@ -1030,7 +1030,11 @@ fn serve(
     // then 0.2): built here, not in a user's first search.
     let warming = std::time::Instant::now();
     let _ = crate::model::regions().len();
-    app.search(&crate::search::SearchRequest { q: "预热".into(), limit: 1, ..Default::default() })?;
+    if let Err(e) =
+        app.search(&crate::search::SearchRequest { q: "预热".into(), limit: 1, ..Default::default() })
+    {
+        tracing::warn!(error = %e, "warming the search failed; the first search will do it");
+    }
     tracing::debug!(ms = warming.elapsed().as_millis() as u64, "search warmed");
     let app = Arc::new(app);
     crate::app::follow_in_background(&app)?;

@@ -17,20 +17,33 @@ use tantivy::{DocId, DocSet, Score, SegmentReader, TERMINATED, Term};
 #[derive(Debug)]
 pub struct AnyOf {
     clauses: Vec<(Score, Box<dyn Query>)>,
-    covering: bool,
+    /// For a covering disjunction, each clause's group and its share of the group.
+    cover: Option<Vec<Cover>>,
+}
+
+/// A clause's part in what a covering disjunction counts: the group (a query word) and the
+/// share of it the clause stands for (the whole word 1, each of its `n` parts `1/(n+1)`).
+#[derive(Debug, Clone, Copy)]
+pub struct Cover {
+    pub group: usize,
+    pub share: Score,
 }
 
 impl AnyOf {
     pub fn new(clauses: Vec<(Score, Box<dyn Query>)>) -> AnyOf {
-        AnyOf { clauses, covering: false }
+        AnyOf { clauses, cover: None }
     }
 
-    /// Scored first by how many clauses match, then by their sum `s` squeezed below one as
-    /// `s / (1 + s)`: a relaxed search's words and parts, where a firm with more of them comes
-    /// first whatever the fields (as a sum, a part in a name, 索道 in 武汉三特索道, outranked the
-    /// only firm with the whole 杨家界索道 in its description).
-    pub fn covering(clauses: Vec<(Score, Box<dyn Query>)>) -> AnyOf {
-        AnyOf { clauses, covering: true }
+    /// Scored first by how much of the groups its matching clauses cover — each group (a query
+    /// word) counts `min(1, the shares matched)` — then by the clauses' sum `s` squeezed below
+    /// one as `s / (1 + s)`. For a relaxed search's words and parts: a firm with more of the
+    /// words comes first whatever the fields (as a sum, 索道 in a name, 武汉三特索道, outranked the
+    /// only firm with the whole 杨家界索道 in its description), and a word that splits counts
+    /// once, not once per part (counted per clause, `茅台 新材料` ranked every 新材料 firm, three
+    /// clauses, above 茅台, one).
+    pub fn covering(clauses: Vec<(Score, Cover, Box<dyn Query>)>) -> AnyOf {
+        let cover = clauses.iter().map(|(_, c, _)| *c).collect();
+        AnyOf { clauses: clauses.into_iter().map(|(b, _, q)| (b, q)).collect(), cover: Some(cover) }
     }
 }
 
@@ -38,7 +51,7 @@ impl Clone for AnyOf {
     fn clone(&self) -> Self {
         AnyOf {
             clauses: self.clauses.iter().map(|(b, q)| (*b, q.box_clone())).collect(),
-            covering: self.covering,
+            cover: self.cover.clone(),
         }
     }
 }
@@ -50,7 +63,7 @@ impl Query for AnyOf {
             .iter()
             .map(|(b, q)| Ok((*b, q.weight(scoring)?)))
             .collect::<tantivy::Result<Vec<_>>>()?;
-        Ok(Box::new(AnyOfWeight { weights, covering: self.covering }))
+        Ok(Box::new(AnyOfWeight { weights, cover: self.cover.clone() }))
     }
 
     fn query_terms<'a>(&'a self, visitor: &mut dyn FnMut(&'a Term, bool)) {
@@ -62,25 +75,28 @@ impl Query for AnyOf {
 
 struct AnyOfWeight {
     weights: Vec<(Score, Box<dyn Weight>)>,
-    covering: bool,
+    cover: Option<Vec<Cover>>,
 }
 
 impl Weight for AnyOfWeight {
     fn scorer(&self, reader: &SegmentReader, boost: Score) -> tantivy::Result<Box<dyn Scorer>> {
         let mut scorers = Vec::with_capacity(self.weights.len());
-        for (b, w) in &self.weights {
+        let mut cover = Vec::new();
+        for (i, (b, w)) in self.weights.iter().enumerate() {
             let s = w.scorer(reader, boost * b)?;
             if s.doc() != TERMINATED {
                 scorers.push(s);
+                cover.extend(self.cover.as_ref().map(|c| c[i]));
             }
         }
         Ok(match scorers.len() {
             0 => Box::new(EmptyScorer),
-            1 if !self.covering => scorers.pop().expect("one scorer"),
+            1 if self.cover.is_none() => scorers.pop().expect("one scorer"),
             _ => {
                 let docs: Vec<DocId> = scorers.iter().map(|s| s.doc()).collect();
                 let doc = docs.iter().copied().min().unwrap_or(TERMINATED);
-                Box::new(AnyOfScorer { scorers, docs, doc, covering: self.covering })
+                let groups = vec![0.0; cover.iter().map(|c| c.group + 1).max().unwrap_or(0)];
+                Box::new(AnyOfScorer { scorers, docs, doc, cover, groups })
             }
         })
     }
@@ -108,7 +124,10 @@ struct AnyOfScorer {
     scorers: Vec<Box<dyn Scorer>>,
     docs: Vec<DocId>,
     doc: DocId,
-    covering: bool,
+    /// Each scorer's group and share (covering only; empty otherwise).
+    cover: Vec<Cover>,
+    /// Per group, the shares matched at the current document (reused).
+    groups: Vec<Score>,
 }
 
 impl DocSet for AnyOfScorer {
@@ -151,13 +170,21 @@ impl DocSet for AnyOfScorer {
 impl Scorer for AnyOfScorer {
     fn score(&mut self) -> Score {
         let doc = self.doc;
-        let matching = self.scorers.iter_mut().zip(&self.docs).filter(|(_, d)| **d == doc);
-        if !self.covering {
+        if self.cover.is_empty() {
+            let matching = self.scorers.iter_mut().zip(&self.docs).filter(|(_, d)| **d == doc);
             return matching.map(|(s, _)| s.score()).sum();
         }
-        let (n, sum) = matching.fold((0u32, 0.0), |(n, sum), (s, _)| (n + 1, sum + s.score()));
-        let sum: Score = sum.max(0.0);
-        n as Score + sum / (1.0 + sum)
+        self.groups.iter_mut().for_each(|g| *g = 0.0);
+        let mut sum: Score = 0.0;
+        for ((s, d), c) in self.scorers.iter_mut().zip(&self.docs).zip(&self.cover) {
+            if *d == doc {
+                sum += s.score();
+                self.groups[c.group] += c.share;
+            }
+        }
+        let covered: Score = self.groups.iter().map(|g| g.min(1.0)).sum();
+        let sum = sum.max(0.0);
+        covered + sum / (1.0 + sum)
     }
 }
 

@@ -497,7 +497,8 @@ impl SearchIndex {
             (docs, total, counts, exact) = collect(any.as_ref(), offset + limit, 0, walk_limit)?;
             if !exact {
                 let page = |q: &dyn tantivy::query::Query, walk| collect(q, offset + limit, 0, walk);
-                docs = self.past_the_walk(&searcher, &stats, &words, any.as_ref(), docs, walk_limit, page)?;
+                docs =
+                    self.past_the_walk(&searcher, &stats, req, &words, any.as_ref(), docs, walk_limit, page)?;
                 // What the passes found matches too: the lower bound is at least that many.
                 total = total.max(docs.len());
             }
@@ -557,6 +558,7 @@ impl SearchIndex {
         &self,
         searcher: &tantivy::Searcher,
         stats: &stats::CachedStats<'_>,
+        req: &SearchRequest,
         words: &Words,
         any: &dyn tantivy::query::Query,
         walked: Vec<(f32, DocAddress)>,
@@ -565,9 +567,13 @@ impl SearchIndex {
     ) -> Result<Vec<(f32, DocAddress)>> {
         let scoring = tantivy::query::EnableScoring::enabled_from_statistics_provider(stats, searcher);
         let mut passes = Vec::new();
-        for alternative in query::alternatives(&self.fields, words) {
+        for (_, alternative) in query::alternatives(&self.fields, words) {
+            // Estimated on the word and the filters alone: the whole query would cost every
+            // alternative's lookups once more for each alternative.
+            let mut alone = query::filters(&self.fields, req);
+            alone.push((tantivy::query::Occur::Must, alternative.box_clone()));
+            let weight = tantivy::query::Query::weight(&tantivy::query::BooleanQuery::new(alone), scoring)?;
             let within = query::within(alternative, any.box_clone());
-            let weight = within.weight(scoring)?;
             let mut estimate = 0u64;
             for segment in searcher.segment_readers() {
                 estimate += weight.scorer(segment, 1.0)?.size_hint() as u64;

@@ -1,15 +1,15 @@
 //! Search requests and the tantivy queries built for them by hand (tantivy's `QueryParser`
 //! builds a phrase per field for multi-token input and is several times slower at 1M documents).
 //!
-//! Every whitespace-separated word of the query must match somewhere (AND); when that finds
-//! nothing, the words (and the parts of a word jieba splits) are tried with OR so a near-miss
-//! still answers. A word matches when its
+//! Every word of the query (split at blanks and punctuation, `query_words`) must match somewhere
+//! (AND); when that finds nothing, the words (and the parts of a word jieba splits) are tried
+//! with OR so a near-miss still answers, a firm with more of the words first. A word matches when its
 //! bigrams occur as a phrase in a name, alias, product or place, when it is a jieba word of the
 //! description, when it is a stock or credit code or a tag, or when all of its
 //! jieba words match somewhere (`常州电池` = 常州 + 电池); a firm with the whole word ranks above
 //! every firm with its parts only.
 
-use super::any_of::AnyOf;
+use super::any_of::{AnyOf, Cover};
 use super::bigram;
 use super::schema::Fields;
 use super::whole_or_parts::WholeOrParts;
@@ -125,35 +125,60 @@ fn jieba_words(jieba: &mut TextAnalyzer, word: &str) -> Vec<String> {
     out
 }
 
-/// The words of a query as typed: folded (`fold`) and split at blanks, without the characters a
-/// paste carries but nobody sees — controls (NUL), format characters (zero-width space, soft
-/// hyphen, joiners, byte-order mark), variation selectors — which are dropped, and emoji, which
-/// part words like a blank (as tabs and line breaks do: two pasted cells are two words). Either
-/// used to make `宁德` find nothing (`宁德\u{200B}`, `宁德😀`). Queries only: a document's text
-/// keeps every character, so highlights stay at the right offsets. The API calls it too, to know
-/// whether a request has words (and so a bounded walk) before choosing where to run it.
+/// The words of a query as typed: folded (`fold`) and split at blanks and punctuation, without
+/// the characters a paste carries but nobody sees — controls (NUL), format characters
+/// (zero-width space, soft hyphen, joiners, byte-order mark), variation selectors — which are
+/// dropped, and emoji, which part words like a blank (as tabs and line breaks do: two pasted
+/// cells are two words). Either used to make `宁德` find nothing (`宁德\u{200B}`, `宁德😀`).
+/// Queries only: a document's text keeps every character, so highlights stay at the right
+/// offsets. The API calls it too, to know whether a request has words (and so a bounded walk)
+/// before choosing where to run it.
 pub fn query_words(q: &str) -> Vec<String> {
+    let folded: Vec<char> = query_text(q).chars().collect();
+    // Punctuation and symbols part words like a blank (`宁德时代，茅台`, `锂电池、江苏`, `宁德-时代`,
+    // `"电池"`, `电池。`): as part of a word, `，` matched every description and a trailing `。`
+    // lost the firms that have the word only in a description. Between two ASCII letters or
+    // digits the joiners of codes and model names stay (`300750.sz`, `r&d`, `pvc-u`); a comma or
+    // colon there parts (`300750,002594` is two codes).
+    let ascii_word = |c: Option<&char>| c.is_some_and(|c| c.is_ascii_alphanumeric());
+    let parted: String = (0..folded.len())
+        .map(|i| {
+            let c = folded[i];
+            let joins = matches!(c, '.' | '&' | '-' | '+' | '_' | '/')
+                && i > 0
+                && ascii_word(folded.get(i - 1))
+                && ascii_word(folded.get(i + 1));
+            if is_punctuation(c) && !joins { ' ' } else { c }
+        })
+        .collect();
+    parted.split_whitespace().map(str::to_string).collect()
+}
+
+/// The query folded, without what a paste carries unseen, and with its blanks: what
+/// [`query_words`] splits, and (without the blanks) what an exact name is compared with — a
+/// name keeps its brackets (`纽威数控装备（苏州）股份有限公司`).
+pub fn query_text(q: &str) -> String {
     let cleaned: String = q
         .chars()
         .map(|c| if c.is_whitespace() || is_emoji(c) { ' ' } else { c })
         .filter(|&c| !(c.is_control() || is_format(c) || ('\u{FE00}'..='\u{FE0F}').contains(&c)))
         .collect();
-    let folded: Vec<char> = super::fold::fold(&cleaned).chars().collect();
-    // Punctuation and symbols part words like a blank (`宁德时代，茅台`, `锂电池、江苏`, `宁德-时代`,
-    // `"电池"`, `电池。`): as part of a word, `，` matched every description and a trailing `。`
-    // lost the firms that have the word only in a description. Between two ASCII letters or
-    // digits they stay (`300750.sz`, `r&d`), as codes and model names carry them.
-    let ascii_word = |c: Option<&char>| c.is_some_and(|c| c.is_ascii_alphanumeric());
-    let parted: String = (0..folded.len())
-        .map(|i| {
-            let c = folded[i];
-            let kept = c.is_alphanumeric()
-                || c.is_whitespace()
-                || (i > 0 && ascii_word(folded.get(i - 1)) && ascii_word(folded.get(i + 1)));
-            if kept { c } else { ' ' }
-        })
-        .collect();
-    parted.split_whitespace().map(str::to_string).collect()
+    super::fold::fold(&cleaned)
+}
+
+/// Punctuation and symbols (general categories P and S, by the blocks they live in): ASCII's,
+/// Latin-1's, general punctuation, currency, letterlike symbols, arrows and mathematical and
+/// technical signs, CJK symbols and punctuation, enclosed CJK, vertical, small and full-width
+/// forms. Letters, digits, marks and private-use characters are not (a rare 生僻字 stays whole).
+fn is_punctuation(c: char) -> bool {
+    if c.is_alphanumeric() || c.is_whitespace() {
+        return false;
+    }
+    c.is_ascii_punctuation()
+        || matches!(c,
+            '\u{00A1}'..='\u{00BF}' | '\u{00D7}' | '\u{00F7}' | '\u{2010}'..='\u{2BFF}'
+            | '\u{3000}'..='\u{303F}' | '\u{3200}'..='\u{33FF}' | '\u{FE10}'..='\u{FE6F}'
+            | '\u{FF00}'..='\u{FF65}' | '\u{FFE0}'..='\u{FFEE}')
 }
 
 /// Unicode format characters (general category Cf).
@@ -176,12 +201,44 @@ fn longest(parts: &[String]) -> Vec<&String> {
     parts.iter().filter(|p| !parts.iter().any(|o| o != *p && o.contains(p.as_str()))).collect()
 }
 
+/// The parts of `word` a relaxed search tries on their own: its longest jieba words, of two
+/// characters or more — one character alone (业 of 茅台酒业, 1 of `1,4`) matched firms with no
+/// visible reason. A word jieba knows whole (`海尔集团`) is tried as the words inside it (海尔,
+/// 集团) when they make up all of it, as a repeated word (`电池电池`) is tried as the word; not
+/// when they leave some out (口服液 as 口服 found 港口服务).
+fn relaxed_parts<'a>(word: &str, parts: &'a [String]) -> Vec<&'a String> {
+    let two_or_more = |p: &&String| p.chars().count() >= 2;
+    let split: Vec<&String> = longest(parts).into_iter().filter(|p| *p != word).filter(two_or_more).collect();
+    if !split.is_empty() || !parts.iter().any(|p| p == word) {
+        return split;
+    }
+    let inner: Vec<String> = parts.iter().filter(|p| p.as_str() != word).cloned().collect();
+    let inner: Vec<&String> = longest(&inner)
+        .into_iter()
+        .filter_map(|p| parts.iter().find(|q| *q == p))
+        .filter(two_or_more)
+        .collect();
+    let chars: Vec<char> = word.chars().collect();
+    let mut covered = vec![false; chars.len()];
+    for p in &inner {
+        let p: Vec<char> = p.chars().collect();
+        for at in 0..=chars.len().saturating_sub(p.len()) {
+            if chars[at..].starts_with(&p) {
+                covered[at..at + p.len()].iter_mut().for_each(|c| *c = true);
+            }
+        }
+    }
+    if covered.iter().all(|c| *c) { inner } else { vec![] }
+}
+
 /// A query's words, folded, with their jieba words: one jieba pass per request, shared by the
 /// query builder and the highlighter.
 #[derive(Debug, Default)]
 pub struct Words {
     /// The folded query split at blanks.
     pub words: Vec<String>,
+    /// The folded query without blanks, punctuation kept: an exact name to compare.
+    exact: String,
     /// Jieba words of every word, and of every longest part of a word that splits.
     parts: Vec<(String, Vec<String>)>,
 }
@@ -189,11 +246,12 @@ pub struct Words {
 impl Words {
     pub fn analyse(q: &str, jieba: &mut TextAnalyzer) -> Words {
         let words = query_words(q);
-        let mut analysed = Words { words: vec![], parts: vec![] };
+        let exact = query_text(q).split_whitespace().collect();
+        let mut analysed = Words { words: vec![], exact, parts: vec![] };
         for w in &words {
             analysed.add(w, jieba);
             let parts = analysed.parts(w).to_vec();
-            for p in longest(&parts).into_iter().filter(|p| *p != w) {
+            for p in relaxed_parts(w, &parts) {
                 analysed.add(p, jieba);
             }
         }
@@ -212,10 +270,9 @@ impl Words {
         self.parts.iter().find(|(w, _)| w == word).map(|(_, p)| p.as_slice()).unwrap_or(&[])
     }
 
-    /// A word's longest parts other than itself: what a relaxed search tries on their own.
-    /// Empty for a word that is one jieba word; one part for a word that repeats it (`电池电池`).
+    /// A word's parts that a relaxed search tries on their own (see [`relaxed_parts`]).
     fn relaxed_parts(&self, word: &str) -> Vec<&String> {
-        longest(self.parts(word)).into_iter().filter(|p| *p != word).collect()
+        relaxed_parts(word, self.parts(word))
     }
 
     /// Whether there is more than one way to try the words with OR: several words, or a word
@@ -358,9 +415,9 @@ pub fn build(f: &Fields, req: &SearchRequest, analysed: &Words, relaxed: bool) -
         clauses.push((Occur::Must, Box::new(AllQuery)));
         return Box::new(BooleanQuery::new(clauses));
     }
-    let exact = (20.0, term_query(Term::from_field_text(f.name_exact, &words.join(""))));
+    let exact = (20.0, term_query(Term::from_field_text(f.name_exact, &analysed.exact)));
     if relaxed {
-        let any = alternatives(f, analysed).into_iter().map(|q| (1.0, q)).collect();
+        let any = alternatives(f, analysed).into_iter().map(|(c, q)| (1.0, c, q)).collect();
         clauses.push((Occur::Must, Box::new(AnyOf::covering(any))));
     } else {
         // Every word, beside the filters.
@@ -370,24 +427,26 @@ pub fn build(f: &Fields, req: &SearchRequest, analysed: &Words, relaxed: bool) -
     Box::new(BooleanQuery::new(clauses))
 }
 
-/// What a relaxed query accepts any one of: each word, and each longest part of a word jieba
-/// splits — `常州电池` where no 常州 firm makes 电池 is answered as `常州 电池` would be.
-/// Each once: `常州 常州电池` has 常州 as a word and as a part.
-pub fn alternatives(f: &Fields, analysed: &Words) -> Vec<Box<dyn Query>> {
+/// What a relaxed query accepts any one of: each word, and each part of a word that a relaxed
+/// search tries (`relaxed_parts`) — `常州电池` where no 常州 firm makes 电池 is answered as
+/// `常州 电池` would be. Each with its share of its word (the word 1, each of `n` parts
+/// `1/(n+1)`; see `AnyOf::covering`); a word given twice counts once.
+pub fn alternatives(f: &Fields, analysed: &Words) -> Vec<(Cover, Box<dyn Query>)> {
+    let mut any: Vec<(Cover, Box<dyn Query>)> = Vec::new();
     let mut seen: Vec<&String> = Vec::new();
-    let mut any: Vec<Box<dyn Query>> = Vec::new();
     for w in &analysed.words {
-        if !seen.contains(&w) {
-            seen.push(w);
-            any.push(word_query(f, w, analysed));
+        if seen.contains(&w) {
+            continue;
         }
-    }
-    for w in &analysed.words {
-        for p in analysed.relaxed_parts(w) {
-            if !seen.contains(&p) {
-                seen.push(p);
-                any.push(whole(f, p, analysed));
-            }
+        let group = seen.len();
+        seen.push(w);
+        any.push((Cover { group, share: 1.0 }, word_query(f, w, analysed)));
+        // All the parts together cover less than the word: a firm with the word outranks one
+        // with its pieces here too.
+        let parts = analysed.relaxed_parts(w);
+        let share = 1.0 / (parts.len() + 1) as f32;
+        for p in parts {
+            any.push((Cover { group, share }, whole(f, p, analysed)));
         }
     }
     any
@@ -428,7 +487,18 @@ mod tests {
         assert_eq!(words("宁德（时代）"), ["宁德", "时代"]);
         assert_eq!(words("“电池”。"), ["电池"]);
         assert_eq!(words("\"电池\" 证券*"), ["电池", "证券"]);
-        assert_eq!(words("300750.SZ R&D 2%"), ["300750.sz", "r&d", "2"]);
+        assert_eq!(words("300750.SZ R&D 2% PVC-U"), ["300750.sz", "r&d", "2", "pvc-u"]);
+        assert_eq!(words("300750,002594；1,4-丁二醇"), ["300750", "002594", "1", "4", "丁二醇"]);
+        assert_eq!(
+            words("纽威（苏州）\u{E000}字"),
+            ["纽威", "苏州", "\u{E000}字"],
+            "a private-use 生僻字 stays"
+        );
+        assert_eq!(
+            super::query_text("纽威（苏州） 公司"),
+            "纽威(苏州) 公司",
+            "the exact name keeps its brackets"
+        );
         assert_eq!(words("ai+制造 C++"), ["ai", "制造", "c"]);
         assert!(words("，。、-").is_empty());
     }

@@ -80,6 +80,22 @@ fn the_exact_full_name_ranks_first() {
     for name in [CATL, "比亚迪股份有限公司", "无锡先导智能装备股份有限公司"] {
         assert_eq!(names(&search(app, name))[0], name);
     }
+    // Names with brackets too (纽威数控装备（苏州）股份有限公司): a query is split at punctuation,
+    // the exact name is compared with the brackets kept.
+    let bracketed: Vec<String> = demo_records()
+        .iter()
+        .map(|r| r["name"].as_str().unwrap().to_string())
+        .filter(|n| n.contains('（'))
+        .collect();
+    assert!(bracketed.len() > 100, "{}", bracketed.len());
+    let missed: Vec<&String> = bracketed.iter().filter(|n| names(&search(app, n))[0] != n.as_str()).collect();
+    assert!(
+        missed.is_empty(),
+        "{} of {}: {:?}",
+        missed.len(),
+        bracketed.len(),
+        &missed[..missed.len().min(5)]
+    );
 }
 
 #[test]
@@ -537,6 +553,18 @@ fn a_relaxed_search_ranks_firms_with_more_of_the_words_first() {
         r.hits.iter().map(|h| h.highlight.values().any(|t| t.contains("<em>氢能</em>"))).collect();
     assert!(with[0], "{:?}", names(&r));
     assert!(with.windows(2).all(|w| w[0] >= w[1]), "no firm without 氢能 above one with it: {with:?}");
+    // A word that splits counts once, not once per part: 新材料 firms (the word and its parts)
+    // ranked above 贵州茅台 (one word) for `茅台 新材料`; each firm there has one of two words.
+    let r = search(app, "茅台 新材料");
+    assert!(names(&r)[..5].iter().any(|n| n.contains("茅台")), "{:?}", names(&r));
+    // A brand jieba knows with its suffix (海尔集团, no firm has it) is tried as its words, and a
+    // single character of a word (业 of 茅台酒业) is never tried alone: every hit shows why.
+    let r = search(app, "海尔集团");
+    assert!(r.relaxed && names(&r)[0].contains("海尔"), "{:?}", names(&r));
+    for q in ["茅台酒业", "格力空调器"] {
+        let r = search(app, q);
+        assert!(r.hits.iter().all(|h| !h.highlight.is_empty()), "{q}: {:?}", names(&r));
+    }
     // A word that repeats one word (电池电池) is tried as that word when nothing has it twice.
     let (doubled, single) = (search(app, "电池电池"), search(app, "电池"));
     assert!(doubled.relaxed);
@@ -548,7 +576,9 @@ fn only_the_parts_a_search_looks_for_are_marked() {
     // 锂电池xyz matches 锂电池 (and xyz); jieba's shorter 锂电 and 电池 were marked as well.
     let app = demo();
     let r = search(app, "锂电池xyz");
-    assert!(r.total > 0);
+    let marked_whole =
+        r.hits.iter().filter(|h| h.highlight.values().any(|t| t.contains("<em>锂电池</em>"))).count();
+    assert!(marked_whole >= 10, "{marked_whole} of {} hits mark 锂电池", r.hits.len());
     for hit in &r.hits {
         for text in hit.highlight.values() {
             for marked in text.split("<em>").skip(1).map(|s| s.split("</em>").next().unwrap()) {

@@ -3,11 +3,11 @@
 //!
 //! Every word of the query (split at blanks and punctuation, `query_words`) must match somewhere
 //! (AND); when that finds nothing, the words (and the parts of a word jieba splits) are tried
-//! with OR so a near-miss still answers, a firm with more of the words first. A word matches when its
-//! bigrams occur as a phrase in a name, alias, product or place, when it is a jieba word of the
-//! description, when it is a stock or credit code or a tag, or when all of its
-//! jieba words match somewhere (`常州电池` = 常州 + 电池); a firm with the whole word ranks above
-//! every firm with its parts only.
+//! with OR so a near-miss still answers, a firm with more of the words first. A word matches
+//! when its bigrams occur as a phrase in a name, alias, product or place, when it is a jieba word
+//! of the description, when it is a stock or credit code or a tag, or when all of its jieba words
+//! match somewhere (`常州电池` = 常州 + 电池); a firm with the whole word ranks above every firm
+//! with its parts only.
 
 use super::any_of::{AnyOf, Cover};
 use super::bigram;

@@ -197,18 +197,27 @@ fn is_emoji(c: char) -> bool {
 
 /// The parts of a word that match separately when the whole does not (`常州电池` → 常州, 电池):
 /// its jieba words that no other of its jieba words contains.
+/// Whether a part is worth trying (and marking) on its own: not a lone ASCII letter or digit.
+fn searched_alone(part: &str) -> bool {
+    let mut chars = part.chars();
+    !matches!((chars.next(), chars.next()), (Some(c), None) if c.is_ascii())
+}
+
 fn longest(parts: &[String]) -> Vec<&String> {
     parts.iter().filter(|p| !parts.iter().any(|o| o != *p && o.contains(p.as_str()))).collect()
 }
 
-/// The parts of `word` a relaxed search tries on their own: its longest jieba words, of two
-/// characters or more — one character alone (业 of 茅台酒业, 1 of `1,4`) matched firms with no
-/// visible reason. A word jieba knows whole (`海尔集团`) is tried as the words inside it (海尔,
-/// 集团) when they make up all of it, as a repeated word (`电池电池`) is tried as the word; not
-/// when they leave some out (口服液 as 口服 found 港口服务).
+/// The parts of `word` a relaxed search tries on their own: its longest jieba words, but not a
+/// lone ASCII letter or digit (`r` of `r&d` matched firms with no visible reason); a Chinese
+/// character stays (药 of 创新药: without it the answer was 创新 firms only, and with it the
+/// makers of 创新药, covering both, come first). A word jieba knows whole (`海尔集团`) is tried as
+/// the words of two or more characters inside it (海尔, 集团) when they make up all of it, as a
+/// repeated word (`电池电池`) is tried as the word; not when they leave some out (口服液 as 口服
+/// found 港口服务).
 fn relaxed_parts<'a>(word: &str, parts: &'a [String]) -> Vec<&'a String> {
+    let split: Vec<&String> =
+        longest(parts).into_iter().filter(|p| *p != word).filter(|p| searched_alone(p)).collect();
     let two_or_more = |p: &&String| p.chars().count() >= 2;
-    let split: Vec<&String> = longest(parts).into_iter().filter(|p| *p != word).filter(two_or_more).collect();
     if !split.is_empty() || !parts.iter().any(|p| p == word) {
         return split;
     }
@@ -282,13 +291,11 @@ impl Words {
     }
 
     /// What the highlighter marks, word by word: each word with the parts the search looks for
-    /// (its longest jieba words, of two or more characters), which are marked only in a hit that
-    /// does not have the word whole (`SearchIndex::hit`). Shorter jieba words are never searched
-    /// on their own (`锂电池xyz` marked 电池 and 锂电 in firms found by 锂电池).
+    /// (`relaxed_parts`), which are marked only in a hit that does not have the word whole
+    /// (`SearchIndex::hit`). Shorter jieba words are never searched on their own (`锂电池xyz`
+    /// marked 电池 and 锂电 in firms found by 锂电池).
     pub fn highlight_words(&self) -> Vec<(String, Vec<String>)> {
-        let parts = |w: &String| {
-            self.relaxed_parts(w).into_iter().filter(|t| t.chars().count() >= 2).cloned().collect()
-        };
+        let parts = |w: &String| self.relaxed_parts(w).into_iter().cloned().collect();
         self.words.iter().map(|w| (w.clone(), parts(w))).collect()
     }
 }

@@ -134,7 +134,12 @@ fn jieba_words(jieba: &mut TextAnalyzer, word: &str) -> Vec<String> {
 /// offsets. The API calls it too, to know whether a request has words (and so a bounded walk)
 /// before choosing where to run it.
 pub fn query_words(q: &str) -> Vec<String> {
-    let folded: Vec<char> = query_text(q).chars().collect();
+    words_of(&query_text(q))
+}
+
+/// [`query_words`] of a query already made [`query_text`].
+fn words_of(text: &str) -> Vec<String> {
+    let folded: Vec<char> = text.chars().collect();
     // Punctuation and symbols part words like a blank (`宁德时代，茅台`, `锂电池、江苏`, `宁德-时代`,
     // `"电池"`, `电池。`): as part of a word, `，` matched every description and a trailing `。`
     // lost the firms that have the word only in a description. Between two ASCII letters or
@@ -254,8 +259,10 @@ pub struct Words {
 
 impl Words {
     pub fn analyse(q: &str, jieba: &mut TextAnalyzer) -> Words {
-        let words = query_words(q);
-        let exact = query_text(q).split_whitespace().collect();
+        // Cleaned and folded once, for the words and for the exact name.
+        let text = query_text(q);
+        let words = words_of(&text);
+        let exact = text.split_whitespace().collect();
         let mut analysed = Words { words: vec![], exact, parts: vec![] };
         for w in &words {
             analysed.add(w, jieba);

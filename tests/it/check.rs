@@ -28,6 +28,16 @@ fn check(env: &Env) -> (i32, Value) {
     (r.code, r.json())
 }
 
+/// A check that exits 1 with exactly one problem, which starts with `prefix`; its report.
+fn one_problem(env: &Env, prefix: &str) -> Value {
+    let (code, report) = check(env);
+    assert_eq!(code, 1, "{report}");
+    let problems = report["problems"].as_array().unwrap();
+    assert_eq!(problems.len(), 1, "{report}");
+    assert!(problems[0].as_str().unwrap().starts_with(prefix), "{report}");
+    report
+}
+
 /// A data dir with two imports: `first` rows, then `second` more.
 fn two_imports(env: &Env, first: usize, second: usize, between: impl FnOnce(&Env)) {
     let all = env.path("all.jsonl");
@@ -76,11 +86,7 @@ fn a_damaged_index_is_reported_then_rebuilt() {
         }
     }
     assert!(damaged > 0, "the index has segment files");
-    let (code, report) = check(&env);
-    assert_eq!(code, 1, "{report}");
-    let problems = report["problems"].as_array().unwrap();
-    assert_eq!(problems.len(), 1, "{report}");
-    assert!(problems[0].as_str().unwrap().starts_with("search index: damaged files"), "{report}");
+    let report = one_problem(&env, "search index: damaged files");
     assert_eq!(report["index_documents"], 300, "repaired after being reported: {report}");
     let (code, again) = check(&env);
     assert_eq!(code, 0, "{again}");
@@ -118,11 +124,7 @@ fn a_missing_index_is_nothing_while_the_store_is_empty_and_a_problem_once_it_hol
     // With firms stored, a missing index is damage: reported, then rebuilt.
     two_imports(&env, 120, 0, |_| {});
     std::fs::remove_dir_all(env.data().join("search")).unwrap();
-    let (code, report) = check(&env);
-    assert_eq!(code, 1, "{report}");
-    let problems = report["problems"].as_array().unwrap();
-    assert_eq!(problems.len(), 1, "{report}");
-    assert!(problems[0].as_str().unwrap().starts_with("search index: there is none in "), "{report}");
+    let report = one_problem(&env, "search index: there is none in ");
     assert_eq!(report["index_documents"], 120, "rebuilt from the store: {report}");
     assert_eq!(check(&env).0, 0);
 }
